@@ -1,0 +1,176 @@
+import { bytesPerElement, cTypeOf } from '../../ir/dtype.ts';
+import { inputError } from '../../ir/errors.ts';
+import { inferShapes } from '../../ir/infer.ts';
+import { lookupOp, opOf } from '../../ir/registry.ts';
+import { numel } from '../../ir/shape.ts';
+import type { Graph, Node, Tensor } from '../../ir/types.ts';
+import { planArena, type ArenaPlan } from '../../passes/arena-plan.ts';
+import { cArrayBody, cIdent } from './c-literals.ts';
+import type { LowerCtx, Lowering } from './lower/context.ts';
+import { floatLowerings } from './lower/index.ts';
+import { materializeOutputs } from './prepare.ts';
+import { render } from './templates.ts';
+
+export interface LayerInfo {
+  index: number;
+  name: string;
+  op: string;
+  fn: string;
+  macs: number;
+  /** Bytes of constants this layer owns (first user), for per-layer flash figures. */
+  weightBytes: number;
+  weightSymbols: string[];
+}
+
+export interface EmittedModel {
+  files: Record<string, string>;
+  prefix: string;
+  plan: ArenaPlan;
+  layers: LayerInfo[];
+  graph: Graph;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+interface ConstSymbol {
+  symbol: string;
+  ctype: string;
+  count: number;
+  body: string;
+  bytes: number;
+}
+
+/** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
+ * arena), weights.c/.h (const arrays). */
+export function emitModel(optimized: Graph, opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering> } = {}): EmittedModel {
+  const graph = inferShapes(materializeOutputs(optimized), { fold: false });
+  const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
+  const lowerings = opts.lowerings ?? floatLowerings;
+  const plan = planArena(graph, { alignment: opts.alignment ?? 8 });
+  const consts = new Map<string, ConstSymbol>();
+  const constOrder: ConstSymbol[] = [];
+  let useMath = false;
+
+  const unsupportedNodes = graph.nodes.filter((n) => !lookupOp(n.op)?.isView && !lowerings[n.op]);
+  if (unsupportedNodes.length > 0)
+    throw inputError(`no C kernel for: ${unsupportedNodes.map((n) => `'${n.name}' (${n.op})`).join(', ')}`);
+
+  const paramName = (t: Tensor, kind: 'in' | 'out', i: number): string => `${kind === 'in' ? 'x' : 'y'}${i}`;
+  const bufferExpr = (tensor: string, ctype: string, isConst: boolean): string => {
+    const b = plan.buffers[plan.bufferOf[tensor]!]!;
+    const q = isConst ? 'const ' : '';
+    switch (b.location.kind) {
+      case 'arena':
+        return `(${q}${ctype} *)(harc_arena.bytes + ${b.location.offset})`;
+      case 'input':
+        return `(${q}${ctype} *)${apiName(graph.inputs[b.location.index]!, 'in', b.location.index)}`;
+      case 'output':
+        return `(${q}${ctype} *)${apiName(graph.outputs[b.location.index]!, 'out', b.location.index)}`;
+    }
+  };
+
+  const layers: LayerInfo[] = [];
+  const fns: string[] = [];
+  const calls: string[] = [];
+  for (const node of graph.nodes) {
+    if (opOf(node).isView) continue;
+    const k = layers.length;
+    const fn = `harc_L${k}_${cIdent(node.name).slice(0, 40)}`;
+    const used = new Map<number, string>();
+    const owned: string[] = [];
+    let weightBytes = 0;
+    const ctx: LowerCtx = {
+      graph,
+      node,
+      input: (i) => graph.tensors[node.inputs[i]!]!,
+      output: (i) => graph.tensors[node.outputs[i]!]!,
+      arg(i) {
+        const name = node.inputs[i];
+        if (!name) return '';
+        const t = graph.tensors[name]!;
+        if (t.data) {
+          let c = consts.get(name);
+          if (!c) {
+            c = { symbol: `${prefix}_w${k}_${cIdent(name).slice(0, 48)}`, ctype: cTypeOf(t.dtype), count: t.data.length, body: cArrayBody(t.dtype, t.data), bytes: t.data.length * bytesPerElement(t.dtype) };
+            consts.set(name, c);
+            constOrder.push(c);
+            owned.push(c.symbol);
+            weightBytes += c.bytes;
+          }
+          return c.symbol;
+        }
+        used.set(i, paramName(t, 'in', i));
+        return paramName(t, 'in', i);
+      },
+      res: (i) => (node.outputs[i] ? paramName(graph.tensors[node.outputs[i]!]!, 'out', i) : ''),
+      constArray(suffix, ctype, values) {
+        const c: ConstSymbol = { symbol: `${prefix}_L${k}_${suffix}`, ctype, count: values.length, body: values.map((v) => `  ${v},`).join('\n'), bytes: values.length * (ctype === 'float' || ctype === 'int32_t' ? 4 : ctype === 'int16_t' ? 2 : 1) };
+        constOrder.push(c);
+        owned.push(c.symbol);
+        weightBytes += c.bytes;
+        return c.symbol;
+      },
+      useMath: () => void (useMath = true),
+    };
+    const body = lowerings[node.op]!(ctx);
+    const params = [
+      ...[...used.entries()].sort((a, b) => a[0] - b[0]).map(([i, p]) => `const ${cTypeOf(ctx.input(i).dtype)} *${p}`),
+      // an omitted optional output ('') gets no parameter
+      ...node.outputs.flatMap((o, i) => (o ? [`${cTypeOf(graph.tensors[o]!.dtype)} *${paramName(graph.tensors[o]!, 'out', i)}`] : [])),
+    ];
+    const args = [
+      ...[...used.keys()].sort((a, b) => a - b).map((i) => bufferExpr(node.inputs[i]!, cTypeOf(ctx.input(i).dtype), true)),
+      ...node.outputs.filter(Boolean).map((o) => bufferExpr(o, cTypeOf(graph.tensors[o]!.dtype), false)),
+    ];
+    const ins = node.inputs.filter((n) => n && !graph.tensors[n]?.data).map((n) => `[${graph.tensors[n]!.shape.join('x')}]`);
+    const outs = node.outputs.filter(Boolean).map((n) => `[${graph.tensors[n]!.shape.join('x')}]`);
+    const macs = opOf(node).macs?.(node, node.inputs.map((n) => graph.tensors[n]!), node.outputs.map((n) => graph.tensors[n]!)) ?? 0;
+    fns.push(render('model/layer.c', { fn, op: node.op, name: node.name.replace(/\*\//g, '* /'), ins: ins.join(' '), outs: outs.join(' '), params: params.join(', '), body, macs }));
+    calls.push(`  ${fn}(${args.join(', ')});`);
+    layers.push({ index: k, name: node.name, op: node.op, fn, macs, weightBytes, weightSymbols: owned });
+  }
+
+  const io = (names: string[], kind: 'in' | 'out') =>
+    names.map((n, i) => {
+      const t = graph.tensors[n]!;
+      return { name: n, param: apiName(n, kind, i), ctype: cTypeOf(t.dtype), shape: t.shape.join(', '), dims: t.shape.join('x'), size: numel(t.shape), bytes: numel(t.shape) * bytesPerElement(t.dtype), macro: `${prefix.toUpperCase()}_${kind === 'in' ? 'INPUT' : 'OUTPUT'}${i}` };
+    });
+  const inputs = io(graph.inputs, 'in');
+  const outputs = io(graph.outputs, 'out');
+  let at = 0;
+  const packedIn = inputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
+  at = 0;
+  const packedOut = outputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
+  const inputBytes = inputs.reduce((s, x) => s + x.bytes, 0);
+  const outputBytes = outputs.reduce((s, x) => s + x.bytes, 0);
+  const ctx = {
+    prefix,
+    PREFIX: prefix.toUpperCase(),
+    source: opts.source ?? graph.source ?? graph.name,
+    inputs: packedIn,
+    outputs: packedOut,
+    signature: [...inputs.map((x) => `const ${x.ctype} *${x.param}`), ...outputs.map((x) => `${x.ctype} *${x.param}`)].join(', '),
+    arenaBytes: plan.bytes,
+    inputBytes,
+    outputBytes,
+    layerCount: layers.length,
+    fns,
+    calls,
+    useMath,
+    consts: constOrder,
+  };
+  const files = {
+    'model.h': render('model/model.h', ctx),
+    'model.c': render('model/model.c', ctx),
+    'weights.h': render('model/weights.h', ctx),
+    'weights.c': render('model/weights.c', ctx),
+  };
+  return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
+}
+
+function apiName(tensor: string, kind: 'in' | 'out', i: number): string {
+  const base = cIdent(tensor).toLowerCase().slice(0, 32);
+  return `${kind}${i}_${base}`;
+}
+
+export type { Node };

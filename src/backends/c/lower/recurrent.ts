@@ -1,0 +1,85 @@
+import { recurrentGeometry, type RecurrentGeometry } from '../../../ir/ops/recurrent-common.ts';
+import { cFloat } from '../c-literals.ts';
+import { render } from '../templates.ts';
+import { requireFloat, type LowerCtx } from './context.ts';
+
+// LSTM / GRU / RNN: one C function per node. A bidirectional layer is one function that runs the
+// forward and then the backward direction, each writing its half of Y directly. Scratch is one
+// time step of gate values for one batch row (a function-local `static` array, in .bss rather than
+// on the stack or in the arena). The hidden (and cell) state lives in the Y_h (Y_c) output buffer
+// when that output is wanted, otherwise in a `static` array of the state's size. Sigmoid is
+// 1/(1+expf(-x)), tanh is tanhf.
+
+/** Input i's C expression, or '' when omitted or a compile-time all-zero constant (PyTorch's
+ * zero initial states, which need neither flash nor a copy). */
+function optionalArg(ctx: LowerCtx, i: number): string {
+  const name = ctx.node.inputs[i];
+  if (!name) return '';
+  const t = ctx.input(i);
+  if (t.data && Array.from(t.data as ArrayLike<number>).every((v) => v === 0)) return '';
+  return ctx.arg(i);
+}
+
+function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
+  const { seq, batch, input, hidden: H, dirs, gates: G, strides: s } = g;
+  const stateSize = dirs * batch * H;
+  const yh = ctx.res(1);
+  return {
+    kind: g.kind,
+    direction: g.direction,
+    layoutText: g.layout === 0 ? 'time-major' : 'batch-major (layout 1)',
+    seq, batch, input, hidden: H, dirs,
+    x: ctx.arg(0),
+    w: ctx.arg(1),
+    r: ctx.arg(2),
+    b: ctx.node.inputs[3] ? ctx.arg(3) : '',
+    h0: optionalArg(ctx, 5),
+    y: ctx.res(0),
+    hStatic: !yh,
+    hs: yh || 'h_state',
+    stateSize,
+    wDir: G * H * input,
+    rDir: G * H * H,
+    bDir: 2 * G * H,
+    gh: G * H,
+    h1: H, h2: 2 * H, h3: 3 * H,
+    tExpr: g.direction === 'forward' ? 's' : g.direction === 'reverse' ? `${seq - 1} - s` : `d == 0 ? s : ${seq - 1} - s`,
+    ...s,
+    clip: g.clip === undefined ? '' : cFloat(g.clip),
+  };
+}
+
+function geometryOf(ctx: LowerCtx): RecurrentGeometry {
+  requireFloat(ctx);
+  ctx.useMath();
+  return recurrentGeometry(ctx.node, ctx.node.inputs.map((n, i) => (n ? ctx.input(i) : undefined)));
+}
+
+export function lowerLstm(ctx: LowerCtx): string {
+  const g = geometryOf(ctx);
+  const yc = ctx.res(2);
+  const p = optionalArg(ctx, 7);
+  return render('kernels/lstm.c', {
+    ...common(ctx, g),
+    c0: optionalArg(ctx, 6),
+    cStatic: !yc,
+    cs: yc || 'c_state',
+    p,
+    pDir: 3 * g.hidden,
+    scratchBytes: 4 * g.gates * g.hidden,
+  });
+}
+
+export function lowerGru(ctx: LowerCtx): string {
+  const g = geometryOf(ctx);
+  return render('kernels/gru.c', {
+    ...common(ctx, g),
+    lbr: g.linearBeforeReset,
+    scratchBytes: 4 * (g.linearBeforeReset ? 3 : 4) * g.hidden,
+  });
+}
+
+export function lowerRnn(ctx: LowerCtx): string {
+  const g = geometryOf(ctx);
+  return render('kernels/rnn.c', { ...common(ctx, g), scratchBytes: 4 * g.hidden });
+}

@@ -1,0 +1,34 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Graph } from '../ir/types.ts';
+import { optimize, type PassRecord } from '../passes/pipeline.ts';
+import { emitModel, type EmittedModel } from './c/emit-model.ts';
+
+export interface CompileOptions {
+  prefix?: string;
+  source?: string;
+  alignment?: number;
+  trace?: PassRecord[];
+}
+
+/** Graph → optimized graph → C sources (in memory). */
+export function compileGraph(graph: Graph, opts: CompileOptions = {}): EmittedModel {
+  const optimized = optimize(graph, { trace: opts.trace });
+  return emitModel(optimized, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment });
+}
+
+/** Writes the emitted files atomically: into a sibling temp dir first, then renamed into place, so
+ * a failure never leaves half-written output. */
+export async function writeModelDir(model: EmittedModel, outDir: string, extra: Record<string, string> = {}): Promise<void> {
+  const target = resolve(outDir);
+  const tmp = `${target}.harc-tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  for (const [name, text] of Object.entries({ ...model.files, ...extra })) {
+    await mkdir(dirname(join(tmp, name)), { recursive: true });
+    await writeFile(join(tmp, name), text);
+  }
+  await mkdir(dirname(target), { recursive: true });
+  await rm(target, { recursive: true, force: true });
+  await rename(tmp, target);
+}

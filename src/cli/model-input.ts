@@ -1,0 +1,27 @@
+import { basename, extname } from 'node:path';
+import { loadModel } from '../frontends/load.ts';
+import { bindConstants } from '../ir/bind.ts';
+import { inputError } from '../ir/errors.ts';
+import { inferShapes } from '../ir/infer.ts';
+import { readNpy } from '../ir/npy.ts';
+import type { Graph, Value } from '../ir/types.ts';
+
+/** Parses `--const NAME=FILE.npy` options into values. */
+export function parseConsts(specs: readonly string[] | undefined): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const spec of specs ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw inputError(`--const '${spec}': expected NAME=FILE.npy`);
+    out[spec.slice(0, eq)] = readNpy(spec.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Loads a model, binds constants and resolves every shape (so errors surface before any output). */
+export function loadForCli(path: string, consts?: readonly string[]): Graph {
+  const g = loadModel(path);
+  return inferShapes(bindConstants(g, parseConsts(consts)));
+}
+
+/** The C API prefix: the model file's name (graph names from exporters are often just 'torch_jit'). */
+export const defaultPrefix = (path: string): string => basename(path, extname(path)).replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, 'm$1');

@@ -1,0 +1,19 @@
+// Every operator harc knows registers itself on import.
+import './conv.ts';
+import './gemm.ts';
+import './batchnorm.ts';
+import './unary.ts';
+import './binary.ts';
+import './views.ts';
+import './transpose.ts';
+import './concat.ts';
+import './softmax.ts';
+import './pool.ts';
+import './reduce.ts';
+import './pad.ts';
+import './slice.ts';
+import './gather.ts';
+import './shape-ops.ts';
+import './lstm.ts';
+import './gru.ts';
+import './rnn.ts';

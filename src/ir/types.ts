@@ -1,0 +1,52 @@
+// The IR is plain data: a Graph of Nodes and Tensors that can be printed as JSON and diffed.
+
+export type DType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
+
+/** Quantization of a tensor. The bit-width is data: 8 for activations today, 16 for recurrent
+ * state, 4 and 2 for weights; per-channel when `scale` has more than one entry (along `axis`). */
+export interface QuantParams {
+  bits: number;
+  signed: boolean;
+  scale: number[];
+  zeroPoint: number[];
+  axis?: number;
+}
+
+/** Constant data. float32 → Float32Array; every integer dtype (incl. int64, whose values here are
+ * shapes and indices well inside 2^53) → Float64Array of integral values, or the narrow typed array. */
+export type TensorData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+export interface Tensor {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  quant?: QuantParams;
+  data?: TensorData;
+}
+
+export type AttrValue = number | string | number[] | string[];
+
+export interface Node {
+  name: string;
+  op: string;
+  inputs: string[]; // '' marks an omitted optional input
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+export interface Graph {
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  tensors: Record<string, Tensor>;
+  nodes: Node[];
+  /** Where the graph came from (file path), used in error messages. */
+  source?: string;
+}
+
+/** A runtime value in the reference interpreter. */
+export interface Value {
+  shape: number[];
+  dtype: DType;
+  data: TensorData;
+}

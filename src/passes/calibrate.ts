@@ -1,0 +1,150 @@
+import { inputError } from '../ir/errors.ts';
+import { interpret } from '../ir/interpreter.ts';
+import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
+import { numel } from '../ir/shape.ts';
+import type { Graph, Value } from '../ir/types.ts';
+
+export type CalibMethod = 'minmax' | 'percentile' | 'mse';
+export const CALIB_METHODS: readonly CalibMethod[] = ['minmax', 'percentile', 'mse'];
+
+export interface CalibOptions {
+  method?: CalibMethod;
+  /** Percentile kept for `percentile` (two-sided: [100-p, p]), default 99.99. */
+  percentile?: number;
+  /** Use at most this many samples (evenly spaced), default all. */
+  maxSamples?: number;
+  /** Values kept per tensor for `percentile` / `mse` (evenly strided reservoir), default 200 000. */
+  keepPerTensor?: number;
+  bits?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Observed real range of each activation tensor. */
+export interface TensorRange {
+  min: number;
+  max: number;
+}
+export type CalibrationTable = Record<string, TensorRange>;
+
+/** Splits a calibration array [N, ...shape] (or [N·batch, ...]) into N single-inference values. */
+export function splitSamples(graph: Graph, data: Value, where = 'calibration data'): Value[][] {
+  if (graph.inputs.length !== 1) throw inputError(`calibration supports models with one input; this one has ${graph.inputs.length}`);
+  const shape = graph.tensors[graph.inputs[0]!]!.shape;
+  const per = numel(shape);
+  if (data.data.length % per !== 0 || data.data.length === 0)
+    throw inputError(`${where}: shape [${data.shape}] does not hold whole model inputs of shape [${shape}]`);
+  const n = data.data.length / per;
+  const out: Value[][] = [];
+  for (let i = 0; i < n; i++) {
+    const x = new Float32Array(per);
+    x.set(data.data.subarray(i * per, (i + 1) * per) as ArrayLike<number>);
+    out.push([{ shape, dtype: 'float32', data: x }]);
+  }
+  return out;
+}
+
+class Stats {
+  min = Infinity;
+  max = -Infinity;
+  kept: number[] = [];
+  seen = 0;
+  constructor(readonly stride: number) {}
+}
+
+/**
+ * Runs the float reference interpreter over calibration samples on the optimized float graph and
+ * returns a range per activation tensor (graph inputs and every node output).
+ *  - `minmax`: the observed extremes.
+ *  - `percentile`: the [100−p, p] percentiles of the observed values (p = 99.99 by default).
+ *  - `mse`: the clipping range that minimises the mean squared quantization error of the observed
+ *    values, searched over shrink factors of the min/max range (asymmetric, `bits` wide).
+ * Percentile and MSE work on an evenly strided subsample of each tensor's values.
+ */
+export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions = {}): CalibrationTable {
+  const method = opts.method ?? 'minmax';
+  if (!CALIB_METHODS.includes(method)) throw inputError(`unknown calibration method '${method}' (use ${CALIB_METHODS.join(', ')})`);
+  if (samples.length === 0) throw inputError('calibration needs at least one sample');
+  let chosen = samples;
+  if (opts.maxSamples && opts.maxSamples < samples.length) {
+    const step = samples.length / opts.maxSamples;
+    chosen = Array.from({ length: opts.maxSamples }, (_, i) => samples[Math.floor(i * step)]!);
+  }
+  const keep = opts.keepPerTensor ?? 200_000;
+  const needValues = method !== 'minmax';
+  const stats = new Map<string, Stats>();
+  const constant = (name: string): boolean => graph.tensors[name]?.data !== undefined;
+  chosen.forEach((inputs, k) => {
+    interpret(graph, Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), {
+      onValue(name, v) {
+        if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
+        let s = stats.get(name);
+        if (!s) {
+          const total = v.data.length * chosen.length;
+          s = new Stats(Math.max(1, Math.ceil(total / keep)));
+          stats.set(name, s);
+        }
+        const d = v.data;
+        for (let i = 0; i < d.length; i++) {
+          const x = d[i]!;
+          if (x < s.min) s.min = x;
+          if (x > s.max) s.max = x;
+          if (needValues && s.seen++ % s.stride === 0) s.kept.push(x);
+        }
+      },
+    });
+    opts.onProgress?.(k + 1, chosen.length);
+  });
+  const table: CalibrationTable = {};
+  for (const [name, s] of stats) {
+    if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw inputError(`calibration: tensor '${name}' has non-finite values`);
+    if (method === 'minmax') table[name] = { min: s.min, max: s.max };
+    else if (method === 'percentile') table[name] = percentileRange(s.kept, opts.percentile ?? 99.99);
+    else table[name] = mseRange(s.kept, s.min, s.max, opts.bits ?? 8);
+  }
+  return table;
+}
+
+function percentileRange(values: number[], p: number): TensorRange {
+  if (!(p > 50 && p <= 100)) throw inputError(`--percentile ${p}: expected a value in (50, 100]`);
+  const v = Float64Array.from(values).sort();
+  const at = (q: number): number => {
+    const pos = (q / 100) * (v.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(v.length - 1, lo + 1);
+    return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
+  };
+  return { min: at(100 - p), max: at(p) };
+}
+
+/** MSE-optimal clipping: scales both ends of the observed range by α ∈ [0.2, 1] (and, separately,
+ * only the larger-magnitude end) and keeps the range with the smallest squared error after
+ * quantize → dequantize with the resulting asymmetric parameters. */
+function mseRange(values: number[], min: number, max: number, bits: number): TensorRange {
+  const err = (lo: number, hi: number): number => {
+    const p = chooseAsymmetricParams(lo, hi, bits);
+    if (p.scale === 0) return values.reduce((s, x) => s + x * x, 0);
+    let e = 0;
+    for (const x of values) {
+      const d = dequantize(quantize(x, p.scale, p.zeroPoint, bits), p.scale, p.zeroPoint) - x;
+      e += d * d;
+    }
+    return e;
+  };
+  let best = { min, max };
+  let bestErr = err(min, max);
+  const steps = 40;
+  for (let i = 0; i < steps; i++) {
+    const a = 0.2 + (0.8 * i) / steps;
+    for (const [lo, hi] of [
+      [min * a, max * a],
+      [Math.abs(min) > Math.abs(max) ? min * a : min, Math.abs(max) >= Math.abs(min) ? max * a : max],
+    ] as [number, number][]) {
+      const e = err(lo, hi);
+      if (e < bestErr) {
+        bestErr = e;
+        best = { min: lo, max: hi };
+      }
+    }
+  }
+  return best;
+}

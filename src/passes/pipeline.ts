@@ -1,0 +1,39 @@
+import { inferShapes } from '../ir/infer.ts';
+import type { Graph } from '../ir/types.ts';
+import { eliminateDeadCode } from './dead-code.ts';
+import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.ts';
+import { foldBatchNorm } from './fold-batchnorm.ts';
+import { foldConstants } from './fold-constants.ts';
+import { fuseActivations } from './fuse-activation.ts';
+import { convertToChannelsLast } from './layout.ts';
+import { removeIdentity } from './remove-identity.ts';
+import { transposesToViews } from './transpose-views.ts';
+
+export interface PassRecord {
+  pass: string;
+  nodes: number;
+}
+
+const FLOAT_PIPELINE: [string, (g: Graph) => Graph][] = [
+  ['fold-constants', foldConstants],
+  ['remove-identity', removeIdentity],
+  ['fold-batchnorm', foldBatchNorm],
+  ['fold-affine-producers', foldAffineIntoProducers],
+  ['layout-channels-last', convertToChannelsLast],
+  ['fold-affine-consumers', foldAffineIntoConsumers],
+  ['fuse-activations', fuseActivations],
+  ['transpose-views', transposesToViews],
+  ['dead-code', eliminateDeadCode],
+];
+
+/** The standard float pipeline; each pass is a pure Graph → Graph function. Shapes are re-inferred
+ * after every pass so each sees a consistent graph. */
+export function optimize(graph: Graph, opts: { trace?: PassRecord[]; skip?: string[] } = {}): Graph {
+  let g = inferShapes(graph, { fold: true });
+  for (const [name, pass] of FLOAT_PIPELINE) {
+    if (opts.skip?.includes(name)) continue;
+    g = inferShapes(pass(g), { fold: true });
+    opts.trace?.push({ pass: name, nodes: g.nodes.length });
+  }
+  return g;
+}
