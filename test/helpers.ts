@@ -10,7 +10,7 @@ export const tmp = (prefix = 'harc-test-'): string => mkdtempSync(join(tmpdir(),
 
 /** Runs the real CLI as a user would, capturing exit code and output. */
 export async function harc(args: string[], env: Record<string, string> = {}) {
-  const r = await execa('node', [join(repo, 'bin', 'harc.js'), ...args], { reject: false, cwd: repo, env, extendEnv: true });
+  const r = await execa(process.execPath, [join(repo, 'bin', 'harc.js'), ...args], { reject: false, cwd: repo, env, extendEnv: true });
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -40,6 +40,7 @@ export interface Measurement {
   layers: LayerMeasurement[];
   /** Instructions between the inference start and the first layer (call glue, input copy). */
   harnessInstructions: number;
+  elf: string;
 }
 
 /** Deterministic stand-in input (a sine sweep in [-1, 1]) for measuring without user data. */
@@ -50,11 +51,11 @@ export function syntheticInput(bytes: number): Uint8Array {
 
 export async function measureModel(
   model: EmittedModel,
-  opts: { target: McuTargetName; board?: string; optLevel?: OptLevel; input?: Uint8Array; onProgress?: (what: string) => void },
+  opts: { target: McuTargetName; board?: string; optLevel?: OptLevel; input?: Uint8Array; onProgress?: (what: string) => void; /** keep sources and ELF here */ workDir?: string },
 ): Promise<Measurement> {
   const optLevel = opts.optLevel ?? 'O2';
   const board = resolveBoard(opts.target, opts.board);
-  const dir = await mkdtemp(join(tmpdir(), 'harc-measure-'));
+  const dir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'harc-measure-')));
   try {
     await writeModelDir(model, join(dir, 'src'));
     opts.onProgress?.(`building for ${board.name} (-${optLevel})`);
@@ -91,9 +92,10 @@ export async function measureModel(
       flash: { total: size.flash, code: size.text - weights, weights, dataInit: size.data },
       sram: { total: size.sram + stack, arena: model.plan.bytes, static: size.sram, stack },
       layers,
+      elf,
       harnessInstructions: Math.round((run.segments?.find((s) => s.name === 'harness')?.instructions ?? 0) / n),
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!opts.workDir) await rm(dir, { recursive: true, force: true });
   }
 }

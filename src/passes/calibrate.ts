@@ -13,7 +13,7 @@ export interface CalibOptions {
   percentile?: number;
   /** Use at most this many samples (evenly spaced), default all. */
   maxSamples?: number;
-  /** Values kept per tensor for `percentile` / `mse` (evenly strided reservoir), default 200 000. */
+  /** Values kept per tensor for `percentile` / `mse` (evenly strided reservoir), default 200 000 (20 000 for mse). */
   keepPerTensor?: number;
   bits?: number;
   onProgress?: (done: number, total: number) => void;
@@ -69,7 +69,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
     const step = samples.length / opts.maxSamples;
     chosen = Array.from({ length: opts.maxSamples }, (_, i) => samples[Math.floor(i * step)]!);
   }
-  const keep = opts.keepPerTensor ?? 200_000;
+  const keep = opts.keepPerTensor ?? (method === 'mse' ? 20_000 : 200_000);
   const needValues = method !== 'minmax';
   const stats = new Map<string, Stats>();
   const constant = (name: string): boolean => graph.tensors[name]?.data !== undefined;

@@ -4,7 +4,7 @@ import { transposeData, transposePerm } from '../ir/ops/transpose.ts';
 import { allocData } from '../ir/dtype.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { eliminateDeadCode } from './dead-code.ts';
-import { addConstant, cloneGraph, freshName, freshNodeName } from './rewrite.ts';
+import { addConstant, bypassNode, cloneGraph, freshName, freshNodeName } from './rewrite.ts';
 
 // harc's kernels compute channels-last (NWC/NHWC), the layout CMSIS-NN and PULP-NN use, so a dot
 // product runs over contiguous input channels. PyTorch exports channels-first. This pass wraps each
@@ -161,8 +161,18 @@ function sinkTransposes(graph: Graph): Graph {
         changed = true;
         break;
       }
-      if (isIdentity(permOf(g, n)) && !g.outputs.includes(n.outputs[0]!) && !g.inputs.includes(n.inputs[0]!)) {
-        for (const m of g.nodes) m.inputs = m.inputs.map((i) => (i === n.outputs[0] ? n.inputs[0]! : i));
+      if (isIdentity(permOf(g, n))) {
+        const before = g.nodes.length;
+        bypassNode(g, n);
+        if (g.nodes.length < before) {
+          changed = true;
+          break;
+        }
+      }
+      // the same transpose of the same tensor twice (two consumers were wrapped): keep one
+      const twin = g.nodes.find((m) => m !== n && m.op === 'Transpose' && m.inputs[0] === n.inputs[0] && permOf(g, m).join() === permOf(g, n).join());
+      if (twin && g.nodes.indexOf(twin) < g.nodes.indexOf(n) && !g.outputs.includes(n.outputs[0]!)) {
+        for (const m of g.nodes) m.inputs = m.inputs.map((i) => (i === n.outputs[0] ? twin.outputs[0]! : i));
         g.nodes = g.nodes.filter((m) => m !== n);
         changed = true;
         break;
@@ -171,7 +181,7 @@ function sinkTransposes(graph: Graph): Graph {
     if (!changed) {
       const cons = consumerMap(g);
       for (const n of g.nodes) {
-        if (n.op === 'Transpose' || g.outputs.includes(n.outputs[0]!)) continue;
+        if (n.op === 'Transpose') continue;
         // all non-constant inputs must come from transposes with one and the same perm
         let perm: number[] | undefined;
         const srcOf = (input: string): string | undefined => {

@@ -96,7 +96,8 @@ function rawSkipReason(name: string, model: proto.ModelProto, constInputs: Set<s
   for (const vi of [...(g.input ?? []), ...(g.output ?? [])])
     if (!vi.type?.tensorType) return 'non-tensor input or output (optional / sequence type)';
   for (const vi of g.input ?? [])
-    if (!constInputs.has(vi.name!) && (vi.type!.tensorType!.shape?.dim ?? []).some((d) => d.dimValue != null && num(d.dimValue) === 0)) return 'zero-size tensor';
+    if (!constInputs.has(vi.name!) && (vi.type!.tensorType!.shape?.dim ?? []).some((d) => (d as proto.TensorShapeProto.Dimension).value === 'dimValue' && num(d.dimValue) === 0))
+      return 'zero-size tensor';
   for (const n of nodes) {
     const op = n.opType!;
     if (op === 'BatchNormalization' && (num(attrOf(n, 'training_mode')?.i) === 1 || (n.output ?? []).length > 1)) return 'BatchNormalization training_mode';

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';
 import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { extraCasesRoot } from './extra-cases.ts';
 import { compareValues, discoverCases, formatSummary, pool, type NodeCase, type RunnableCase } from './node-cases.ts';
 
 /** The host harness counts inferences by input records, so a model needs at least one input byte. */
 const NO_INPUT = 'no runtime inputs (the harness counts inferences by input records)';
 
-const discovered = discoverCases();
+const extraRoot = await extraCasesRoot();
+const discovered = [...discoverCases(), ...(extraRoot ? discoverCases(extraRoot) : [])];
 const results = new Map<string, string | undefined>();
 let work: string;
 
@@ -56,7 +58,7 @@ async function runCase(c: NodeCase & { run: () => RunnableCase }): Promise<strin
 }
 
 const cases: NodeCase[] = discovered.map((c) => {
-  if (c.skip) return c;
+  if (c.skip !== undefined) return c;
   const rc = c.run();
   return rc.inputs.length === 0 ? { name: c.name, skip: NO_INPUT } : c;
 });
@@ -73,6 +75,7 @@ describe.runIf(discovered.length > 0)('ONNX node tests through C on the host', (
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
+    if (extraRoot) await rm(extraRoot, { recursive: true, force: true });
   });
 
   it('finds applicable cases', () => {

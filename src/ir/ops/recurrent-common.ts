@@ -94,7 +94,9 @@ export function recurrentGeometry(node: Node, inputs: Shaped[]): RecurrentGeomet
     const def = DEFAULT_ACTIVATIONS[kind];
     const ok = (acts.length === def.length || acts.length === def.length * dirs) && acts.every((a, i) => a === def[i % def.length]);
     if (!ok)
-      throw unsupported(node, `activations [${(node.attrs['activations'] as string[]).join(', ')}] (only the defaults ${kind === 'LSTM' ? 'Sigmoid, Tanh, Tanh' : kind === 'GRU' ? 'Sigmoid, Tanh' : 'Tanh'})`);
+      throw inputError(
+        `node '${node.name}' (${kind}): activations [${(node.attrs['activations'] as string[]).join(', ')}] are not supported; harc implements only the default ${kind} activations (${kind === 'LSTM' ? 'Sigmoid, Tanh, Tanh' : kind === 'GRU' ? 'Sigmoid, Tanh' : 'Tanh'})`,
+      );
   }
   let clip: number | undefined;
   if (hasAttr(node, 'clip')) {

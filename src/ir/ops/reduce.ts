@@ -2,7 +2,8 @@ import { attrInt, attrInts, constInput, registerOp } from '../registry.ts';
 import { normAxis, stridesOf } from '../shape.ts';
 import type { Node, Tensor } from '../types.ts';
 
-function reduceAxes(node: Node, inputs: (Tensor | undefined)[], rank: number): number[] {
+/** The reduced axes, sorted and non-negative; empty axes mean all of them unless noop_with_empty_axes. */
+export function reduceAxes(node: Node, inputs: (Tensor | undefined)[], rank: number): number[] {
   const raw = inputs[1] ? constInput(node, inputs, 1, 'axes') : node.attrs['axes'] ? attrInts(node, 'axes') : [];
   if (raw.length === 0) return attrInt(node, 'noop_with_empty_axes', 0) ? [] : [...Array(rank).keys()];
   return raw.map((a) => normAxis(a, rank)).sort();

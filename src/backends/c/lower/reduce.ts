@@ -1,5 +1,5 @@
-import { attrInts, constInput } from '../../../ir/registry.ts';
-import { normAxis, numel, stridesOf } from '../../../ir/shape.ts';
+import { reduceAxes } from '../../../ir/ops/reduce.ts';
+import { numel, stridesOf } from '../../../ir/shape.ts';
 import { cFloat } from '../c-literals.ts';
 import { contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
@@ -12,8 +12,7 @@ export function lowerReduce(ctx: LowerCtx): string {
   const node = ctx.node;
   const x = ctx.input(0);
   const rank = x.shape.length;
-  const raw = node.inputs[1] ? constInput(node, node.inputs.map((n) => (n ? ctx.graph.tensors[n] : undefined)), 1, 'axes') : node.attrs['axes'] ? attrInts(node, 'axes') : [];
-  const axes = raw.length === 0 ? [...Array(rank).keys()] : raw.map((a) => normAxis(a, rank));
+  const axes = reduceAxes(node, node.inputs.map((n) => (n ? ctx.graph.tensors[n] : undefined)), rank);
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const keptStrides = stridesOf(kept).map((s, i) => (axes.includes(i) ? 0 : s));
   const count = axes.reduce((p, a) => p * x.shape[a]!, 1);

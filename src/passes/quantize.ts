@@ -1,0 +1,151 @@
+import { inputError } from '../ir/errors.ts';
+import { inferShapes } from '../ir/infer.ts';
+import { LUT_OPS, prepareLutQ } from '../ir/int8/prepare.ts';
+import { lookupOp, attrFloat, attrInt } from '../ir/registry.ts';
+import {
+  LOGISTIC_INT8_OUTPUT,
+  SOFTMAX_INT8_OUTPUT,
+  TANH_INT8_OUTPUT,
+  chooseAsymmetricParams,
+  quantize,
+  quantizeBiasPerChannel,
+  quantizeTensorSymmetricPerChannel,
+} from '../ir/quant/index.ts';
+import type { DType, Graph, Node, QuantParams, Tensor } from '../ir/types.ts';
+import type { CalibrationTable } from './calibrate.ts';
+import { cloneGraph, freshName } from './rewrite.ts';
+
+export interface QuantizeOptions {
+  /** Activation bit width (8; the data model allows others, the C backend supports 8). */
+  bits?: number;
+  /** Weight bit width (default = bits). */
+  weightBits?: number;
+}
+
+const CALIBRATED = new Set(['Add', 'Sub', 'Mul', 'ReduceMean', 'GlobalAveragePool', 'Concat', 'HardSwish', 'HardSigmoid', 'LeakyRelu', 'Elu', 'Selu', 'Exp', 'Neg', 'Abs', 'Softplus', 'Softsign']);
+const FIXED: Record<string, { scale: number; zeroPoint: number }> = { Sigmoid: LOGISTIC_INT8_OUTPUT, Tanh: TANH_INT8_OUTPUT, Softmax: SOFTMAX_INT8_OUTPUT };
+/** Output takes the input's parameters (data movement, max, average pool, clamps). */
+const PASSTHROUGH = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Gather', 'Expand', 'Identity', 'Dropout', 'Copy', 'Pad', 'MaxPool', 'GlobalMaxPool', 'ReduceMax', 'AveragePool', 'Relu', 'Clip']);
+/** Which input carries the activation, for the data-movement ops with constant side inputs. */
+const DATA_INPUTS: Record<string, number[]> = { Add: [0, 1], Sub: [0, 1], Mul: [0, 1] };
+
+const dtypeOf = (bits: number): DType => (bits <= 8 ? 'int8' : bits <= 16 ? 'int16' : 'int32');
+
+/** Per-tensor asymmetric parameters of a real range (the range always includes 0; a degenerate
+ * range gets a tiny non-zero span so the scale is never 0). */
+export function activationQuant(min: number, max: number, bits: number): QuantParams {
+  let lo = Math.min(min, 0);
+  let hi = Math.max(max, 0);
+  if (hi - lo < 1e-8) hi = lo + 1e-8;
+  const p = chooseAsymmetricParams(lo, hi, bits);
+  return { bits, signed: true, scale: [p.scale], zeroPoint: [p.zeroPoint] };
+}
+
+/**
+ * Post-training static quantization, TFLite int8 scheme (pure Graph → Graph, on the optimized
+ * float graph the calibration table was measured on):
+ *  - activations: asymmetric per tensor from the calibrated ranges; graph inputs and outputs become
+ *    integer tensors with their parameters;
+ *  - Conv / Gemm / MatMul weights: symmetric per output channel; biases int32 at s_in·s_w[c];
+ *    fused clamps (act_min / act_max) stay as attributes and become output clamps in the quantized
+ *    domain (prepare time);
+ *  - Sigmoid, Tanh, Softmax: the spec's fixed output scales; data movement, MaxPool, AveragePool,
+ *    Relu and Clip keep their input's parameters; Concat requantizes its inputs to its own.
+ * A node that cannot be quantized is an error that names it.
+ */
+export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: QuantizeOptions = {}): Graph {
+  const bits = opts.bits ?? 8;
+  const wbits = opts.weightBits ?? bits;
+  const g = cloneGraph(inferShapes(graph, { fold: false }));
+  const adt = dtypeOf(bits);
+  const rangeQ = (name: string, node?: Node): QuantParams => {
+    const r = table[name];
+    if (!r) throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}no calibration range for tensor '${name}'`);
+    return activationQuant(r.min, r.max, bits);
+  };
+  const setAct = (name: string, quant: QuantParams): void => {
+    g.tensors[name] = { ...g.tensors[name]!, dtype: adt, quant };
+  };
+  const addConst = (base: string, t: Omit<Tensor, 'name'>): string => {
+    const name = freshName(g, base);
+    g.tensors[name] = { name, ...t };
+    return name;
+  };
+  /** A constant used as an activation operand: per-tensor asymmetric from its own range. */
+  const quantConstOperand = (node: Node, i: number): void => {
+    const t = g.tensors[node.inputs[i]!]!;
+    if (!t.data || t.quant) return;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of t.data as ArrayLike<number>) ((min = Math.min(min, v)), (max = Math.max(max, v)));
+    const q = activationQuant(min, max, bits);
+    const data = Int8Array.from(t.data as ArrayLike<number>, (v) => quantize(v, q.scale[0]!, q.zeroPoint[0]!, bits));
+    node.inputs[i] = addConst(`${t.name}__q`, { shape: t.shape, dtype: adt, quant: q, data });
+  };
+
+  for (const name of g.inputs) setAct(name, rangeQ(name));
+
+  for (const node of g.nodes) {
+    const out = node.outputs[0]!;
+    const xName = node.inputs[0];
+    const x = xName ? g.tensors[xName] : undefined;
+    const def = lookupOp(node.op);
+    if (node.outputs.filter(Boolean).length !== 1) throw inputError(`node '${node.name}' (${node.op}): cannot be quantized (several outputs)`);
+    for (const i of DATA_INPUTS[node.op] ?? [0]) if (node.inputs[i]) quantConstOperand(node, i);
+    if (node.op === 'Concat') node.inputs.forEach((_, i) => quantConstOperand(node, i));
+    for (const i of DATA_INPUTS[node.op] ?? (node.op === 'Concat' ? node.inputs.map((_, k) => k) : [0])) {
+      const t = node.inputs[i] ? g.tensors[node.inputs[i]!] : undefined;
+      if (t && !t.quant) throw inputError(`node '${node.name}' (${node.op}): input '${t.name}' is not quantized`);
+    }
+
+    if (node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul') {
+      const w = g.tensors[node.inputs[1]!]!;
+      if (!w.data) throw inputError(`node '${node.name}' (${node.op}): weights must be constant to quantize`);
+      if (node.op === 'Gemm' && attrInt(node, 'transA') !== 0) throw inputError(`node '${node.name}' (Gemm): transA is not supported when quantizing`);
+      if (node.op === 'MatMul' && w.shape.length !== 2) throw inputError(`node '${node.name}' (MatMul): B must be 2-D to quantize`);
+      const transB = node.op === 'Gemm' && attrInt(node, 'transB') === 1;
+      const axis = node.op === 'Conv' || transB ? 0 : 1;
+      const alpha = node.op === 'Gemm' ? attrFloat(node, 'alpha') : 1;
+      const beta = node.op === 'Gemm' ? attrFloat(node, 'beta') : 1;
+      const wf = Float32Array.from(w.data as ArrayLike<number>, (v) => v * alpha);
+      const qw = quantizeTensorSymmetricPerChannel(wf, w.shape, axis, wbits);
+      node.inputs[1] = addConst(`${w.name}__q`, {
+        shape: w.shape,
+        dtype: dtypeOf(wbits),
+        quant: { bits: wbits, signed: true, scale: Array.from(qw.scales), zeroPoint: Array.from(qw.zeroPoints), axis },
+        data: Int8Array.from(qw.values),
+      });
+      const sIn = x!.quant!.scale[0]!;
+      if (node.inputs[2]) {
+        const b = g.tensors[node.inputs[2]]!;
+        const nOut = qw.scales.length;
+        if (!b.data || b.data.length !== nOut) throw inputError(`node '${node.name}' (${node.op}): bias '${b.name}' must be a constant with ${nOut} values to quantize`);
+        const qb = quantizeBiasPerChannel(Float32Array.from(b.data as ArrayLike<number>, (v) => v * beta), sIn, qw.scales);
+        node.inputs[2] = addConst(`${b.name}__q`, { shape: [nOut], dtype: 'int32', quant: { bits: 32, signed: true, scale: Array.from(qb.scales), zeroPoint: new Array(nOut).fill(0), axis: 0 }, data: qb.values });
+      }
+      if (node.op === 'Gemm') node.attrs = { ...node.attrs, alpha: 1, beta: 1 };
+      setAct(out, rangeQ(out, node));
+    } else if (FIXED[node.op]) {
+      const f = FIXED[node.op]!;
+      setAct(out, { bits, signed: true, scale: [f.scale], zeroPoint: [f.zeroPoint] });
+    } else if (CALIBRATED.has(node.op)) {
+      setAct(out, rangeQ(out, node));
+    } else if (PASSTHROUGH.has(node.op) || def?.isView) {
+      if (!x?.quant) throw inputError(`node '${node.name}' (${node.op}): input '${xName}' is not quantized`);
+      if (node.op === 'Pad' && node.inputs[2]) {
+        const v = g.tensors[node.inputs[2]]!;
+        const q = x.quant;
+        const val = v.data ? (v.data[0] ?? 0) : 0;
+        node.inputs[2] = addConst(`${v.name}__q`, { shape: v.shape, dtype: adt, data: Int8Array.of(quantize(val, q.scale[0]!, q.zeroPoint[0]!, bits)) });
+      } else if (node.op === 'Pad' && x.quant.zeroPoint[0] !== 0) {
+        while (node.inputs.length < 2) node.inputs.push('');
+        node.inputs[2] = addConst(`${node.name}__padq`, { shape: [], dtype: adt, data: Int8Array.of(x.quant.zeroPoint[0]!) });
+      }
+      setAct(out, { ...x.quant });
+    } else {
+      throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
+    }
+    if (LUT_OPS.has(node.op)) prepareLutQ(g, node); // fail early on non-constant side inputs
+  }
+  return inferShapes(g, { fold: false });
+}
