@@ -102,6 +102,10 @@ describe('harc check exit codes', () => {
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep.ok).toBe(true);
     expect(rep.budgets.map((b: { name: string }) => b.name)).toEqual(['flash', 'sram']);
+    const { Ajv } = await import('ajv');
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'check-report.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false }).compile(schema);
+    expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
 
     const over = await harc(['check', fixture('mlp'), '--target', 'riscv', '--max-flash', '1KiB', '--max-sram', '256KiB']);
     expect(over.code).toBe(1);
