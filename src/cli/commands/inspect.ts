@@ -1,7 +1,10 @@
-import { compileGraph } from '../../backends/compile.ts';
+import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
 import { numel } from '../../ir/shape.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
-import { defaultPrefix, loadForCli } from '../model-input.ts';
+import { defaultPrefix } from '../model-input.ts';
+import { compileForCli, type PrecisionArgs } from '../precision.ts';
+
+const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
 
 export interface LayerRow {
   index: number;
@@ -11,28 +14,34 @@ export interface LayerRow {
   outputShape: number[];
   params: number;
   macs: number;
+  /** Recurrent layers: MACs of one time step (all directions). */
+  macsPerStep?: number;
 }
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
  * and multiply-accumulates, plus the arena. */
-export function inspectCommand(a: { model: string; json?: boolean; const?: string[] }): number {
-  const graph = loadForCli(a.model, a.const);
-  const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model });
+export function inspectCommand(a: { model: string; json?: boolean; const?: string[] } & PrecisionArgs): number {
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) });
   const g = model.graph;
   const rows: LayerRow[] = model.layers.map((l) => {
     const node = g.nodes.find((n) => n.name === l.name)!;
     return {
       index: l.index,
       name: l.name,
-      op: l.op + (node.attrs['layout'] === 'NHWC' ? ' (NHWC)' : ''),
+      op: l.op + (node.attrs['layout'] === 'NHWC' ? ' (NHWC)' : '') + (g.tensors[node.outputs[0]!]?.quant ? ` ${g.tensors[node.outputs[0]!]!.dtype}` : ''),
       inputShapes: node.inputs.filter((i) => i && !g.tensors[i]?.data).map((i) => g.tensors[i]!.shape),
       outputShape: g.tensors[node.outputs[0]!]!.shape,
-      params: node.inputs.filter((i) => i && g.tensors[i]?.data).reduce((s, i) => s + numel(g.tensors[i]!.shape), 0),
+      params: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + numel(g.tensors[i]!.shape), 0),
       macs: l.macs,
+      ...(RECURRENT.has(node.op) ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
     };
   });
   const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0) };
-  const io = (names: string[]) => names.map((n) => ({ name: n, shape: g.tensors[n]!.shape, dtype: g.tensors[n]!.dtype }));
+  const io = (names: string[]) =>
+    names.map((n) => {
+      const t = g.tensors[n]!;
+      return { name: n, shape: t.shape, dtype: t.dtype, ...(t.quant ? { scale: t.quant.scale[0]!, zeroPoint: t.quant.zeroPoint[0]! } : {}) };
+    });
   if (a.json) {
     console.log(
       JSON.stringify(
@@ -44,13 +53,14 @@ export function inspectCommand(a: { model: string; json?: boolean; const?: strin
     return 0;
   }
   console.log(`${a.model}: ${model.prefix}`);
-  for (const x of io(g.inputs)) console.log(`  input  ${x.name} ${x.dtype} [${x.shape.join(', ')}]`);
-  for (const x of io(g.outputs)) console.log(`  output ${x.name} ${x.dtype} [${x.shape.join(', ')}]`);
+  const qtext = (x: { scale?: number; zeroPoint?: number }): string => (x.scale !== undefined ? `  scale ${x.scale.toPrecision(6)} zero point ${x.zeroPoint}` : '');
+  for (const x of io(g.inputs)) console.log(`  input  ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
+  for (const x of io(g.outputs)) console.log(`  output ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   console.log('');
   console.log(
     table(
-      ['#', 'layer', 'op', 'output', 'params', 'MACs'],
-      rows.map((r) => [String(r.index), r.name, r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs]),
+      ['#', 'layer', 'op', 'output', 'params', 'MACs', 'MACs/step'],
+      rows.map((r) => [String(r.index), r.name, r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
     ),
   );
   console.log('');
