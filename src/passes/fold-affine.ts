@@ -97,7 +97,7 @@ function foldIntoConsumer(g: Graph, node: Node): boolean {
     newBias[coutOf(i)] += W[i]! * d[cinOf(i)]!;
     W[i] = W[i]! * k[cinOf(i)]!;
   }
-  const padded = isConv && hasPadding(g, cons);
+  const padded = isConv && hasPadding(cons);
   if (padded) {
     const prev = Array.isArray(cons.attrs['pad_value']) ? (cons.attrs['pad_value'] as number[]) : new Array(cin).fill(0);
     cons.attrs['pad_value'] = prev.map((p, ci) => (p - d[ci]!) / k[ci]!);
@@ -109,10 +109,10 @@ function foldIntoConsumer(g: Graph, node: Node): boolean {
   return true;
 }
 
-function hasPadding(g: Graph, conv: Node): boolean {
+function hasPadding(conv: Node): boolean {
   const pads = conv.attrs['pads'];
   const auto = conv.attrs['auto_pad'];
-  return (Array.isArray(pads) && pads.some((p) => p !== 0)) || auto === 'SAME_UPPER' || auto === 'SAME_LOWER' || g === undefined;
+  return (Array.isArray(pads) && pads.some((p) => p !== 0)) || auto === 'SAME_UPPER' || auto === 'SAME_LOWER';
 }
 
 function replaceInput(n: Node, from: string, to: string): void {
