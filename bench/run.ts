@@ -1,5 +1,5 @@
 // The zoo benchmark: every zoo model through harc — size, memory, instructions and cycles on both
-// MCU targets (QEMU), compile time, float (and int8, once available) accuracy on UCI-HAR.
+// MCU targets (QEMU), compile time, float and int8 accuracy on UCI-HAR (the host build of the C).
 // Prints a table and writes bench/results/zoo.json and zoo.md. Figures come from the built ELF and
 // the emulator; nothing here is estimated in TypeScript except the documented cycle model.
 //   npm run bench                # all zoo models
@@ -11,6 +11,8 @@ import { compileGraph, writeModelDir } from '../src/backends/compile.ts';
 import { measureModel, type Measurement } from '../src/backends/measure.ts';
 import { argmaxRows, classificationMetrics, type ClassificationMetrics } from '../src/backends/metrics.ts';
 import { buildFirmware, runFirmware } from '../src/backends/targets/index.ts';
+import { runModelBatch } from '../src/backends/evaluate.ts';
+import { readNpy } from '../src/ir/npy.ts';
 import { loadModel } from '../src/frontends/load.ts';
 import { dataToBytes } from '../src/ir/serialize.ts';
 import { fmtBytes, table } from '../src/cli/format.ts';
@@ -56,6 +58,14 @@ async function main(): Promise<void> {
     const row: Row = { model: m.name, params, macs: model.layers.reduce((s, l) => s + l.macs, 0), compileMs, float: null, int8: null, targets: {} };
     log(`${m.name}: compiled in ${compileMs.toFixed(0)} ms; float accuracy on the host build`);
     row.float = await hostAccuracy(model, split);
+    log(`${m.name}: int8 (minmax calibration on zoo/data/calib_X.npy) accuracy on the host build`);
+    try {
+      const q = compileGraph(loadModel(path), { prefix: m.name.replace(/-/g, '_'), source: `zoo/${m.file}`, precision: { precision: 'int8', calib: readNpy(join(repo, 'zoo', 'data', 'calib_X.npy')) } });
+      const { outputs, rowLength } = await runModelBatch(q, split.x);
+      row.int8 = classificationMetrics(argmaxRows(Array.from(outputs), rowLength), split.y, rowLength);
+    } catch (e) {
+      log(`${m.name}: no int8 (${(e as Error).message.split('\n')[0]})`);
+    }
     for (const target of ['cortex-m4', 'riscv'] as const) {
       log(`${m.name}: measuring on ${target}`);
       try {

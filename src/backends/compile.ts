@@ -3,18 +3,24 @@ import { dirname, join, resolve } from 'node:path';
 import type { Graph } from '../ir/types.ts';
 import { optimize, type PassRecord } from '../passes/pipeline.ts';
 import { emitModel, type EmittedModel } from './c/emit-model.ts';
+import type { CMemoryOptions } from './c/memory.ts';
+import { applyPrecision, type PrecisionOptions } from './precision.ts';
 
 export interface CompileOptions {
   prefix?: string;
   source?: string;
   alignment?: number;
   trace?: PassRecord[];
+  /** float (default) or int8 with calibration data. */
+  precision?: PrecisionOptions;
+  /** Arena planning: alignment, inputs/outputs in the arena, scheduling / in-place switches. */
+  memory?: CMemoryOptions;
 }
 
 /** Graph → optimized graph → C sources (in memory). */
 export function compileGraph(graph: Graph, opts: CompileOptions = {}): EmittedModel {
-  const optimized = optimize(graph, { trace: opts.trace });
-  return emitModel(optimized, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment });
+  const optimized = applyPrecision(optimize(graph, { trace: opts.trace }), opts.precision).graph;
+  return emitModel(optimized, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment, memory: opts.memory });
 }
 
 /** Writes the emitted files atomically: into a sibling temp dir first, then renamed into place, so

@@ -8,7 +8,10 @@ import { inspectCommand } from './commands/inspect.ts';
 import { measureCommand } from './commands/measure.ts';
 import { opsCommand } from './commands/ops.ts';
 import { runCommand } from './commands/run.ts';
+import { evalCommand } from './commands/eval.ts';
 import { parseBytes } from './format.ts';
+import { addPrecisionOptions, precisionArgs } from './precision.ts';
+import { addMemoryOptions, memoryArgs } from './memory-options.ts';
 
 const OPT_LEVELS: OptLevel[] = ['O0', 'O1', 'O2', 'O3', 'Os'];
 const MCU_TARGETS = TARGET_NAMES.filter((t) => t !== 'host') as McuTargetName[];
@@ -54,27 +57,36 @@ export async function main(argv: string[]): Promise<number> {
       'compile <model>',
       'write C (model.c/.h, weights, build snippets) for a model',
       (y) =>
-        modelArg(y)
+        addMemoryOptions(addPrecisionOptions(modelArg(y)))
           .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName, describe: 'target the build snippets are for' })
           .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (replaced atomically)' })
           .option('name', { type: 'string', describe: 'C prefix of the API (default: the graph name)' })
           .option('board', boardOpt)
           .option('const', constOpt)
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON' })
-          .example('$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn', 'C for a Cortex-M4'),
-      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'] }))(),
+          .example('$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn', 'C for a Cortex-M4')
+          .example('$0 compile zoo/models/har-cnn.onnx --precision int8 --calib zoo/data/calib_X.npy -o out/har-cnn-int8', 'int8 C'),
+      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
     )
     .command(
       'inspect <model>',
       'show the compiled graph: shapes, parameters and MACs per layer, arena size',
-      (y) => modelArg(y).option('json', { type: 'boolean', describe: 'machine-readable output' }).option('const', constOpt).example('$0 inspect zoo/models/har-cnn.onnx', ''),
-      (a) => run(() => inspectCommand({ model: a.model!, json: a.json, const: a.const }))(),
+      (y) =>
+        addMemoryOptions(addPrecisionOptions(modelArg(y)))
+          .option('json', { type: 'boolean', describe: 'machine-readable output' })
+          .option('memory', { type: 'boolean', describe: 'arena timeline: one row per buffer, one column per schedule step (with --json: the plan)' })
+          .option('svg', { type: 'string', describe: 'write the arena plan as an SVG picture to this file' })
+          .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName, describe: 'target whose arena alignment to use' })
+          .option('const', constOpt)
+          .example('$0 inspect zoo/models/har-cnn.onnx', '')
+          .example('$0 inspect zoo/models/mobilenet-1d.onnx --memory --svg arena.svg', 'arena timeline and picture'),
+      (a) => run(() => inspectCommand({ model: a.model!, json: a.json, const: a.const, ...precisionArgs(a), memory: a.memory, svg: a.svg, memoryOptions: memoryArgs(a, a.target) }))(),
     )
     .command(
       'run <model>',
       'build for a target, run (natively or in QEMU) on .npy inputs',
       (y) =>
-        modelArg(y)
+        addPrecisionOptions(modelArg(y))
           .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName })
           .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'input .npy: the input shape (1 inference) or [N, ...shape] (N inferences); one per graph input' })
           .option('output', { alias: 'o', type: 'string', array: true, describe: 'write outputs to .npy (default: print)' })
@@ -82,13 +94,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('opt', { ...optOpt, alias: 'O' })
           .option('const', constOpt)
           .example('$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy', '256 windows in QEMU'),
-      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt }))(),
+      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
     )
     .command(
       'measure <model>',
       'instructions (exact, QEMU), estimated cycles, flash and SRAM of the built firmware',
       (y) =>
-        modelArg(y)
+        addPrecisionOptions(modelArg(y))
           .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
@@ -96,13 +108,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean' })
           .option('const', constOpt)
           .example('$0 measure zoo/models/har-cnn.onnx --target riscv --json', ''),
-      (a) => run(() => measureCommand({ model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, json: a.json, const: a.const }))(),
+      (a) => run(() => measureCommand({ model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, json: a.json, const: a.const, ...precisionArgs(a) }))(),
     )
     .command(
       'check <model>',
       'gate a model on budgets: exit 0 within, 1 over, 2 bad input, 3 missing tool',
       (y) =>
-        modelArg(y)
+        addPrecisionOptions(modelArg(y))
           .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
@@ -121,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(() =>
           checkCommand({
-            model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, const: a.const, json: a.json, report: a.report,
+            model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, const: a.const, json: a.json, report: a.report, ...precisionArgs(a),
             maxFlash: a['max-flash'] !== undefined ? parseBytes(a['max-flash'], '--max-flash') : undefined,
             maxSram: a['max-sram'] !== undefined ? parseBytes(a['max-sram'], '--max-sram') : undefined,
             maxCycles: a['max-cycles'],
@@ -133,6 +145,21 @@ export async function main(argv: string[]): Promise<number> {
       "save a model in harc's JSON graph format",
       (y) => modelArg(y).option('out', { alias: 'o', type: 'string', demandOption: true }).option('weights-file', { type: 'boolean', describe: 'weights in a side .bin file instead of inline base64' }),
       (a) => run(() => convertCommand({ model: a.model!, out: a.out, weightsFile: a['weights-file'] }))(),
+    )
+    .command(
+      'eval <model>',
+      'accuracy, macro-F1 and confusion matrix of the float and int8 C on a labelled data set (host build)',
+      (y) =>
+        modelArg(y)
+          .option('data', { type: 'string', demandOption: true, describe: 'inputs: float32 .npy [N, ...input shape]' })
+          .option('labels', { type: 'string', demandOption: true, describe: 'labels: .npy [N] (uint8 or int64 class indices)' })
+          .option('calib', { type: 'string', describe: 'int8 calibration inputs .npy (without it only float is evaluated)' })
+          .option('calib-method', { choices: ['minmax', 'percentile', 'mse'] as const, default: 'minmax' as const })
+          .option('calib-samples', { type: 'number' })
+          .option('json', { type: 'boolean', describe: 'print {float: {accuracy, macroF1, confusion}, int8: {...}}' })
+          .option('const', constOpt)
+          .example('$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy', ''),
+      (a) => run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))(),
     )
     .command('ops', 'list the supported operators', (y) => y, () => run(() => opsCommand())())
     .demandCommand(1, 'give a command')

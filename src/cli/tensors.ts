@@ -3,6 +3,8 @@ import { inputError } from '../ir/errors.ts';
 import { dataToBytes, bytesToData } from '../ir/serialize.ts';
 import { numel, sameShape } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
+import { dequantize } from '../ir/quant/index.ts';
+import { quantizeForTensor } from '../ir/int8/prepare.ts';
 
 /** How many inferences an input array holds: exactly the input's shape (1), that shape with a
  * leading batch axis N, or — for a model whose batch is 1 — N in place of that batch. */
@@ -56,4 +58,22 @@ export function unpackOutputs(graph: Graph, bytes: Uint8Array, n: number, batche
     const shape = batched ? (shapes[i]![0] === 1 ? [n, ...shapes[i]!.slice(1)] : [n, ...shapes[i]!]) : shapes[i]!;
     return { shape, dtype: dtypes[i]!, data: bytesToData(dtypes[i]!, b, numel(shape), 'output') };
   });
+}
+
+/** For a quantized model input: float data is quantized with the input's scale / zero point (as the
+ * generated _run_float does); integer data of the model's dtype is passed through. */
+export function toModelInputs(graph: Graph, values: Value[], names: string[]): Value[] {
+  return values.map((v, i) => {
+    const t = graph.tensors[graph.inputs[i] ?? '']!;
+    if (!t?.quant || v.dtype === t.dtype) return v;
+    if (v.dtype !== 'float32' && v.dtype !== 'float64') throw inputError(`${names[i]}: dtype ${v.dtype}; the int8 model input '${t.name}' takes float32 (quantized here) or ${t.dtype}`);
+    return { shape: v.shape, dtype: t.dtype, data: quantizeForTensor(t, v.data as ArrayLike<number>) };
+  });
+}
+
+/** Dequantizes an integer output with its tensor's parameters (for printing). */
+export function dequantizeValue(graph: Graph, name: string, v: Value): Value {
+  const q = graph.tensors[name]?.quant;
+  if (!q) return v;
+  return { shape: v.shape, dtype: 'float32', data: Float32Array.from(v.data as ArrayLike<number>, (x) => dequantize(x, q.scale[0]!, q.zeroPoint[0]!)) };
 }

@@ -23,6 +23,8 @@ export interface CalibOptions {
 export interface TensorRange {
   min: number;
   max: number;
+  /** Graph inputs: the range of each channel (last axis), for per-channel input quantization. */
+  channels?: TensorRange[];
 }
 export type CalibrationTable = Record<string, TensorRange>;
 
@@ -48,7 +50,13 @@ class Stats {
   max = -Infinity;
   kept: number[] = [];
   seen = 0;
+  channels?: Stats[];
   constructor(readonly stride: number) {}
+  add(x: number, keep: boolean): void {
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    if (keep && this.seen++ % this.stride === 0) this.kept.push(x);
+  }
 }
 
 /**
@@ -81,25 +89,31 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
         if (!s) {
           const total = v.data.length * chosen.length;
           s = new Stats(Math.max(1, Math.ceil(total / keep)));
+          const C = v.shape[v.shape.length - 1] ?? 1;
+          if (graph.inputs.includes(name) && v.shape.length >= 2 && C > 1)
+            s.channels = Array.from({ length: C }, () => new Stats(Math.max(1, Math.ceil(total / C / keep))));
           stats.set(name, s);
         }
         const d = v.data;
-        for (let i = 0; i < d.length; i++) {
-          const x = d[i]!;
-          if (x < s.min) s.min = x;
-          if (x > s.max) s.max = x;
-          if (needValues && s.seen++ % s.stride === 0) s.kept.push(x);
+        for (let i = 0; i < d.length; i++) s.add(d[i]!, needValues);
+        if (s.channels) {
+          const C = s.channels.length;
+          for (let i = 0; i < d.length; i++) s.channels[i % C]!.add(d[i]!, needValues);
         }
       },
     });
     opts.onProgress?.(k + 1, chosen.length);
   });
+  const rangeOf = (name: string, s: Stats): TensorRange => {
+    if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw inputError(`calibration: tensor '${name}' has non-finite values`);
+    if (method === 'minmax') return { min: s.min, max: s.max };
+    if (method === 'percentile') return percentileRange(s.kept, opts.percentile ?? 99.99);
+    return mseRange(s.kept, s.min, s.max, opts.bits ?? 8);
+  };
   const table: CalibrationTable = {};
   for (const [name, s] of stats) {
-    if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw inputError(`calibration: tensor '${name}' has non-finite values`);
-    if (method === 'minmax') table[name] = { min: s.min, max: s.max };
-    else if (method === 'percentile') table[name] = percentileRange(s.kept, opts.percentile ?? 99.99);
-    else table[name] = mseRange(s.kept, s.min, s.max, opts.bits ?? 8);
+    table[name] = rangeOf(name, s);
+    if (s.channels) table[name]!.channels = s.channels.map((c) => rangeOf(name, c));
   }
   return table;
 }

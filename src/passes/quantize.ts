@@ -20,6 +20,18 @@ export interface QuantizeOptions {
   bits?: number;
   /** Weight bit width (default = bits). */
   weightBits?: number;
+  /** Quantize a graph input per channel (last axis) when every consumer is a Conv (group 1) or a
+   * Gemm / MatMul reducing over that axis: the input scales are folded into their weights. Raw
+   * sensor channels have very different ranges, so this matters for HAR. Default true. */
+  perChannelInput?: boolean;
+}
+
+/** Can this consumer of graph input `name` absorb per-channel input scales into its weights? */
+function foldsInputScales(g: Graph, n: Node, name: string): boolean {
+  if (n.inputs[0] !== name || n.inputs.slice(1).includes(name) || !g.tensors[n.inputs[1] ?? '']?.data) return false;
+  if (n.op === 'Conv') return n.attrs['layout'] === 'NHWC' && attrInt(n, 'group') === 1;
+  if (n.op === 'Gemm') return attrInt(n, 'transA') === 0;
+  return n.op === 'MatMul' && g.tensors[n.inputs[1]!]!.shape.length === 2;
 }
 
 const CALIBRATED = new Set(['Add', 'Sub', 'Mul', 'ReduceMean', 'GlobalAveragePool', 'Concat', 'HardSwish', 'HardSigmoid', 'LeakyRelu', 'Elu', 'Selu', 'Exp', 'Neg', 'Abs', 'Softplus', 'Softsign']);
@@ -77,19 +89,38 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     if (!t.data || t.quant) return;
     let min = Infinity;
     let max = -Infinity;
-    for (const v of t.data as ArrayLike<number>) ((min = Math.min(min, v)), (max = Math.max(max, v)));
+    for (const v of Array.from(t.data as ArrayLike<number>)) ((min = Math.min(min, v)), (max = Math.max(max, v)));
     const q = activationQuant(min, max, bits);
     const data = Int8Array.from(t.data as ArrayLike<number>, (v) => quantize(v, q.scale[0]!, q.zeroPoint[0]!, bits));
     node.inputs[i] = addConst(`${t.name}__q`, { shape: t.shape, dtype: adt, quant: q, data });
   };
 
-  for (const name of g.inputs) setAct(name, rangeQ(name));
+  for (const name of g.inputs) {
+    const r = table[name];
+    const consumers = g.nodes.filter((n) => n.inputs.includes(name));
+    const perChannel =
+      (opts.perChannelInput ?? true) && !!r?.channels && !g.outputs.includes(name) && consumers.length > 0 && consumers.every((n) => foldsInputScales(g, n, name));
+    if (!perChannel) {
+      setAct(name, rangeQ(name));
+      continue;
+    }
+    const ps = r!.channels!.map((c) => activationQuant(c.min, c.max, bits));
+    setAct(name, { bits, signed: true, scale: ps.map((p) => p.scale[0]!), zeroPoint: ps.map((p) => p.zeroPoint[0]!), axis: g.tensors[name]!.shape.length - 1 });
+  }
 
   for (const node of g.nodes) {
+    // x / c with a constant c is x · (1/c)
+    if (node.op === 'Div' && g.tensors[node.inputs[1]!]?.data && !g.tensors[node.inputs[0]!]?.data) {
+      const c = g.tensors[node.inputs[1]!]!;
+      node.op = 'Mul';
+      node.inputs[1] = addConst(`${c.name}__recip`, { shape: c.shape, dtype: 'float32', data: Float32Array.from(c.data as ArrayLike<number>, (v) => 1 / v) });
+    }
     const out = node.outputs[0]!;
     const xName = node.inputs[0];
     const x = xName ? g.tensors[xName] : undefined;
     const def = lookupOp(node.op);
+    const known = node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul' || !!FIXED[node.op] || CALIBRATED.has(node.op) || PASSTHROUGH.has(node.op) || !!def?.isView;
+    if (!known) throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
     if (node.outputs.filter(Boolean).length !== 1) throw inputError(`node '${node.name}' (${node.op}): cannot be quantized (several outputs)`);
     for (const i of DATA_INPUTS[node.op] ?? [0]) if (node.inputs[i]) quantConstOperand(node, i);
     if (node.op === 'Concat') node.inputs.forEach((_, i) => quantConstOperand(node, i));
@@ -108,6 +139,15 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       const alpha = node.op === 'Gemm' ? attrFloat(node, 'alpha') : 1;
       const beta = node.op === 'Gemm' ? attrFloat(node, 'beta') : 1;
       const wf = Float32Array.from(w.data as ArrayLike<number>, (v) => v * alpha);
+      // a per-channel quantized (graph) input: its scales multiply the weights of their channel,
+      // and the layer then sees integer inputs of scale 1 with a zero point per channel
+      const inScales = x!.quant!.scale;
+      if (inScales.length > 1) {
+        const kAxis = node.op === 'Conv' || transB ? w.shape.length - 1 : 0;
+        const inner = w.shape.slice(kAxis + 1).reduce((a, b) => a * b, 1);
+        if (w.shape[kAxis] !== inScales.length) throw inputError(`node '${node.name}': ${inScales.length} input channel scales for weights [${w.shape}]`);
+        for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * inScales[Math.floor(i / inner) % inScales.length]!);
+      }
       const qw = quantizeTensorSymmetricPerChannel(wf, w.shape, axis, wbits);
       node.inputs[1] = addConst(`${w.name}__q`, {
         shape: w.shape,
@@ -115,7 +155,7 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         quant: { bits: wbits, signed: true, scale: Array.from(qw.scales), zeroPoint: Array.from(qw.zeroPoints), axis },
         data: Int8Array.from(qw.values),
       });
-      const sIn = x!.quant!.scale[0]!;
+      const sIn = inScales.length > 1 ? 1 : inScales[0]!;
       if (node.inputs[2]) {
         const b = g.tensors[node.inputs[2]]!;
         const nOut = qw.scales.length;

@@ -218,6 +218,9 @@ describe('MACs', () => {
     const g = irGraph('RNN', { hidden_size: 4 }, [f32('X', [5, 1, 3]), f32('W', [1, 4, 3], 1), f32('R', [1, 4, 4], 2)], ['', 'Y_h']);
     const m = compileGraph(g);
     expect(m.layers.find((l) => l.op === 'RNN')!.macs).toBe(5 * 4 * 7);
-    expect(m.files['model.c']).toContain('static float gates[4];');
+    // one step of gates (4 floats) is planned arena scratch, not a static array
+    expect(m.files['model.c']).toContain('float *gates = s0;');
+    expect(m.files['model.c']).not.toContain('static float');
+    expect(m.plan.buffers.filter((b) => b.scratchOf !== undefined).map((b) => b.bytes)).toEqual([16]);
   });
 });

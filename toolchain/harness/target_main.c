@@ -26,7 +26,8 @@ enum {
     HARC_ERR_READ = 13,
     HARC_ERR_INVOKE = 14,
     HARC_ERR_WRITE = 15,
-    HARC_ERR_REPORT = 16
+    HARC_ERR_REPORT = 16,
+    HARC_ERR_GUARD = 17
 };
 
 static uint8_t harc_in_buf[HARC_MODEL_INPUT_BYTES] __attribute__((aligned(8)));
@@ -92,6 +93,10 @@ int main(void)
         harc_sh_write0("harc: cannot open output file\n");
         return HARC_ERR_OPEN_OUT;
     }
+#ifdef HARC_GUARD
+    /* model built with -DHARC_GUARD: pattern around the arena, checked after all inferences */
+    harc_guard_fill();
+#endif
     for (i = 0; i < n; ++i) {
         int rc;
         if (harc_sh_read(fin, harc_in_buf, sizeof harc_in_buf) != 0) {
@@ -110,6 +115,12 @@ int main(void)
     }
     harc_sh_close(fin);
     harc_sh_close(fout);
+#ifdef HARC_GUARD
+    if (harc_guard_check() != 0u) {
+        harc_sh_write0("harc: bytes outside the planned arena were written\n");
+        return HARC_ERR_GUARD;
+    }
+#endif
     /* Measure before write_report() so its buffer is not counted. */
     return write_report(n, harc_stack_peak());
 }

@@ -1,15 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bytesPerElement, cTypeOf } from '../../ir/dtype.ts';
 import { inputError } from '../../ir/errors.ts';
 import { inferShapes } from '../../ir/infer.ts';
 import { lookupOp, opOf } from '../../ir/registry.ts';
 import { numel } from '../../ir/shape.ts';
 import type { Graph, Node, Tensor } from '../../ir/types.ts';
-import { planArena, type ArenaPlan } from '../../passes/arena-plan.ts';
-import { cArrayBody, cIdent } from './c-literals.ts';
+import type { ArenaPlan } from '../../passes/arena-plan.ts';
+import { planModelMemory, type CMemoryOptions } from './memory.ts';
+import { cArrayBody, cFloat, cIdent } from './c-literals.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { floatLowerings } from './lower/index.ts';
+import { int8Lowerings } from './lower/int8.ts';
+import { isQuantized } from '../../ir/int8/prepare.ts';
 import { materializeOutputs } from './prepare.ts';
-import { render } from './templates.ts';
+import { render, repoRoot } from './templates.ts';
 
 export interface LayerInfo {
   index: number;
@@ -42,16 +47,24 @@ interface ConstSymbol {
 
 /** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
  * arena), weights.c/.h (const arrays). */
-export function emitModel(optimized: Graph, opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering> } = {}): EmittedModel {
+export function emitModel(
+  optimized: Graph,
+  opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering>; intLowerings?: Record<string, Lowering>; memory?: CMemoryOptions } = {},
+): EmittedModel {
   const graph = inferShapes(materializeOutputs(optimized), { fold: false });
   const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
-  const lowerings = opts.lowerings ?? floatLowerings;
-  const plan = planArena(graph, { alignment: opts.alignment ?? 8 });
+  const floatLower = opts.lowerings ?? floatLowerings;
+  const intLower = opts.intLowerings ?? int8Lowerings;
+  // A node is integer when its output carries quantization parameters (src/passes/quantize.ts).
+  const lowerOf = (n: Node): Lowering | undefined => (isQuantized(graph.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  const quantized = graph.nodes.some((n) => isQuantized(graph.tensors[n.outputs[0]!]));
+  // memory-aware schedule (reorders graph.nodes), then the arena plan of that order
+  const { plan } = planModelMemory(graph, lowerOf, { ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
   const consts = new Map<string, ConstSymbol>();
   const constOrder: ConstSymbol[] = [];
   let useMath = false;
 
-  const unsupportedNodes = graph.nodes.filter((n) => !lookupOp(n.op)?.isView && !lowerings[n.op]);
+  const unsupportedNodes = graph.nodes.filter((n) => !lookupOp(n.op)?.isView && !lowerOf(n));
   if (unsupportedNodes.length > 0)
     throw inputError(`no C kernel for: ${unsupportedNodes.map((n) => `'${n.name}' (${n.op})`).join(', ')}`);
 
@@ -59,22 +72,26 @@ export function emitModel(optimized: Graph, opts: { prefix?: string; source?: st
   const bufferExpr = (tensor: string, ctype: string, isConst: boolean): string => {
     const b = plan.buffers[plan.bufferOf[tensor]!]!;
     const q = isConst ? 'const ' : '';
+    // a concat slice sits at a byte offset inside its buffer
+    const off = b.offsets[tensor] ?? 0;
+    const at = (p: string): string => (off ? `(${q}${ctype} *)((${q}unsigned char *)${p} + ${off})` : `(${q}${ctype} *)${p}`);
     switch (b.location.kind) {
       case 'arena':
-        return `(${q}${ctype} *)(harc_arena.bytes + ${b.location.offset})`;
+        return `(${q}${ctype} *)(harc_arena.bytes + ${b.location.offset + off})`;
       case 'input':
-        return `(${q}${ctype} *)${apiName(graph.inputs[b.location.index]!, 'in', b.location.index)}`;
+        return at(apiName(graph.inputs[b.location.index]!, 'in', b.location.index));
       case 'output':
-        return `(${q}${ctype} *)${apiName(graph.outputs[b.location.index]!, 'out', b.location.index)}`;
+        return at(apiName(graph.outputs[b.location.index]!, 'out', b.location.index));
     }
   };
 
   const layers: LayerInfo[] = [];
   const fns: string[] = [];
   const calls: string[] = [];
-  for (const node of graph.nodes) {
-    if (opOf(node).isView) continue;
+  for (const [step, node] of graph.nodes.entries()) {
+    if (opOf(node).isView || plan.elided.includes(step)) continue;
     const k = layers.length;
+    let scratchType: string | undefined;
     const fn = `harc_L${k}_${cIdent(node.name).slice(0, 40)}`;
     const used = new Map<number, string>();
     const owned: string[] = [];
@@ -111,16 +128,21 @@ export function emitModel(optimized: Graph, opts: { prefix?: string; source?: st
         return c.symbol;
       },
       useMath: () => void (useMath = true),
+      scratch: (_bytes, ctype = 'unsigned char') => ((scratchType = ctype), 's0'),
     };
-    const body = lowerings[node.op]!(ctx);
+    const body = lowerOf(node)!(ctx);
+    const scratchBuf = plan.buffers.find((b) => b.scratchOf === step);
+    if (scratchType && scratchBuf?.location.kind !== 'arena') throw new Error(`node '${node.name}': scratch was not planned`);
     const params = [
       ...[...used.entries()].sort((a, b) => a[0] - b[0]).map(([i, p]) => `const ${cTypeOf(ctx.input(i).dtype)} *${p}`),
       // an omitted optional output ('') gets no parameter
       ...node.outputs.flatMap((o, i) => (o ? [`${cTypeOf(graph.tensors[o]!.dtype)} *${paramName(graph.tensors[o]!, 'out', i)}`] : [])),
+      ...(scratchType ? [`${scratchType} *s0`] : []),
     ];
     const args = [
       ...[...used.keys()].sort((a, b) => a - b).map((i) => bufferExpr(node.inputs[i]!, cTypeOf(ctx.input(i).dtype), true)),
       ...node.outputs.filter(Boolean).map((o) => bufferExpr(o, cTypeOf(graph.tensors[o]!.dtype), false)),
+      ...(scratchType && scratchBuf?.location.kind === 'arena' ? [`(${scratchType} *)(harc_arena.bytes + ${scratchBuf.location.offset})`] : []),
     ];
     const ins = node.inputs.filter((n) => n && !graph.tensors[n]?.data).map((n) => `[${graph.tensors[n]!.shape.join('x')}]`);
     const outs = node.outputs.filter(Boolean).map((n) => `[${graph.tensors[n]!.shape.join('x')}]`);
@@ -137,18 +159,42 @@ export function emitModel(optimized: Graph, opts: { prefix?: string; source?: st
     });
   const inputs = io(graph.inputs, 'in');
   const outputs = io(graph.outputs, 'out');
+  // Quantized graph inputs / outputs: their parameters as macros and a float convenience API.
+  const qio = (names: string[]) =>
+    names.map((n) => {
+      const t = graph.tensors[n]!;
+      const q = t.quant;
+      if (!q) return undefined;
+      const range = { qmin: -(2 ** (q.bits - 1)), qmax: 2 ** (q.bits - 1) - 1 };
+      if (q.scale.length === 1) return { scale: cFloat(q.scale[0]!), zeroPoint: q.zeroPoint[0]!, ...range };
+      // per channel along `axis` (a graph input whose scales are folded into its consumers' weights)
+      const axis = q.axis ?? 0;
+      return { perChannel: true, axis, channels: q.scale.length, inner: numel(t.shape.slice(axis + 1)), scales: q.scale.map(cFloat).join(', '), zeroPoints: q.zeroPoint.join(', '), ...range };
+    });
+  const qin = qio(graph.inputs);
+  const qout = qio(graph.outputs);
+  const floatApi = quantized && [...qin, ...qout].every(Boolean);
   let at = 0;
   const packedIn = inputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
   at = 0;
   const packedOut = outputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
   const inputBytes = inputs.reduce((s, x) => s + x.bytes, 0);
   const outputBytes = outputs.reduce((s, x) => s + x.bytes, 0);
+  // --io-in-arena: where each graph input / output sits in the arena
+  const ioArenaOffset = (kind: 'input' | 'output', i: number): number | undefined => {
+    const b = plan.buffers.find((x) => x.io?.kind === kind && x.io.index === i);
+    return b?.location.kind === 'arena' ? b.location.offset + (b.offsets[kind === 'input' ? graph.inputs[i]! : graph.outputs[i]!] ?? 0) : undefined;
+  };
   const ctx = {
     prefix,
     PREFIX: prefix.toUpperCase(),
     source: opts.source ?? graph.source ?? graph.name,
-    inputs: packedIn,
-    outputs: packedOut,
+    inputs: packedIn.map((x, i) => ({ ...x, q: qin[i], arenaOffset: ioArenaOffset('input', i) })),
+    outputs: packedOut.map((x, i) => ({ ...x, q: qout[i], arenaOffset: ioArenaOffset('output', i) })),
+    ioInArena: !!opts.memory?.ioInArena,
+    quantized,
+    floatApi,
+    floatSignature: [...inputs.map((x) => `const float *${x.param}`), ...outputs.map((x) => `float *${x.param}`)].join(', '),
     signature: [...inputs.map((x) => `const ${x.ctype} *${x.param}`), ...outputs.map((x) => `${x.ctype} *${x.param}`)].join(', '),
     arenaBytes: plan.bytes,
     inputBytes,
@@ -159,12 +205,13 @@ export function emitModel(optimized: Graph, opts: { prefix?: string; source?: st
     useMath,
     consts: constOrder,
   };
-  const files = {
+  const files: Record<string, string> = {
     'model.h': render('model/model.h', ctx),
     'model.c': render('model/model.c', ctx),
     'weights.h': render('model/weights.h', ctx),
     'weights.c': render('model/weights.c', ctx),
   };
+  if (quantized) files['harc_fixedpoint.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_fixedpoint.h'), 'utf8');
   return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
 }
 

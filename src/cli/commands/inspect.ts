@@ -1,5 +1,8 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
+import { writeFileSync } from 'node:fs';
+import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { numel } from '../../ir/shape.ts';
+import { memorySvg, memoryTimeline, planJson } from '../memory-view.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
 import { defaultPrefix } from '../model-input.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
@@ -20,9 +23,12 @@ export interface LayerRow {
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
  * and multiply-accumulates, plus the arena. */
-export function inspectCommand(a: { model: string; json?: boolean; const?: string[] } & PrecisionArgs): number {
-  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) });
+export function inspectCommand(
+  a: { model: string; json?: boolean; const?: string[]; memory?: boolean; svg?: string; memoryOptions?: CMemoryOptions } & PrecisionArgs,
+): number {
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: a.memoryOptions });
   const g = model.graph;
+  if (a.svg) writeFileSync(a.svg, memorySvg(model.plan, g, `${model.prefix}: arena plan`));
   const rows: LayerRow[] = model.layers.map((l) => {
     const node = g.nodes.find((n) => n.name === l.name)!;
     return {
@@ -40,12 +46,15 @@ export function inspectCommand(a: { model: string; json?: boolean; const?: strin
   const io = (names: string[]) =>
     names.map((n) => {
       const t = g.tensors[n]!;
-      return { name: n, shape: t.shape, dtype: t.dtype, ...(t.quant ? { scale: t.quant.scale[0]!, zeroPoint: t.quant.zeroPoint[0]! } : {}) };
+      const q = t.quant;
+      if (!q) return { name: n, shape: t.shape, dtype: t.dtype };
+      if (q.scale.length > 1) return { name: n, shape: t.shape, dtype: t.dtype, scales: q.scale, zeroPoints: q.zeroPoint, axis: q.axis };
+      return { name: n, shape: t.shape, dtype: t.dtype, scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]! };
     });
   if (a.json) {
     console.log(
       JSON.stringify(
-        { model: a.model, name: model.prefix, inputs: io(g.inputs), outputs: io(g.outputs), layers: rows, totals, arena: { bytes: model.plan.bytes, lowerBound: model.plan.lowerBound } },
+        { model: a.model, name: model.prefix, inputs: io(g.inputs), outputs: io(g.outputs), layers: rows, totals, arena: { bytes: model.plan.bytes, lowerBound: model.plan.lowerBound, ...(a.memory ? planJson(model.plan, g) : {}) } },
         null,
         2,
       ),
@@ -53,7 +62,8 @@ export function inspectCommand(a: { model: string; json?: boolean; const?: strin
     return 0;
   }
   console.log(`${a.model}: ${model.prefix}`);
-  const qtext = (x: { scale?: number; zeroPoint?: number }): string => (x.scale !== undefined ? `  scale ${x.scale.toPrecision(6)} zero point ${x.zeroPoint}` : '');
+  const qtext = (x: { scale?: number; zeroPoint?: number; scales?: number[]; axis?: number }): string =>
+    x.scale !== undefined ? `  scale ${x.scale.toPrecision(6)} zero point ${x.zeroPoint}` : x.scales ? `  per-channel quantization (axis ${x.axis}, ${x.scales.length} scales)` : '';
   for (const x of io(g.inputs)) console.log(`  input  ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   for (const x of io(g.outputs)) console.log(`  output ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   console.log('');
@@ -65,5 +75,7 @@ export function inspectCommand(a: { model: string; json?: boolean; const?: strin
   );
   console.log('');
   console.log(`total: ${fmtInt(totals.params)} params, ${fmtInt(totals.macs)} MACs per inference; arena ${fmtBytes(model.plan.bytes)} (lower bound ${fmtBytes(model.plan.lowerBound)})`);
+  if (a.memory) console.log(`\n${memoryTimeline(model.plan, g)}`);
+  if (a.svg) console.log(`\nwrote ${a.svg}`);
   return 0;
 }

@@ -1,12 +1,13 @@
-import { compileGraph } from '../../backends/compile.ts';
 import { measureModel, type Measurement } from '../../backends/measure.ts';
 import type { McuTargetName, OptLevel } from '../../backends/targets/index.ts';
 import { readNpy } from '../../ir/npy.ts';
 import { fmtBytes, fmtInt, progress, table } from '../format.ts';
-import { defaultPrefix, loadForCli } from '../model-input.ts';
-import { packInputs } from '../tensors.ts';
+import { defaultPrefix } from '../model-input.ts';
+import { compileForCli, type PrecisionArgs } from '../precision.ts';
+import { defaultAlignment } from '../../backends/c/memory.ts';
+import { packInputs, toModelInputs } from '../tensors.ts';
 
-export interface MeasureArgs {
+export interface MeasureArgs extends PrecisionArgs {
   model: string;
   target: McuTargetName;
   board?: string;
@@ -17,9 +18,9 @@ export interface MeasureArgs {
 }
 
 export async function measureFor(a: MeasureArgs): Promise<Measurement> {
-  const graph = loadForCli(a.model, a.const);
-  const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model });
-  const input = a.input ? packInputs(graph, [readNpy(a.input)], [a.input]).bytes : undefined;
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
+  const graph = model.graph;
+  const input = a.input ? packInputs(graph, toModelInputs(graph, [readNpy(a.input)], [a.input]), [a.input]).bytes : undefined;
   return measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: progress });
 }
 

@@ -66,11 +66,11 @@ const conv: Kernel = (g, node, [x]) => {
               const iw = ow * p.strideW - p.padLeft + kw * p.dilW;
               const wb = ((oc * p.kH + kh) * p.kW + kw) * p.cinPerGroup;
               if (ih < 0 || ih >= p.inH || iw < 0 || iw >= p.inW) {
-                if (p.padQ) for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (p.padQ[cbase + ic]! - p.inZp) * w[wb + ic]!;
+                if (p.padQ) for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (p.padQ[cbase + ic]! - (p.inZps ? p.inZps[cbase + ic]! : p.inZp)) * w[wb + ic]!;
                 continue;
               }
               const xb = n * p.inH * p.inW * C + (ih * p.inW + iw) * C + cbase;
-              for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (xd[xb + ic]! - p.inZp) * w[wb + ic]!;
+              for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (xd[xb + ic]! - (p.inZps ? p.inZps[cbase + ic]! : p.inZp)) * w[wb + ic]!;
             }
           }
           const v = multiplyByQuantizedMultiplier(acc | 0, p.mult[oc]!, p.shift[oc]!) + p.outZp;
@@ -87,7 +87,7 @@ const gemm: Kernel = (g, node, [x]) => {
   for (let i = 0; i < p.rows; i++)
     for (let j = 0; j < p.n; j++) {
       let acc = b ? b[j]! : 0;
-      for (let k = 0; k < p.k; k++) acc += (x!.data[i * p.k + k]! - p.inZp) * w[p.transB ? j * p.k + k : k * p.n + j]!;
+      for (let k = 0; k < p.k; k++) acc += (x!.data[i * p.k + k]! - (p.inZps ? p.inZps[k]! : p.inZp)) * w[p.transB ? j * p.k + k : k * p.n + j]!;
       y[i * p.n + j] = clamp(multiplyByQuantizedMultiplier(acc | 0, p.mult[j]!, p.shift[j]!) + p.outZp, p.actMin, p.actMax);
     }
   return y;

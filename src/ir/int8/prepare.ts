@@ -93,6 +93,19 @@ export interface ConvQParams extends WindowGeometry {
   actMax: number;
   /** Quantized pad value per input channel (folded input normalisation), else padding is the zero point. */
   padQ?: number[];
+  /** Per-channel quantized input (scales folded into the weights): the zero point of each channel. */
+  inZps?: number[];
+}
+
+/** The input side of a weighted layer: a per-tensor input, or a per-channel one whose scales were
+ * folded into the weights (then the layer's input scale is 1 and each channel has its zero point). */
+function layerInput(x: Tensor, node: Node): { scale: number; zeroPoint: number; bits: number; zps?: number[]; q: (v: number, c: number) => number } {
+  const q = x.quant;
+  if (q && q.scale.length > 1) {
+    return { scale: 1, zeroPoint: 0, bits: q.bits, zps: q.zeroPoint, q: (v, c) => quantize(v, q.scale[c]!, q.zeroPoint[c]!, q.bits) };
+  }
+  const t = tq(x, node);
+  return { ...t, q: (v) => quantize(v, t.scale, t.zeroPoint, t.bits) };
 }
 
 export function prepareConvQ(g: Graph, node: Node): ConvQParams {
@@ -101,7 +114,7 @@ export function prepareConvQ(g: Graph, node: Node): ConvQParams {
   const y = g.tensors[node.outputs[0]!]!;
   if (node.attrs['layout'] !== 'NHWC') throw inputError(`node '${node.name}': quantized Conv must be channels-last`);
   const geo = convGeometry(node, x.shape, w.shape);
-  const qi = tq(x, node);
+  const qi = layerInput(x, node);
   const qo = tq(y, node);
   if (!w.quant) throw inputError(`node '${node.name}': weights '${w.name}' are not quantized`);
   const { mult, shift } = channelMultipliers(qi.scale, w.quant.scale, qo.scale);
@@ -113,7 +126,8 @@ export function prepareConvQ(g: Graph, node: Node): ConvQParams {
     mult,
     shift,
     ...outputClamp(node, qo),
-    ...(pv ? { padQ: pv.map((v) => quantize(v, qi.scale, qi.zeroPoint, qi.bits)) } : {}),
+    ...(pv ? { padQ: pv.map((v, c) => qi.q(v, c)) } : {}),
+    ...(qi.zps ? { inZps: qi.zps } : {}),
   };
 }
 
@@ -129,6 +143,7 @@ export interface GemmQParams {
   shift: number[];
   actMin: number;
   actMax: number;
+  inZps?: number[];
 }
 
 /** Gemm (transA 0, alpha = beta = 1 after quantization) and MatMul with a constant 2-D B. */
@@ -138,11 +153,11 @@ export function prepareGemmQ(g: Graph, node: Node): GemmQParams {
   const y = g.tensors[node.outputs[0]!]!;
   const transB = node.op === 'Gemm' && attrInt(node, 'transB') === 1;
   const [k, n] = transB ? [w.shape[1]!, w.shape[0]!] : [w.shape[0]!, w.shape[1]!];
-  const qi = tq(x, node);
+  const qi = layerInput(x, node);
   const qo = tq(y, node);
   if (!w.quant) throw inputError(`node '${node.name}': weights '${w.name}' are not quantized`);
   const { mult, shift } = channelMultipliers(qi.scale, w.quant.scale, qo.scale);
-  return { rows: numel(x.shape) / k, k, n, transB, inZp: qi.zeroPoint, outZp: qo.zeroPoint, mult, shift, ...outputClamp(node, qo) };
+  return { rows: numel(x.shape) / k, k, n, transB, inZp: qi.zeroPoint, outZp: qo.zeroPoint, mult, shift, ...outputClamp(node, qo), ...(qi.zps ? { inZps: qi.zps } : {}) };
 }
 
 export interface PoolQParams extends WindowGeometry {
@@ -323,3 +338,17 @@ export function prepareLutQ(g: Graph, node: Node): number[] {
 }
 
 export { attrFloat, LOGISTIC_INT8_OUTPUT, TANH_INT8_OUTPUT, SOFTMAX_INT8_OUTPUT, sameQ };
+
+/** Quantizes real values for a quantized tensor (per tensor, or per channel along `quant.axis`),
+ * TFLite Quantize semantics; `shape` is the layout of `data` (a leading batch is allowed). */
+export function quantizeForTensor(t: Tensor, data: ArrayLike<number>): Int8Array {
+  const q = t.quant!;
+  if (q.scale.length === 1) return Int8Array.from(data, (v) => quantize(v, q.scale[0]!, q.zeroPoint[0]!, q.bits));
+  const axis = q.axis ?? 0;
+  const inner = numel(t.shape.slice(axis + 1));
+  const C = q.scale.length;
+  return Int8Array.from(data, (v, i) => {
+    const c = Math.floor(i / inner) % C;
+    return quantize(v, q.scale[c]!, q.zeroPoint[c]!, q.bits);
+  });
+}

@@ -14,6 +14,9 @@ export interface LowerCtx {
   /** Declares a private constant array for this layer and returns its C name. */
   constArray(suffix: string, ctype: string, values: string[]): string;
   useMath(): void;
+  /** Scratch memory for this kernel: `bytes` bytes of the arena, planned like a tensor live only
+   * during this node's step. Returns the C name of a `ctype *` parameter pointing at it. */
+  scratch(bytes: number, ctype?: string): string;
 }
 
 export type Lowering = (ctx: LowerCtx) => string;

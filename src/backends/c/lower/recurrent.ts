@@ -5,10 +5,9 @@ import { requireFloat, type LowerCtx } from './context.ts';
 
 // LSTM / GRU / RNN: one C function per node. A bidirectional layer is one function that runs the
 // forward and then the backward direction, each writing its half of Y directly. Scratch is one
-// time step of gate values for one batch row (a function-local `static` array, in .bss rather than
-// on the stack or in the arena). The hidden (and cell) state lives in the Y_h (Y_c) output buffer
-// when that output is wanted, otherwise in a `static` array of the state's size. Sigmoid is
-// 1/(1+expf(-x)), tanh is tanhf.
+// time step of gate values for one batch row, planned in the arena (live only during the layer).
+// The hidden (and cell) state lives in the Y_h (Y_c) output buffer when that output is wanted,
+// otherwise in the same scratch. Sigmoid is 1/(1+expf(-x)), tanh is tanhf.
 
 /** Input i's C expression, or '' when omitted or a compile-time all-zero constant (PyTorch's
  * zero initial states, which need neither flash nor a copy). */
@@ -55,31 +54,48 @@ function geometryOf(ctx: LowerCtx): RecurrentGeometry {
   return recurrentGeometry(ctx.node, ctx.node.inputs.map((n, i) => (n ? ctx.input(i) : undefined)));
 }
 
+/** One float scratch block: the gate floats, then each state that has no output buffer. */
+function scratchLayout(ctx: LowerCtx, gateFloats: number, states: boolean[], stateSize: number): { scratch: string; scratchBytes: number; offsets: number[] } {
+  const offsets: number[] = [];
+  let floats = gateFloats;
+  for (const needed of states) {
+    offsets.push(floats);
+    if (needed) floats += stateSize;
+  }
+  return { scratch: ctx.scratch(4 * floats, 'float'), scratchBytes: 4 * floats, offsets };
+}
+
 export function lowerLstm(ctx: LowerCtx): string {
   const g = geometryOf(ctx);
+  const base = common(ctx, g);
   const yc = ctx.res(2);
   const p = optionalArg(ctx, 7);
+  const sc = scratchLayout(ctx, g.gates * g.hidden, [base['hStatic'] as boolean, !yc], base['stateSize'] as number);
   return render('kernels/lstm.c', {
-    ...common(ctx, g),
+    ...base,
     c0: optionalArg(ctx, 6),
     cStatic: !yc,
     cs: yc || 'c_state',
     p,
     pDir: 3 * g.hidden,
-    scratchBytes: 4 * g.gates * g.hidden,
+    scratch: sc.scratch,
+    scratchBytes: sc.scratchBytes,
+    hOff: sc.offsets[0],
+    cOff: sc.offsets[1],
   });
 }
 
 export function lowerGru(ctx: LowerCtx): string {
   const g = geometryOf(ctx);
-  return render('kernels/gru.c', {
-    ...common(ctx, g),
-    lbr: g.linearBeforeReset,
-    scratchBytes: 4 * (g.linearBeforeReset ? 3 : 4) * g.hidden,
-  });
+  const base = common(ctx, g);
+  const gateFloats = (g.linearBeforeReset ? 3 : 4) * g.hidden;
+  const sc = scratchLayout(ctx, gateFloats, [base['hStatic'] as boolean], base['stateSize'] as number);
+  return render('kernels/gru.c', { ...base, lbr: g.linearBeforeReset, scratch: sc.scratch, scratchBytes: sc.scratchBytes, hOff: sc.offsets[0] });
 }
 
 export function lowerRnn(ctx: LowerCtx): string {
   const g = geometryOf(ctx);
-  return render('kernels/rnn.c', { ...common(ctx, g), scratchBytes: 4 * g.hidden });
+  const base = common(ctx, g);
+  const sc = scratchLayout(ctx, g.hidden, [base['hStatic'] as boolean], base['stateSize'] as number);
+  return render('kernels/rnn.c', { ...base, scratch: sc.scratch, scratchBytes: sc.scratchBytes, hOff: sc.offsets[0] });
 }

@@ -1,0 +1,210 @@
+import { inputError } from '../../../ir/errors.ts';
+import {
+  LUT_OPS,
+  isQuantized,
+  prepareAddQ,
+  prepareConcatQ,
+  prepareConvQ,
+  prepareGemmQ,
+  prepareHardSwishQ,
+  prepareLogisticTanhQ,
+  prepareLutQ,
+  prepareMeanQ,
+  prepareMulQ,
+  preparePoolQ,
+  prepareSoftmaxQ,
+} from '../../../ir/int8/prepare.ts';
+import { attrInt } from '../../../ir/registry.ts';
+import { normAxis, stridesOf } from '../../../ir/shape.ts';
+import { cLiteral } from '../c-literals.ts';
+import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
+import { render } from '../templates.ts';
+import type { LowerCtx, Lowering } from './context.ts';
+import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+
+// Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
+// requantization constant is computed at compile time by src/ir/int8/prepare.ts and emitted as a
+// literal or a const array; the run-time arithmetic is harc_fixedpoint.h.
+
+const i32 = (v: number): string => cLiteral('int32', v);
+
+/** Only 8-bit activations have C kernels so far (the IR carries the bit width as data). */
+function require8(ctx: LowerCtx): void {
+  const t = ctx.output(0);
+  if (!isQuantized(t) || t.quant!.bits !== 8 || t.dtype !== 'int8')
+    throw inputError(`node '${ctx.node.name}' (${ctx.node.op}): the C backend has integer kernels for 8-bit tensors only (got ${t.dtype}, ${t.quant?.bits ?? '?'} bits)`);
+  ctx.node.inputs.forEach((n, i) => {
+    if (!n) return;
+    const x = ctx.input(i);
+    if (x.quant && x.quant.bits !== 8 && x.dtype !== 'int32')
+      throw inputError(`node '${ctx.node.name}' (${ctx.node.op}): ${x.quant.bits}-bit input '${x.name}' has no C kernel yet`);
+  });
+}
+
+function lowerConvQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareConvQ(ctx.graph, ctx.node);
+  return render('kernels/int8/conv.c', {
+    ...p,
+    x: ctx.arg(0),
+    w: ctx.arg(1),
+    bias: ctx.node.inputs[2] ? ctx.arg(2) : '',
+    y: ctx.res(0),
+    cin: p.channels,
+    coutPerGroup: p.cout / p.group,
+    grouped: p.group > 1,
+    padv: p.padQ ? ctx.constArray('padq', 'int8_t', p.padQ.map(String)) : '',
+    zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
+    mult: ctx.constArray('mult', 'int32_t', p.mult.map(i32)),
+    shift: ctx.constArray('shift', 'int32_t', p.shift.map(String)),
+    inSize: p.inH * p.inW * p.channels,
+    outSize: p.outH * p.outW * p.cout,
+  });
+}
+
+function lowerGemmQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareGemmQ(ctx.graph, ctx.node);
+  return render('kernels/int8/gemm.c', {
+    ...p,
+    op: ctx.node.op,
+    x: ctx.arg(0),
+    w: ctx.arg(1),
+    bias: ctx.node.inputs[2] ? ctx.arg(2) : '',
+    y: ctx.res(0),
+    zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
+    mult: ctx.constArray('mult', 'int32_t', p.mult.map(i32)),
+    shift: ctx.constArray('shift', 'int32_t', p.shift.map(String)),
+  });
+}
+
+function lowerPoolQ(ctx: LowerCtx): string {
+  require8(ctx);
+  if (ctx.node.attrs['layout'] !== 'NHWC') throw new Error(`node '${ctx.node.name}': ${ctx.node.op} reached the C backend in channels-first layout`);
+  const p = preparePoolQ(ctx.graph, ctx.node);
+  return render('kernels/int8/pool.c', {
+    ...p,
+    x: ctx.arg(0),
+    y: ctx.res(0),
+    inSize: p.inH * p.inW * p.channels,
+    outSize: p.outH * p.outW * p.channels,
+    padH: p.inH + p.padBottom,
+    padW: p.inW + p.padRight,
+  });
+}
+
+function lowerMeanQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareMeanQ(ctx.graph, ctx.node);
+  return render('kernels/int8/mean.c', { ...p, op: ctx.node.op, mult: i32(p.mult), half: Math.trunc(p.count / 2), x: ctx.arg(0), y: ctx.res(0) });
+}
+
+/** An elementwise loop (numpy broadcasting as compile-time strides) with per-element statements. */
+function elementwise(ctx: LowerCtx, decls: string[], expr: (a: string, b: string) => string, nIn: 1 | 2): string {
+  const shape = ctx.output(0).shape;
+  const ops = [contiguous(shape), { strides: broadcastStrides(ctx.input(0).shape, shape), base: 0 }];
+  if (nIn === 2) ops.push({ strides: broadcastStrides(ctx.input(1).shape, shape), base: 0 });
+  const nest = loopNest(shape, ops);
+  const a = `${ctx.arg(0)}[${nest.index[1]}]`;
+  const b = nIn === 2 ? `${ctx.arg(1)}[${nest.index[2]}]` : '';
+  return render('kernels/loop-nest.c', { decls, loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${expr(a, b)};`] });
+}
+
+function lowerAddQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareAddQ(ctx.graph, ctx.node);
+  const init = [p.input1Offset, p.input2Offset, p.outputOffset, p.leftShift, p.input1Multiplier, p.input1Shift, p.input2Multiplier, p.input2Shift, p.outputMultiplier, p.outputShift, p.activationMin, p.activationMax].map(i32).join(', ');
+  return elementwise(ctx, [`static const harc_add_params p = { ${init} }; /* TFLite int8 ${ctx.node.op} */`], (a, b) => `harc_add_s8(${a}, ${b}, &p)`, 2);
+}
+
+function lowerMulQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareMulQ(ctx.graph, ctx.node);
+  const init = [p.input1Offset, p.input2Offset, p.outputOffset, p.outputMultiplier, p.outputShift, p.activationMin, p.activationMax].map(i32).join(', ');
+  return elementwise(ctx, [`static const harc_mul_params p = { ${init} }; /* TFLite int8 MUL */`], (a, b) => `harc_mul_s8(${a}, ${b}, &p)`, 2);
+}
+
+function lowerLogisticTanhQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareLogisticTanhQ(ctx.graph, ctx.node);
+  const fn = ctx.node.op === 'Sigmoid' ? 'harc_logistic_s8' : 'harc_tanh_s8';
+  return elementwise(ctx, [], (a) => `${fn}(${a}, ${i32(p.inputZeroPoint)}, ${i32(p.inputRangeRadius)}, ${i32(p.inputMultiplier)}, ${p.inputLeftShift})`, 1);
+}
+
+function lowerHardSwishQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareHardSwishQ(ctx.graph, ctx.node);
+  const init = [p.inputZeroPoint, p.outputZeroPoint, p.reluishMultiplierExponent, p.reluishMultiplierFixedpointInt16, p.outputMultiplierExponent, p.outputMultiplierFixedpointInt16].map(i32).join(', ');
+  return elementwise(ctx, [`static const harc_hard_swish_params p = { ${init} }; /* TFLite int8 HARD_SWISH */`], (a) => `harc_hard_swish_s8(${a}, &p)`, 1);
+}
+
+function lowerLutQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const table = ctx.constArray('lut', 'int8_t', prepareLutQ(ctx.graph, ctx.node).map(String));
+  return elementwise(ctx, [`/* ${ctx.node.op} as a 256-entry table indexed by the int8 input */`], (a) => `${table}[(int32_t)${a} + 128]`, 1);
+}
+
+function lowerSoftmaxQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const p = prepareSoftmaxQ(ctx.graph, ctx.node);
+  const axis = normAxis(attrInt(ctx.node, 'axis', -1), ctx.input(0).shape.length);
+  void axis;
+  return [
+    `  /* TFLite int8 SOFTMAX over rows of ${p.depth}: output scale 1/256, zero point -128 */`,
+    `  for (int r = 0; r < ${p.rows}; ++r)`,
+    `    harc_softmax_s8_row(${ctx.arg(0)} + r * ${p.depth}, ${p.depth}, ${i32(p.inputMultiplier)}, ${p.inputLeftShift}, ${i32(p.diffMin)}, 8, ${ctx.res(0)} + r * ${p.depth}, (int16_t *)0);`,
+    '',
+  ].join('\n');
+}
+
+/** Concat: inputs already at the output's parameters are copied, others requantized. */
+function lowerConcatQ(ctx: LowerCtx): string {
+  require8(ctx);
+  const ps = prepareConcatQ(ctx.graph, ctx.node);
+  if (ps.every((p) => p.identity)) return lowerConcat(ctx);
+  const out = ctx.output(0);
+  const axis = normAxis(attrInt(ctx.node, 'axis'), out.shape.length);
+  const outStrides = stridesOf(out.shape);
+  let offset = 0;
+  return ctx.node.inputs
+    .map((_, i) => {
+      const shape = ctx.input(i).shape;
+      const p = ps[i]!;
+      const nest = loopNest(shape, [{ strides: outStrides, base: offset * outStrides[axis]! }, contiguous(shape)]);
+      offset += shape[axis]!;
+      const src = `${ctx.arg(i)}[${nest.index[1]}]`;
+      const v = p.identity ? src : `(int8_t)harc_clamp32(harc_mbqm((int32_t)${src} - (${p.inZp}), ${i32(p.mult)}, ${p.shift}) + (${p.outZp}), ${p.outMin}, ${p.outMax})`;
+      return render('kernels/loop-nest.c', { decls: [], loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${v};`] });
+    })
+    .join('');
+}
+
+/** Lowerings of integer nodes (a node is integer when its output tensor carries quantization). */
+export const int8Lowerings: Record<string, Lowering> = {
+  Conv: lowerConvQ,
+  Gemm: lowerGemmQ,
+  MatMul: lowerGemmQ,
+  MaxPool: lowerPoolQ,
+  AveragePool: lowerPoolQ,
+  GlobalAveragePool: lowerMeanQ,
+  GlobalMaxPool: lowerMeanQ,
+  ReduceMean: lowerMeanQ,
+  ReduceMax: lowerMeanQ,
+  Add: lowerAddQ,
+  Sub: lowerAddQ,
+  Mul: lowerMulQ,
+  Sigmoid: lowerLogisticTanhQ,
+  Tanh: lowerLogisticTanhQ,
+  HardSwish: lowerHardSwishQ,
+  Softmax: lowerSoftmaxQ,
+  Concat: lowerConcatQ,
+  Transpose: lowerTranspose,
+  Slice: lowerSlice,
+  Expand: lowerExpand,
+  Gather: lowerGather,
+  Pad: lowerPad,
+  Copy: lowerCopy,
+  Identity: lowerCopy,
+  Dropout: lowerCopy,
+  ...Object.fromEntries([...LUT_OPS].map((op) => [op, lowerLutQ])),
+};

@@ -1,0 +1,97 @@
+import { inputError } from '../../ir/errors.ts';
+import { lookupOp } from '../../ir/registry.ts';
+import type { Graph, Node } from '../../ir/types.ts';
+import { planArena, type ArenaPlan } from '../../passes/arena-plan.ts';
+import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
+import type { LowerCtx, Lowering } from './lower/context.ts';
+import { binaryOps, unaryOps } from './lower/elementwise.ts';
+
+/** Memory options of the C backend (harc compile --align, --io-in-arena, ...). */
+export interface CMemoryOptions {
+  /** Arena buffer alignment in bytes (default: 8; see defaultAlignment for per-target values). */
+  alignment?: number;
+  /** Graph inputs / outputs inside the arena; the API gains <prefix>_input(i) / _output(i) /
+   * _invoke() and <prefix>_run() copies in and out. */
+  ioInArena?: boolean;
+  /** Memory-aware scheduling (default true). */
+  schedule?: boolean;
+  /** In-place elementwise kernels (default true). */
+  inPlace?: boolean;
+  /** Concats as views of their producers' outputs (default true). */
+  concatInPlace?: boolean;
+}
+
+/** Arena alignment per target: 4 bytes is what every Cortex-M4 / RV32 load needs (float, int32,
+ * LDRD on M4, word-wise int8 SIMD); the host keeps 8. */
+export const defaultAlignment = (target: string): number => (target === 'cortex-m4' || target === 'riscv' ? 4 : 8);
+
+const UNARY = new Set(unaryOps);
+const BINARY = new Set(binaryOps);
+
+/** Inputs the float kernel of `node` may overwrite with its output: each of these kernels reads an
+ * element (or a whole softmax row) before writing the same element, and the C has no `restrict`.
+ * Integer kernels are not listed (their parameters may differ per operand). Pooling, conv, gemm,
+ * transposes, recurrent ops are never in place. */
+export function inPlaceInputs(graph: Graph, node: Node): number[] {
+  const t = (name: string | undefined) => (name ? graph.tensors[name] : undefined);
+  const allFloat = [...node.inputs, ...node.outputs].every((n) => !n || t(n)?.dtype === 'float32');
+  if (!allFloat || t(node.outputs[0])?.quant) return [];
+  if (UNARY.has(node.op) || node.op === 'BatchNormalization' || node.op === 'Softmax') return [0];
+  if (BINARY.has(node.op)) return [0, 1];
+  return [];
+}
+
+/** Runs each kernel's lowering once with a throw-away context to learn how much scratch it asks
+ * for (LowerCtx.scratch), so scratch can be scheduled and planned like a tensor. */
+export function probeScratch(graph: Graph, lowerOf: (n: Node) => Lowering | undefined): Map<Node, number> {
+  const scratch = new Map<Node, number>();
+  for (const node of graph.nodes) {
+    const lower = lowerOf(node);
+    if (!lower || lookupOp(node.op)?.isView) continue;
+    let bytes = 0;
+    const ctx: LowerCtx = {
+      graph,
+      node,
+      input: (i) => graph.tensors[node.inputs[i]!]!,
+      output: (i) => graph.tensors[node.outputs[i]!]!,
+      arg: (i) => (node.inputs[i] ? `x${i}` : ''),
+      res: (i) => (node.outputs[i] ? `y${i}` : ''),
+      constArray: (suffix) => `probe_${suffix}`,
+      useMath: () => {},
+      scratch(b) {
+        if (bytes > 0) throw inputError(`node '${node.name}': one scratch request per kernel`);
+        bytes = b;
+        return 's0';
+      },
+    };
+    try {
+      lower(ctx);
+    } catch {
+      // the real lowering reports it
+    }
+    if (bytes > 0) scratch.set(node, bytes);
+  }
+  return scratch;
+}
+
+/** Schedules `graph` for memory (reordering graph.nodes in place) and plans its arena. */
+export function planModelMemory(
+  graph: Graph,
+  lowerOf: (n: Node) => Lowering | undefined,
+  opts: CMemoryOptions = {},
+): { plan: ArenaPlan; schedule?: ScheduleResult } {
+  const scratchBytes = probeScratch(graph, lowerOf);
+  const memory = {
+    alignment: opts.alignment ?? 8,
+    ioInArena: opts.ioInArena ?? false,
+    concatInPlace: opts.concatInPlace ?? true,
+    inPlace: opts.inPlace === false ? undefined : (n: Node) => inPlaceInputs(graph, n),
+    scratch: (n: Node) => scratchBytes.get(n) ?? 0,
+  };
+  let schedule: ScheduleResult | undefined;
+  if (opts.schedule !== false) {
+    schedule = scheduleForMemory(graph, memory);
+    graph.nodes = schedule.nodes;
+  }
+  return { plan: planArena(graph, memory), schedule };
+}

@@ -1,0 +1,29 @@
+import { inputError } from '../ir/errors.ts';
+import type { Graph, Value } from '../ir/types.ts';
+import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
+import { quantizeGraph } from '../passes/quantize.ts';
+
+export type Precision = 'float' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['float', 'int8'];
+
+export interface PrecisionOptions {
+  precision?: Precision;
+  /** Calibration inputs: [N, ...input shape] float32 (required for int8). */
+  calib?: Value;
+  calibMethod?: CalibMethod;
+  /** Use at most this many calibration samples (evenly spaced). */
+  calibSamples?: number;
+  percentile?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Float: the optimized graph unchanged. int8: calibrate on it, then quantize (TFLite int8 scheme). */
+export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {
+  const precision = opts.precision ?? 'float';
+  if (precision === 'float') return { graph: optimized };
+  if (precision !== 'int8') throw inputError(`unknown precision '${precision}' (use float or int8)`);
+  if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
+  const samples = splitSamples(optimized, opts.calib, 'calibration data');
+  const table = calibrate(optimized, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
+  return { graph: quantizeGraph(optimized, table, { bits: 8 }), table };
+}
