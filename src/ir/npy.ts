@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { allocData } from './dtype.ts';
+import { bytesPerElement } from './dtype.ts';
 import { inputError } from './errors.ts';
-import { dataToBytes } from './serialize.ts';
+import { bytesToData, dataToBytes } from './serialize.ts';
 import type { DType, Value } from './types.ts';
 
 // NumPy .npy v1/v2/v3, little-endian, C order: the tensor format of every harc command.
@@ -29,23 +29,9 @@ export function parseNpy(buf: Uint8Array, where: string): Value {
   const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const body = buf.subarray(start + headerLen);
-  const size = n * ({ float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 } as const)[dtype];
+  const size = n * bytesPerElement(dtype);
   if (body.length < size) throw inputError(`${where}: truncated .npy data (${body.length} of ${size} bytes)`);
-  // a copy: Buffer.slice is a view into the file's pooled memory
-  const bytes = new Uint8Array(body.subarray(0, size));
-  const dv = new DataView(bytes.buffer);
-  const data = allocData(dtype, n);
-  for (let i = 0; i < n; i++) {
-    switch (dtype) {
-      case 'float32': data[i] = dv.getFloat32(i * 4, true); break;
-      case 'float64': data[i] = dv.getFloat64(i * 8, true); break;
-      case 'int8': data[i] = dv.getInt8(i); break;
-      case 'uint8': case 'bool': data[i] = dv.getUint8(i); break;
-      case 'int16': data[i] = dv.getInt16(i * 2, true); break;
-      case 'int32': data[i] = dv.getInt32(i * 4, true); break;
-      case 'int64': data[i] = Number(dv.getBigInt64(i * 8, true)); break;
-    }
-  }
+  const data = bytesToData(dtype, body.subarray(0, size), n, where);
   return { shape, dtype, data };
 }
 
@@ -64,7 +50,7 @@ export function encodeNpy(v: Value): Uint8Array {
   let header = `{'descr': '${DESCR_OF[v.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + v.data.length * ({ float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 } as const)[v.dtype]);
+  const out = new Uint8Array(10 + header.length + v.data.length * bytesPerElement(v.dtype));
   out.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0]);
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
