@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { onnx as proto } from 'onnx-proto';
-import { allocData } from '../ir/dtype.ts';
+import { allocData, bytesPerElement } from '../ir/dtype.ts';
+import { bytesToData } from '../ir/serialize.ts';
 import { inputError } from '../ir/errors.ts';
 import { dtypeOfOnnx } from '../ir/ops/shape-ops.ts';
 import type { AttrValue, DType, Graph, Node, Tensor, TensorData } from '../ir/types.ts';
@@ -23,11 +24,9 @@ export function tensorFromProto(t: proto.ITensorProto, where: string): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = allocData(dtype, n);
   if (t.rawData && t.rawData.length > 0) {
-    const bytes = new Uint8Array(t.rawData); // a copy: the protobuf bytes are an unaligned view
-    const expected = n * ({ float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 } as Record<DType, number>)[dtype];
-    if (bytes.length !== expected) throw inputError(`${where}: tensor '${name}' has ${bytes.length} bytes of data, expected ${expected} for shape [${shape}]`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) data[i] = readScalar(view, dtype, i);
+    const expected = n * bytesPerElement(dtype);
+    if (t.rawData.length !== expected) throw inputError(`${where}: tensor '${name}' has ${t.rawData.length} bytes of data, expected ${expected} for shape [${shape}]`);
+    return { name, shape, dtype, data: bytesToData(dtype, t.rawData, n, `${where}: tensor '${name}'`) };
   } else {
     const src: ArrayLike<LongLike> =
       dtype === 'float32' ? t.floatData ?? [] : dtype === 'float64' ? t.doubleData ?? [] : dtype === 'int64' ? t.int64Data ?? [] : t.int32Data ?? [];
@@ -35,26 +34,6 @@ export function tensorFromProto(t: proto.ITensorProto, where: string): Tensor {
     for (let i = 0; i < n; i++) data[i] = num(src[i]);
   }
   return { name, shape, dtype, data };
-}
-
-function readScalar(v: DataView, dtype: DType, i: number): number {
-  switch (dtype) {
-    case 'float32':
-      return v.getFloat32(i * 4, true);
-    case 'float64':
-      return v.getFloat64(i * 8, true);
-    case 'int8':
-      return v.getInt8(i);
-    case 'uint8':
-    case 'bool':
-      return v.getUint8(i);
-    case 'int16':
-      return v.getInt16(i * 2, true);
-    case 'int32':
-      return v.getInt32(i * 4, true);
-    case 'int64':
-      return Number(v.getBigInt64(i * 8, true));
-  }
 }
 
 function attrValue(a: proto.IAttributeProto, where: string): AttrValue | Tensor {
