@@ -4,6 +4,7 @@
   /usr/bin/python3 zoo/train.py --model har-cnn     # one model
   /usr/bin/python3 zoo/train.py --all               # every model, in zoo order
   /usr/bin/python3 zoo/train.py --make-data         # (re)write zoo/data/*.npy
+  /usr/bin/python3 zoo/train.py --model mobilenet-1d --qat-epochs 3   # + int8 quantization-aware fine-tuning
 
 Needs torch (tested with Debian python3-torch 1.13), onnx and numpy. Runs on CPU
 with one thread. Data: /work/shared/data/uci-har (override with --data-dir or
@@ -31,6 +32,8 @@ DATA_SEED = 2026
 # Training subjects held out with --val (diagnostics only; never the test subjects).
 VAL_SUBJECTS = [7, 17, 27]
 OPSET = 14
+QAT_LR = 1e-5
+QAT_FREEZE = 1
 
 
 def load_split(data_dir, split):
@@ -156,6 +159,193 @@ def augment(xb, gen, noise_std):
     return xb * scale + noise
 
 
+# ---------------------------------------------------------------- quantization-aware fine-tuning
+# QAT mimics harc's int8 scheme (docs/quantization.md, TFLite-style) so that the float weights
+# learn to tolerate it; the exported ONNX stays a plain float model (no fake-quant ops):
+#   * weights: symmetric per output channel, [-127, 127], on the BN-folded Conv weight
+#     (BN running statistics frozen, gamma/beta trained through the fold) and on Linear;
+#   * activations: asymmetric per tensor, [-128, 127], range extended to contain 0, from an EMA
+#     min/max observer (initialised by a min/max pass over zoo/data/calib_X.npy, frozen for the
+#     last epochs), at every tensor harc quantizes: Conv output (after ReLU when fused, else
+#     before the activation), HardSwish, HardSigmoid, the SE Mul, residual Add, global average
+#     pool / mean, Linear output;
+#   * graph input: per channel (last axis), asymmetric, fixed min/max of calib_X (harc folds the
+#     in-graph normalisation into the first Conv and quantizes the raw input per channel).
+def _asym_qparams(lo, hi, qmin=-128, qmax=127):
+    lo = torch.clamp(lo, max=0.0)
+    hi = torch.clamp(hi, min=0.0)
+    scale = torch.clamp((hi - lo) / (qmax - qmin), min=1e-8)
+    zp = torch.clamp(torch.round(qmin - lo / scale), qmin, qmax).to(torch.int32)
+    return scale.float(), zp
+
+
+class ActFakeQuant(nn.Module):
+    """Per-tensor asymmetric int8 fake quantization with an EMA min/max observer."""
+
+    def __init__(self, momentum=0.01):
+        super().__init__()
+        self.momentum = momentum
+        self.register_buffer("lo", torch.tensor(0.0))
+        self.register_buffer("hi", torch.tensor(0.0))
+        self.initialized = False
+        self.mode = "calib"  # "calib": running min/max, no quantization; "ema": observe + quantize; "frozen"; "off": identity
+
+    def forward(self, x):
+        if self.mode in ("calib", "ema"):
+            with torch.no_grad():
+                lo, hi = x.detach().min(), x.detach().max()
+                if not self.initialized or self.mode == "calib":
+                    if self.initialized:
+                        lo, hi = torch.minimum(lo, self.lo), torch.maximum(hi, self.hi)
+                    self.lo.copy_(lo)
+                    self.hi.copy_(hi)
+                    self.initialized = True
+                else:
+                    self.lo.mul_(1 - self.momentum).add_(self.momentum * lo)
+                    self.hi.mul_(1 - self.momentum).add_(self.momentum * hi)
+        if self.mode in ("calib", "off"):
+            return x
+        scale, zp = _asym_qparams(self.lo, self.hi)
+        return torch.fake_quantize_per_tensor_affine(x, scale, zp, -128, 127)
+
+
+def _fq_weight(w):
+    """Symmetric per-output-channel int8 fake quantization ([-127, 127], z = 0)."""
+    amax = w.detach().abs().reshape(w.shape[0], -1).max(1).values
+    scale = torch.clamp(amax / 127.0, min=1e-12).float()
+    zp = torch.zeros(w.shape[0], dtype=torch.int32)
+    return torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -127, 127)
+
+
+class QATWrapper(nn.Module):
+    """Fake-quantized forward of a zoo CNN (MobileNet1D, HarCNN) sharing the float model's
+    parameters. Only the forward differs; the wrapped model itself is unchanged and exported."""
+
+    def __init__(self, model, calib_X):
+        super().__init__()
+        from models import MobileNet1D, HarCNN
+        if not isinstance(model, (MobileNet1D, HarCNN)):
+            raise SystemExit(f"--qat-epochs: QAT is implemented for MobileNet1D and HarCNN, not {type(model).__name__}")
+        self.model = model
+        self.fqs = nn.ModuleDict()
+        lo = torch.clamp(torch.from_numpy(calib_X).reshape(-1, C).min(0).values, max=0.0)
+        hi = torch.clamp(torch.from_numpy(calib_X).reshape(-1, C).max(0).values, min=0.0)
+        self.in_scale, self.in_zp = _asym_qparams(lo, hi)
+
+    def set_mode(self, mode):
+        for fq in self.fqs.values():
+            fq.mode = mode
+
+    def fq(self, key, x):
+        key = key.replace(".", "_")
+        if key not in self.fqs:
+            self.fqs[key] = ActFakeQuant()
+        return self.fqs[key](x)
+
+    def conv(self, conv, bn, x):
+        w, b = conv.weight, conv.bias
+        if bn is not None:  # fold BN (running statistics frozen) into the conv
+            k = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            w = w * k.reshape(-1, 1, 1)
+            b = bn.bias - bn.running_mean * k + (b * k if b is not None else 0)
+        return nn.functional.conv1d(x, _fq_weight(w), b, conv.stride, conv.padding, conv.dilation, conv.groups)
+
+    def seq(self, mods, x, key):
+        mods = list(mods)
+        i = 0
+        while i < len(mods):
+            m = mods[i]
+            if isinstance(m, nn.Sequential):
+                x = self.seq(m, x, f"{key}.{i}")
+            elif isinstance(m, nn.Conv1d):
+                bn = mods[i + 1] if i + 1 < len(mods) and isinstance(mods[i + 1], nn.BatchNorm1d) else None
+                j = i + (2 if bn is not None else 1)
+                act = mods[j] if j < len(mods) and isinstance(mods[j], (nn.ReLU, nn.Hardswish)) else None
+                x = self.conv(m, bn, x)
+                if isinstance(act, nn.ReLU):  # ReLU fused into the Conv
+                    x = self.fq(f"{key}.{i}.conv_relu", torch.relu(x))
+                else:
+                    x = self.fq(f"{key}.{i}.conv", x)
+                    if act is not None:
+                        x = self.fq(f"{key}.{i}.hardswish", nn.functional.hardswish(x))
+                i = j + (1 if act is not None else 0)
+                continue
+            elif isinstance(m, nn.MaxPool1d):
+                x = m(x)  # output parameters = input
+            elif type(m).__name__ == "SqueezeExcite1d":
+                s = self.fq(f"{key}.{i}.pool", x.mean(dim=2, keepdim=True))
+                s = self.fq(f"{key}.{i}.fc1_relu", torch.relu(self.conv(m.fc1, None, s)))
+                s = self.fq(f"{key}.{i}.fc2", self.conv(m.fc2, None, s))
+                s = self.fq(f"{key}.{i}.hardsigmoid", nn.functional.hardsigmoid(s))
+                x = self.fq(f"{key}.{i}.mul", x * s)
+            elif type(m).__name__ == "InvertedResidual1d":
+                y = self.seq(m.block, x, f"{key}.{i}")
+                x = self.fq(f"{key}.{i}.add", x + y) if m.use_res else y
+            else:
+                raise SystemExit(f"QAT: unsupported module {type(m).__name__} at {key}.{i}")
+            i += 1
+        return x
+
+    def forward(self, x):  # x: raw [N, T, C]
+        m = self.model
+        x = torch.fake_quantize_per_channel_affine(x, self.in_scale, self.in_zp, 2, -128, 127)
+        x = m.norm(x).transpose(1, 2)
+        if hasattr(m, "stem"):  # MobileNet1D
+            x = self.seq([m.stem, m.blocks, m.head], x, "net")
+            x = self.fq("pool", x.mean(dim=2))
+        else:  # HarCNN
+            x = self.seq(m.features, x, "features")
+            x = self.fq("pool", x.mean(dim=2))
+        fc = m.fc
+        return self.fq("fc", nn.functional.linear(x, _fq_weight(fc.weight), fc.bias))
+
+
+def qat_finetune(name, model, args, Xtr, ytr, noise_std, gen):
+    """Fine-tune `model` (float weights, in place) with fake quantization; returns seconds."""
+    # own generator: the result does not depend on whether the float weights were trained or loaded
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    calib = np.load(os.path.join(HERE, "data", "calib_X.npy"))
+    q = QATWrapper(model, calib)
+    model.eval()  # BN uses (frozen) running statistics: they are folded into the conv
+    with torch.no_grad():  # initialise every observer with min/max over the calibration windows
+        q.set_mode("calib")
+        for i in range(0, len(calib), 64):
+            q(torch.from_numpy(calib[i:i + 64]))
+    q.set_mode("ema")
+    epochs, batch = args.qat_epochs, MODELS[name]["batch"]
+    freeze_at = epochs - max(1, args.qat_freeze_epochs) if epochs > 1 else 0
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=args.qat_lr)
+    steps_per_epoch = (len(Xtr) + batch - 1) // batch
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
+    lossf = nn.CrossEntropyLoss(label_smoothing=0.05)
+    Xtr_t = torch.from_numpy(Xtr)
+    ytr_t = torch.from_numpy(ytr.astype(np.int64))
+    t0 = time.time()
+    print(f"[{name}] QAT: {epochs} epochs, lr {args.qat_lr} cosine, observers frozen from epoch {freeze_at + 1}, "
+          f"{len(q.fqs)} activation fake-quant points + per-channel input", flush=True)
+    for ep in range(epochs):
+        if ep == freeze_at:
+            q.set_mode("frozen")
+        perm = torch.randperm(len(Xtr), generator=gen)
+        tot, n = 0.0, 0
+        for i in range(0, len(Xtr), batch):
+            idx = perm[i:i + batch]
+            xb = augment(Xtr_t[idx], gen, noise_std)
+            yb = ytr_t[idx]
+            opt.zero_grad()
+            loss = lossf(q(xb), yb)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            tot += float(loss) * len(idx)
+            n += len(idx)
+        print(f"[{name}] QAT epoch {ep + 1}/{epochs} loss {tot / n:.4f}  ({time.time() - t0:.0f}s)", flush=True)
+    q.set_mode("frozen")
+    return q, time.time() - t0
+
+
 def train_one(name, args):
     spec = MODELS[name]
     epochs = args.epochs if args.epochs is not None else spec["epochs"]
@@ -191,8 +381,17 @@ def train_one(name, args):
     Xtr_t = torch.from_numpy(Xtr)
     ytr_t = torch.from_numpy(ytr.astype(np.int64))
 
+    mdir = os.path.join(HERE, "models")
+    float_pt = os.path.join(mdir, f"{name}.float.pt")
+    from_float_pt = args.qat_epochs > 0 and os.path.exists(float_pt)
+    if from_float_pt:
+        # QAT starts from the float weights of the plain recipe (written by an earlier --qat-epochs
+        # run, or a copy of <name>.pt from a run without QAT); skip the float training.
+        model.load_state_dict(torch.load(float_pt))
+        print(f"[{name}] loaded float weights from {os.path.relpath(float_pt, HERE)}; skipping float training",
+              flush=True)
     t0 = time.time()
-    for ep in range(epochs):
+    for ep in range(epochs if not from_float_pt else 0):
         model.train()
         perm = torch.randperm(len(Xtr), generator=gen)
         tot, n = 0.0, 0
@@ -217,6 +416,22 @@ def train_one(name, args):
     # No checkpoint selection: the final epoch (end of the one-cycle schedule) is exported.
     model.eval()
     train_time = time.time() - t0
+    os.makedirs(mdir, exist_ok=True)
+    if from_float_pt:
+        train_time = previous_manifest_entry(name).get("trainSeconds", 0)
+    qat_time, qat_info = None, None
+    if args.qat_epochs > 0:
+        if not from_float_pt:
+            torch.save(model.state_dict(), float_pt)
+        pt = predict_logits(model, Xte).argmax(1)
+        float_before = (accuracy(yte, pt), macro_f1(yte, pt))
+        print(f"[{name}] TEST (float, before QAT) acc {float_before[0]:.4f} macro-F1 {float_before[1]:.4f}", flush=True)
+        q, qat_time = qat_finetune(name, model, args, Xtr, ytr, noise_std, gen)
+        pq = predict_logits(q, Xte).argmax(1)
+        fq_scores = (accuracy(yte, pq), macro_f1(yte, pq))
+        print(f"[{name}] TEST (fake-quant int8 forward) acc {fq_scores[0]:.4f} macro-F1 {fq_scores[1]:.4f}", flush=True)
+        qat_info = dict(before=float_before, fakequant=fq_scores)
+        model.eval()
     pt = predict_logits(model, Xte).argmax(1)
     test_acc, test_f1 = accuracy(yte, pt), macro_f1(yte, pt)
     print(f"[{name}] TEST acc {test_acc:.4f} macro-F1 {test_f1:.4f}",
@@ -224,8 +439,6 @@ def train_one(name, args):
     print(confusion(yte, pt))
 
     # ---- export
-    mdir = os.path.join(HERE, "models")
-    os.makedirs(mdir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(mdir, f"{name}.pt"))
     onnx_path = os.path.join(mdir, f"{name}.onnx")
     export_onnx(model, onnx_path)
@@ -245,6 +458,12 @@ def train_one(name, args):
         cmd += ["--val"]
     if args.seed != SEED:
         cmd += ["--seed", str(args.seed)]
+    if args.qat_epochs > 0:
+        cmd += ["--qat-epochs", str(args.qat_epochs)]
+        if args.qat_lr != QAT_LR:
+            cmd += ["--qat-lr", str(args.qat_lr)]
+        if args.qat_freeze_epochs != QAT_FREEZE:
+            cmd += ["--qat-freeze-epochs", str(args.qat_freeze_epochs)]
     entry = {
         "name": name,
         "file": f"models/{name}.onnx",
@@ -266,6 +485,21 @@ def train_one(name, args):
         "notes": spec["notes"] + " Input normalised in-graph: (x - mean) / std with training-split "
                                  "channel statistics from meta.json.",
     }
+    if args.qat_epochs > 0:
+        freeze = min(max(1, args.qat_freeze_epochs), args.qat_epochs)
+        entry["qatEpochs"] = args.qat_epochs
+        entry["qatSeconds"] = round(qat_time)
+        entry["floatTestMacroF1BeforeQAT"] = round(qat_info["before"][1], 4)
+        entry["notes"] += (
+            f" Quantization-aware fine-tuning (zoo/train.py --qat-epochs): after the {epochs} float epochs, "
+            f"{args.qat_epochs} epochs of Adam at lr {args.qat_lr:g} (cosine to 0) through a fake-quantized "
+            "forward mimicking harc's int8 scheme: BN folded into the conv (running statistics frozen), "
+            "weights symmetric per output channel [-127, 127], activations asymmetric per tensor "
+            "(EMA min/max observers initialised on zoo/data/calib_X.npy, frozen for the last "
+            f"{freeze} epoch(s)) after each Conv (+fused ReLU), HardSwish, HardSigmoid, SE Mul, residual Add, "
+            "average pool and the Linear, raw input per channel. The exported ONNX is the plain float model "
+            f"(float test macro-F1 before QAT {100 * qat_info['before'][1]:.2f} %)."
+        )
     update_manifest(entry)
     return entry
 
@@ -284,6 +518,14 @@ def onnx_ops(path):
     import onnx
     m = onnx.load(path)
     return sorted({n.op_type for n in m.graph.node})
+
+
+def previous_manifest_entry(name):
+    path = os.path.join(HERE, "manifest.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return next((m for m in json.load(f)["models"] if m["name"] == name), {})
 
 
 def update_manifest(entry):
@@ -325,6 +567,13 @@ def main():
                     help=f"hold out training subjects {VAL_SUBJECTS} and print validation scores per epoch "
                          "(default: train on all 21 training subjects)")
     ap.add_argument("--data-dir", default=DEFAULT_DATA)
+    ap.add_argument("--qat-epochs", type=int, default=0,
+                    help="quantization-aware fine-tuning epochs after float training (default 0: off). "
+                         "Starts from models/<name>.float.pt when present, else trains the float model first "
+                         "and saves it there")
+    ap.add_argument("--qat-lr", type=float, default=QAT_LR, help=f"QAT learning rate, cosine-annealed (default {QAT_LR})")
+    ap.add_argument("--qat-freeze-epochs", type=int, default=QAT_FREEZE,
+                    help=f"freeze the activation observers for the last N QAT epochs (default {QAT_FREEZE})")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.table:
