@@ -1,11 +1,12 @@
-// Accuracy benchmark: float vs int8 accuracy and macro-F1 of every zoo model, measured by running
+// Accuracy benchmark: float vs int8 accuracy and macro-F1 of every zoo model (CNNs and the
+// recurrent ones: LSTM / GRU layers run the integer LSTM scheme), measured by running
 // the generated C (the same C that goes to the device) on the host over the UCI-HAR test split
 // (the full 2996 windows from ../shared/data/uci-har when present, else the committed 256-window
 // subset). int8 is calibrated on zoo/data/calib_X.npy (256 training-split windows).
 // Prints a table and writes bench/results/accuracy.json.
 //   node --import tsx bench/accuracy.ts                      # all zoo models, minmax + percentile + mse
 //   node --import tsx bench/accuracy.ts har-cnn --method mse
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
@@ -68,16 +69,27 @@ console.log(
 );
 for (const r of rows) for (const [mt, v] of Object.entries(r.int8)) if ('error' in v) console.log(`  ${r.model} int8 ${mt}: ${v.error}`);
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+// a run over some models (or methods) updates their entries and keeps the others
+const outFile = join(repo, 'bench', 'results', 'accuracy.json');
+type Entry = { model: string; float: unknown; int8: Record<string, unknown> };
+const previous: Entry[] = existsSync(outFile) ? ((JSON.parse(readFileSync(outFile, 'utf8')) as { models?: Entry[] }).models ?? []) : [];
 const strip = (x: ClassificationMetrics | { error: string }) => ('error' in x ? x : { accuracy: x.accuracy, macroF1: x.macroF1, confusion: x.confusion });
 writeFileSync(
-  join(repo, 'bench', 'results', 'accuracy.json'),
+  outFile,
   JSON.stringify(
     {
       date: new Date().toISOString(),
       machine: `${cpus()[0]?.model ?? 'unknown'}`,
       data: split.name,
       calibration: `zoo/data/calib_X.npy (${calib.shape[0]} training-split windows)`,
-      models: rows.map((r) => ({ model: r.model, float: strip(r.float), int8: Object.fromEntries(Object.entries(r.int8).map(([k, v]) => [k, strip(v)])) })),
+      models: [
+        ...previous.filter((p) => !rows.some((r) => r.model === p.model)),
+        ...rows.map((r) => ({
+          model: r.model,
+          float: strip(r.float),
+          int8: { ...(previous.find((p) => p.model === r.model)?.int8 ?? {}), ...Object.fromEntries(Object.entries(r.int8).map(([k, v]) => [k, strip(v)])) },
+        })),
+      ],
     },
     null,
     1,

@@ -26,6 +26,8 @@ interface Row {
   float: ClassificationMetrics | null;
   int8: ClassificationMetrics | null;
   targets: Record<string, Omit<Measurement, 'elf'> | null>;
+  /** The int8 build (minmax calibration) on the same targets. */
+  int8Targets: Record<string, Omit<Measurement, 'elf'> | null>;
 }
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -55,12 +57,13 @@ async function main(): Promise<void> {
     const model = compileGraph(loadModel(path), { prefix: m.name.replace(/-/g, '_'), source: `zoo/${m.file}` });
     const compileMs = performance.now() - t0;
     const params = Object.values(model.graph.tensors).filter((t) => t.data && model.graph.nodes.some((n) => n.inputs.includes(t.name))).reduce((s, t) => s + t.data!.length, 0);
-    const row: Row = { model: m.name, params, macs: model.layers.reduce((s, l) => s + l.macs, 0), compileMs, float: null, int8: null, targets: {} };
+    const row: Row = { model: m.name, params, macs: model.layers.reduce((s, l) => s + l.macs, 0), compileMs, float: null, int8: null, targets: {}, int8Targets: {} };
     log(`${m.name}: compiled in ${compileMs.toFixed(0)} ms; float accuracy on the host build`);
     row.float = await hostAccuracy(model, split);
     log(`${m.name}: int8 (minmax calibration on zoo/data/calib_X.npy) accuracy on the host build`);
+    let q: ReturnType<typeof compileGraph> | undefined;
     try {
-      const q = compileGraph(loadModel(path), { prefix: m.name.replace(/-/g, '_'), source: `zoo/${m.file}`, precision: { precision: 'int8', calib: readNpy(join(repo, 'zoo', 'data', 'calib_X.npy')) } });
+      q = compileGraph(loadModel(path), { prefix: m.name.replace(/-/g, '_'), source: `zoo/${m.file}`, precision: { precision: 'int8', calib: readNpy(join(repo, 'zoo', 'data', 'calib_X.npy')) } });
       const { outputs, rowLength } = await runModelBatch(q, split.x);
       row.int8 = classificationMetrics(argmaxRows(Array.from(outputs), rowLength), split.y, rowLength);
     } catch (e) {
@@ -75,15 +78,26 @@ async function main(): Promise<void> {
         log(`${m.name} on ${target} failed: ${(e as Error).message.split('\n')[0]}`);
         row.targets[target] = null;
       }
+      if (!q) continue;
+      log(`${m.name}: measuring int8 on ${target}`);
+      try {
+        const { elf: _e, ...meas } = await measureModel(q, { target });
+        row.int8Targets[target] = meas;
+      } catch (e) {
+        log(`${m.name} int8 on ${target} failed: ${(e as Error).message.split('\n')[0]}`);
+        row.int8Targets[target] = null;
+      }
     }
     rows.push(row);
   }
   const na = 'n/a';
   const pct = (x: number | undefined): string => (x === undefined ? na : `${(100 * x).toFixed(2)}%`);
-  const head = ['model', 'params', 'MACs', 'flash code', 'flash weights', 'arena', 'stack', 'M4 instr', 'M4 cycles', 'MAC/cyc', 'RV instr', 'RV cycles', 'compile', 'float acc', 'float F1', 'int8 acc', 'int8 F1'];
+  const head = ['model', 'params', 'MACs', 'flash code', 'flash weights', 'arena', 'stack', 'M4 instr', 'M4 cycles', 'MAC/cyc', 'RV instr', 'RV cycles', 'compile', 'float acc', 'float F1', 'int8 acc', 'int8 F1', 'int8 flash', 'int8 arena', 'int8 M4 instr', 'int8 RV instr'];
   const body = rows.map((r) => {
     const m4 = r.targets['cortex-m4'];
     const rv = r.targets['riscv'];
+    const q4 = r.int8Targets['cortex-m4'];
+    const qv = r.int8Targets['riscv'];
     return [
       r.model, r.params, r.macs,
       m4 ? fmtBytes(m4.flash.code) : na, m4 ? fmtBytes(m4.flash.weights) : na, m4 ? fmtBytes(m4.sram.arena) : na, m4 ? `${m4.sram.stack} B` : na,
@@ -91,6 +105,7 @@ async function main(): Promise<void> {
       rv?.instructions ?? na, rv?.cyclesEstimate ?? na,
       `${r.compileMs.toFixed(0)} ms`,
       pct(r.float?.accuracy), pct(r.float?.macroF1), pct(r.int8?.accuracy ?? undefined), pct(r.int8?.macroF1 ?? undefined),
+      q4 ? fmtBytes(q4.flash.total) : na, q4 ? fmtBytes(q4.sram.arena) : na, q4?.instructions ?? na, qv?.instructions ?? na,
     ];
   });
   const text = table(head, body);

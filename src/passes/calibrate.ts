@@ -3,6 +3,7 @@ import { interpret } from '../ir/interpreter.ts';
 import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
 import { numel } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
+import { recurrentObserver } from './quantize-recurrent.ts';
 
 export type CalibMethod = 'minmax' | 'percentile' | 'mse';
 export const CALIB_METHODS: readonly CalibMethod[] = ['minmax', 'percentile', 'mse'];
@@ -81,9 +82,12 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
   const needValues = method !== 'minmax';
   const stats = new Map<string, Stats>();
   const constant = (name: string): boolean => graph.tensors[name]?.data !== undefined;
+  // LSTM cell states are internal to the node: a float replay records their range
+  const recurrent = recurrentObserver(graph);
   chosen.forEach((inputs, k) => {
     interpret(graph, Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), {
       onValue(name, v) {
+        recurrent?.onValue(name, v);
         if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
         let s = stats.get(name);
         if (!s) {
@@ -115,6 +119,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
     table[name] = rangeOf(name, s);
     if (s.channels) table[name]!.channels = s.channels.map((c) => rangeOf(name, c));
   }
+  recurrent?.finish(table);
   return table;
 }
 

@@ -2,6 +2,7 @@ import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
 import { eliminateDeadCode } from './dead-code.ts';
 import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.ts';
+import { foldAffineIntoRecurrent } from './fold-affine-recurrent.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activation.ts';
@@ -21,6 +22,7 @@ const FLOAT_PIPELINE: [string, (g: Graph) => Graph][] = [
   ['fold-affine-producers', foldAffineIntoProducers],
   ['layout-channels-last', convertToChannelsLast],
   ['fold-affine-consumers', foldAffineIntoConsumers],
+  ['fold-affine-recurrent', foldAffineIntoRecurrent],
   ['fuse-activations', fuseActivations],
   ['transpose-views', transposesToViews],
   ['dead-code', eliminateDeadCode],

@@ -14,6 +14,7 @@ import {
 import type { DType, Graph, Node, QuantParams, Tensor } from '../ir/types.ts';
 import type { CalibrationTable } from './calibrate.ts';
 import { cloneGraph, freshName } from './rewrite.ts';
+import { quantizeRecurrentNode, recurrentFoldsInputScales } from './quantize-recurrent.ts';
 
 export interface QuantizeOptions {
   /** Activation bit width (8; the data model allows others, the C backend supports 8). */
@@ -28,6 +29,7 @@ export interface QuantizeOptions {
 
 /** Can this consumer of graph input `name` absorb per-channel input scales into its weights? */
 function foldsInputScales(g: Graph, n: Node, name: string): boolean {
+  if (recurrentFoldsInputScales(g, n, name)) return true;
   if (n.inputs[0] !== name || n.inputs.slice(1).includes(name) || !g.tensors[n.inputs[1] ?? '']?.data) return false;
   if (n.op === 'Conv') return n.attrs['layout'] === 'NHWC' && attrInt(n, 'group') === 1;
   if (n.op === 'Gemm') return attrInt(n, 'transA') === 0;
@@ -114,6 +116,10 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       const c = g.tensors[node.inputs[1]!]!;
       node.op = 'Mul';
       node.inputs[1] = addConst(`${c.name}__recip`, { shape: c.shape, dtype: 'float32', data: Float32Array.from(c.data as ArrayLike<number>, (v) => 1 / v) });
+    }
+    if (node.op === 'LSTM' || node.op === 'GRU' || node.op === 'RNN') {
+      quantizeRecurrentNode(g, node, table, bits, wbits, { addConst, activationQuant });
+      continue;
     }
     const out = node.outputs[0]!;
     const xName = node.inputs[0];

@@ -212,6 +212,8 @@ export function emitModel(
     'weights.c': render('model/weights.c', ctx),
   };
   if (quantized) files['harc_fixedpoint.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_fixedpoint.h'), 'utf8');
+  // optimized int8 kernels, selected per C compiler target (lower/int8-fast.ts)
+  if (quantized) files['harc_int8_kernels.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_int8_kernels.h'), 'utf8');
   return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
 }
 

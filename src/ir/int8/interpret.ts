@@ -33,6 +33,7 @@ import {
   prepareSoftmaxQ,
   type RequantParams,
 } from './prepare.ts';
+import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
 
 type Kernel = (g: Graph, node: Node, ins: (Value | undefined)[]) => ArrayLike<number>;
 
@@ -248,6 +249,18 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
+    if (RECURRENT_OPS.has(node.op) && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
+      // several outputs: Y, Y_h (int8), Y_c (int16)
+      runRecurrentQ(graph, node, ins).forEach((data, i) => {
+        const o = node.outputs[i];
+        if (!o) return;
+        const t = graph.tensors[o]!;
+        const v: Value = { shape: t.shape, dtype: t.dtype, data: t.dtype === 'int8' ? Int8Array.from(data) : Int16Array.from(data) };
+        env.set(o, v);
+        opts.onValue?.(o, v);
+      });
+      continue;
+    }
     const outT = graph.tensors[node.outputs[0]!]!;
     let data: ArrayLike<number>;
     if (isQuantized(outT) && KERNELS[node.op] && !(PASSTHROUGH_OPS.has(node.op) || opOf(node).isView)) data = KERNELS[node.op]!(graph, node, ins);

@@ -254,9 +254,12 @@ export function registerRecurrentOp(kind: RecurrentKind, extraAttrs: Record<stri
     arity: kind === 'LSTM' ? [3, 8] : [3, 6],
     infer(node, inputs) {
       const g = recurrentGeometry(node, inputs);
-      const bad = inputs.find((t, i) => t && i !== 4 && t.dtype !== 'float32');
+      // integer form (src/passes/quantize-recurrent.ts): int8 X / W / R, int32 B; Y and Y_h int8, Y_c int16
+      const q = inputs[0]?.dtype === 'int8';
+      const want = (i: number): string => (!q ? 'float32' : i === 3 ? 'int32' : 'int8');
+      const bad = inputs.find((t, i) => t && i !== 4 && t.dtype !== want(i));
       if (bad) throw unsupported(node, `a ${bad.dtype} input ('${bad.name}'); float32 only`);
-      return recurrentOutputShapes(g).map((shape) => ({ shape, dtype: 'float32' as const }));
+      return recurrentOutputShapes(g).map((shape, i) => ({ shape, dtype: !q ? ('float32' as const) : i === 2 ? ('int16' as const) : ('int8' as const) }));
     },
     evaluate: evaluateRecurrent,
     macs: (node, inputs) => recurrentMacs(node, inputs),

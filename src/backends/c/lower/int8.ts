@@ -20,6 +20,8 @@ import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
 import type { LowerCtx, Lowering } from './context.ts';
+import { fastConvQ, fastGemmQ } from './int8-fast.ts';
+import { lowerRecurrentQ } from './int8-recurrent.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
@@ -44,7 +46,9 @@ function require8(ctx: LowerCtx): void {
 function lowerConvQ(ctx: LowerCtx): string {
   require8(ctx);
   const p = prepareConvQ(ctx.graph, ctx.node);
-  return render('kernels/int8/conv.c', {
+  const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
+  const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
+  return fastConvQ(ctx, p, mult, shift, render('kernels/int8/conv.c', {
     ...p,
     x: ctx.arg(0),
     w: ctx.arg(1),
@@ -55,17 +59,19 @@ function lowerConvQ(ctx: LowerCtx): string {
     grouped: p.group > 1,
     padv: p.padQ ? ctx.constArray('padq', 'int8_t', p.padQ.map(String)) : '',
     zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
-    mult: ctx.constArray('mult', 'int32_t', p.mult.map(i32)),
-    shift: ctx.constArray('shift', 'int32_t', p.shift.map(String)),
+    mult,
+    shift,
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
-  });
+  }));
 }
 
 function lowerGemmQ(ctx: LowerCtx): string {
   require8(ctx);
   const p = prepareGemmQ(ctx.graph, ctx.node);
-  return render('kernels/int8/gemm.c', {
+  const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
+  const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
+  return fastGemmQ(ctx, p, mult, shift, render('kernels/int8/gemm.c', {
     ...p,
     op: ctx.node.op,
     x: ctx.arg(0),
@@ -73,9 +79,9 @@ function lowerGemmQ(ctx: LowerCtx): string {
     bias: ctx.node.inputs[2] ? ctx.arg(2) : '',
     y: ctx.res(0),
     zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
-    mult: ctx.constArray('mult', 'int32_t', p.mult.map(i32)),
-    shift: ctx.constArray('shift', 'int32_t', p.shift.map(String)),
-  });
+    mult,
+    shift,
+  }));
 }
 
 function lowerPoolQ(ctx: LowerCtx): string {
@@ -198,6 +204,9 @@ export const int8Lowerings: Record<string, Lowering> = {
   HardSwish: lowerHardSwishQ,
   Softmax: lowerSoftmaxQ,
   Concat: lowerConcatQ,
+  LSTM: lowerRecurrentQ,
+  GRU: lowerRecurrentQ,
+  RNN: lowerRecurrentQ,
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Expand: lowerExpand,

@@ -1,0 +1,183 @@
+import type { ConvQParams, GemmQParams } from '../../../ir/int8/prepare.ts';
+import { cLiteral } from '../c-literals.ts';
+import type { LowerCtx } from './context.ts';
+
+// Optimized int8 Conv / Gemm / MatMul (templates/runtime/harc_int8_kernels.h). The lowering emits the
+// optimized call next to the reference kernel:
+//
+//   #if HARC_INT8_FAST      optimized (Cortex-M DSP: SXTB16/SMLAD; RISC-V and -DHARC_INT8_OPT: unrolled C)
+//   #else                   reference kernel (host)
+//   #endif
+//
+// so model.c stays target-independent and the C compiler's target picks the path. Everything the
+// optimized kernels need that depends only on constants is computed here: the zero point folded into
+// the bias (bias' = bias - sum_k zp[k]·w[oc][k], exact because padded taps read the pad row, which
+// holds the zero point or the folded pad value), weights re-packed for each path, the pad row.
+
+const i32 = (v: number): string => cLiteral('int32', v);
+
+/** Weight accessor: value of output channel oc at reduction index k. */
+type W = (oc: number, k: number) => number;
+
+/** K rounded up to a multiple of 4: the DSP path's reduction length. */
+export const dspK = (K: number): number => Math.ceil(K / 4) * 4;
+
+/** Packs cout×K weights for harc_s8_mat2 (layouts documented there). */
+export function packS8Weights(w: W, cout: number, K: number, path: 'dsp' | 'opt'): number[] {
+  const out: number[] = [];
+  let oc = 0;
+  if (path === 'dsp') {
+    // K padded to a multiple of 4 with zeros (the widened patches are zero there too)
+    const K4 = dspK(K);
+    const wz = (o: number, k: number): number => (k < K ? w(o, k) : 0);
+    for (; oc + 1 < cout; oc += 2)
+      for (let k = 0; k < K4; k += 4) {
+        for (let i = 0; i < 4; i++) out.push(wz(oc, k + i));
+        for (let i = 0; i < 4; i++) out.push(wz(oc + 1, k + i));
+      }
+    if (oc < cout) for (let k = 0; k < K4; k++) out.push(wz(oc, k));
+    return out;
+  }
+  for (; oc + 7 < cout; oc += 8) for (let k = 0; k < K; k++) for (let i = 0; i < 8; i++) out.push(w(oc + i, k));
+  if (oc + 3 < cout) {
+    for (let k = 0; k < K; k++) for (let i = 0; i < 4; i++) out.push(w(oc + i, k));
+    oc += 4;
+  }
+  for (; oc < cout; oc++) for (let k = 0; k < K; k++) out.push(w(oc, k));
+  return out;
+}
+
+/** Both packings as const arrays, selected in C by the path; wstride is one group's size. */
+function packedWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number): string[] {
+  const lines: string[] = [];
+  const pack = (path: 'dsp' | 'opt'): string[] => {
+    const vals: number[] = [];
+    for (let g = 0; g < groups; g++) vals.push(...packS8Weights((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K, path));
+    return vals.map(String);
+  };
+  lines.push('#if defined(HARC_INT8_DSP)');
+  lines.push(`  const int8_t *const wq = ${ctx.constArray('wdsp', 'int8_t', pack('dsp'))};`);
+  if (groups > 1) lines.push(`  const int wstride = ${coutPerGroup * dspK(K)};`);
+  lines.push('#else');
+  lines.push(`  const int8_t *const wq = ${ctx.constArray('wopt', 'int8_t', pack('opt'))};`);
+  if (groups > 1) lines.push(`  const int wstride = ${coutPerGroup * K};`);
+  lines.push('#endif');
+  return lines;
+}
+
+const intData = (ctx: LowerCtx, i: number): ArrayLike<number> | undefined => (ctx.node.inputs[i] ? (ctx.input(i).data as ArrayLike<number> | undefined) : undefined);
+
+/** The zero point folded into the bias: bias[oc] - sum_k zp(oc, k)·w(oc, k), wrapped to int32. */
+function foldedBias(bias: ArrayLike<number> | undefined, cout: number, K: number, w: W, zp: (oc: number, k: number) => number): number[] {
+  const out: number[] = [];
+  for (let oc = 0; oc < cout; oc++) {
+    let acc = bias ? Number(bias[oc]) : 0;
+    for (let k = 0; k < K; k++) acc -= zp(oc, k) * w(oc, k);
+    out.push(acc | 0);
+  }
+  return out;
+}
+
+/** Every channel can use harc_s8_requant_fast: multiplier > 2^30 and shift <= -2. */
+export const fastRequant = (mult: number[], shift: number[]): boolean => mult.every((m, i) => m > 2 ** 30 && shift[i]! <= -2);
+
+const wrap = (fast: string[], reference: string, scratch?: string): string =>
+  ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference.replace(/\n$/, ''), '#endif', ''].join('\n');
+
+/** Conv (incl. 1-D, pointwise, grouped, depthwise): the optimized path around the reference body. */
+export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, reference: string): string {
+  const wdata = intData(ctx, 1);
+  if (!wdata) return reference;
+  const cin = p.channels;
+  const cpg = p.cout / p.group;
+  const taps = p.kH * p.kW;
+  const K = taps * p.cinPerGroup;
+  const zpc = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
+  const padRowVals = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
+  // weight (oc, k) with k = tap·cinPerGroup + ic: the reference layout [oc][kh][kw][ic]
+  const w: W = (oc, k) => Number(wdata[oc * K + k]);
+  const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (oc, k) => zpc(Math.floor(oc / cpg) * p.cinPerGroup + (k % p.cinPerGroup)));
+  const anyPad = p.padTop > 0 || p.padLeft > 0 || p.padBottom > 0 || p.padRight > 0;
+  const outPix = p.outH * p.outW;
+  const inSize = p.inH * p.inW * cin;
+  const outSize = outPix * p.cout;
+  const common = { zo: i32(p.outZp), lo: i32(p.actMin), hi: i32(p.actMax), frq: fastRequant(p.mult, p.shift) ? 1 : 0 };
+  const head = `  /* optimized int8 Conv (harc_int8_kernels.h): input zero point folded into the bias, padded taps read the pad row */`;
+  const x = ctx.arg(0);
+  const y = ctx.res(0);
+
+  if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
+    // depthwise, channels innermost: weights [tap][channel]
+    const wd: number[] = [];
+    for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) wd.push(w(c, t));
+    const fast = [
+      head,
+      `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`,
+      `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
+      ...(anyPad ? [`  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRowVals.map(String))};`] : []),
+      `  for (int n = 0; n < ${p.batch}; ++n)`,
+      `  for (int oh = 0; oh < ${p.outH}; ++oh)`,
+      `  for (int ow = 0; ow < ${p.outW}; ++ow) {`,
+      `    const int8_t *src[${taps}];`,
+      `    int t = 0;`,
+      `    for (int kh = 0; kh < ${p.kH}; ++kh) {`,
+      `      const int ih = oh * ${p.strideH} - ${p.padTop} + kh * ${p.dilH};`,
+      `      for (int kw = 0; kw < ${p.kW}; ++kw, ++t) {`,
+      `        const int iw = ow * ${p.strideW} - ${p.padLeft} + kw * ${p.dilW};`,
+      anyPad
+        ? `        src[t] = (ih >= 0 && ih < ${p.inH} && iw >= 0 && iw < ${p.inW}) ? ${x} + n * ${inSize} + (ih * ${p.inW} + iw) * ${cin} : pad_row;`
+        : `        src[t] = ${x} + n * ${inSize} + (ih * ${p.inW} + iw) * ${cin};`,
+      `      }`,
+      `    }`,
+      `    harc_s8_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
+      `  }`,
+    ];
+    return wrap(fast, reference);
+  }
+
+  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
+  const needBuf = !contiguous || anyPad;
+  // scratch: the DSP path's widened patches (4·K4 bytes, 32-bit words), then two gathered patches
+  const K4 = dspK(K);
+  const buf = ctx.scratch(4 * K4 + (needBuf ? 2 * K : 0), 'int32_t');
+  const fast = [
+    head,
+    `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
+    ...packedWeights(ctx, w, p.group, cpg, K),
+    `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
+    `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
+    `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
+    `  int8_t *const b1 = ${needBuf ? `b0 + ${K}` : '(int8_t *)0'};`,
+    `  for (int n = 0; n < ${p.batch}; ++n)`,
+    `  for (int g = 0; g < ${p.group}; ++g)`,
+    `  for (int q = 0; q < ${outPix}; q += 2) {`,
+    `    const int q1 = q + 1 < ${outPix} ? q + 1 : q;`,
+    `    const int8_t *c0 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b0, g * ${p.cinPerGroup}, q / ${p.outW}, q % ${p.outW});`,
+    `    const int8_t *c1 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b1, g * ${p.cinPerGroup}, q1 / ${p.outW}, q1 % ${p.outW});`,
+    `    int8_t *yn = ${y} + n * ${outSize} + g * ${cpg};`,
+    `    harc_s8_mat2(${p.group > 1 ? 'wq + g * wstride' : 'wq'}, bq + g * ${cpg}, ${mult} + g * ${cpg}, ${shift} + g * ${cpg}, ${cpg}, ${K}, c0, c1, yn + q * ${p.cout}, yn + q1 * ${p.cout}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq}, ${buf});`,
+    `  }`,
+  ];
+  return wrap(fast, reference, buf);
+}
+
+/** Gemm / MatMul with constant weights: rows of x are the patches. */
+export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: string, reference: string): string {
+  const wdata = intData(ctx, 1);
+  if (!wdata) return reference;
+  const w: W = p.transB ? (j, k) => Number(wdata[j * p.k + k]) : (j, k) => Number(wdata[k * p.n + j]);
+  const bias = foldedBias(intData(ctx, 2), p.n, p.k, w, (_, k) => (p.inZps ? p.inZps[k]! : p.inZp));
+  const x = ctx.arg(0);
+  const y = ctx.res(0);
+  const buf = ctx.scratch(4 * dspK(p.k), 'int32_t');
+  const fast = [
+    `  /* optimized int8 ${ctx.node.op} (harc_int8_kernels.h): input zero point folded into the bias */`,
+    ...packedWeights(ctx, w, 1, p.n, p.k),
+    `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
+    `  for (int i = 0; i < ${p.rows}; i += 2) {`,
+    `    const int i1 = i + 1 < ${p.rows} ? i + 1 : i;`,
+    `    harc_s8_mat2(wq, bq, ${mult}, ${shift}, ${p.n}, ${p.k}, ${x} + i * ${p.k}, ${x} + i1 * ${p.k}, ${y} + i * ${p.n}, ${y} + i1 * ${p.n}, ${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf});`,
+    `  }`,
+  ];
+  return wrap(fast, reference, buf);
+}

@@ -1,0 +1,151 @@
+import { inputError } from '../../../ir/errors.ts';
+import { prepareRecurrentQ, type RecurrentQParams } from '../../../ir/int8/recurrent.ts';
+import { cLiteral } from '../c-literals.ts';
+import { render } from '../templates.ts';
+import type { LowerCtx } from './context.ts';
+
+// Integer LSTM / GRU / RNN (TFLite integer LSTM scheme; bit-exact with src/ir/int8/recurrent.ts).
+// One C function per node; a bidirectional layer runs both directions and writes both halves of Y.
+// Scratch (planned in the arena, live only during the layer): one time step of int16 gate values
+// (GRU linear_before_reset=0: plus r ⊙ h), then each state that has no output buffer (int16 cell
+// state, int8 hidden state) and the GRU's int16 hidden state.
+
+const i32 = (v: number): string => cLiteral('int32', v);
+
+/** The zero points folded into the biases at compile time (TFLite does the same), so the inner
+ * loops are plain int8 · int8 sums: bx = Bw − Σ_k z_x[k]·W[j,k], bh = Br − z_h·Σ_k R[j,k]. The GRU
+ * candidate rows with linear_before_reset = 0 read r ⊙ (h − z_h), already centred: bh = Br there.
+ * Exact in int32, so the result equals the reference's Σ (x − z)·w + B. */
+function foldedBiases(ctx: LowerCtx, p: RecurrentQParams, arr: (suffix: string, v: number[]) => string): { bx: string; bh: string } {
+  const { dirs: D, gates: G, hidden: H, input: I, kind, linearBeforeReset } = p.geo;
+  const GH = G * H;
+  const W = ctx.input(1).data!;
+  const R = ctx.input(2).data!;
+  const B = ctx.node.inputs[3] ? ctx.input(3).data! : undefined;
+  const bx: number[] = [];
+  const bh: number[] = [];
+  for (let d = 0; d < D; d++)
+    for (let j = 0; j < GH; j++) {
+      let sx = B ? B[d * 2 * GH + j]! : 0;
+      for (let k = 0; k < I; k++) sx -= (p.xZps ? p.xZps[k]! : p.xZp) * W[(d * GH + j) * I + k]!;
+      let sh = B ? B[d * 2 * GH + GH + j]! : 0;
+      if (!(kind === 'GRU' && !linearBeforeReset && j >= 2 * H)) for (let k = 0; k < H; k++) sh -= p.hZp * R[(d * GH + j) * H + k]!;
+      if (Math.abs(sx) > 2 ** 31 - 1 || Math.abs(sh) > 2 ** 31 - 1) throw inputError(`node '${ctx.node.name}' (${kind}): folded bias overflows int32`);
+      bx.push(sx);
+      bh.push(sh);
+    }
+  return { bx: arr('bx', bx), bh: arr('bh', bh) };
+}
+
+/** `acc += Σ_k a[k]·b[k]` over n int8 pairs (n a compile-time constant). On Cortex-M4 (DSP
+ * extension) four products per two SMLAD on SXTB16-unpacked words; elsewhere unrolled by four. The
+ * sum is exact either way, so every target gives the same int32. */
+export function dotS8(acc: string, a: string, b: string, n: number, indent = '          '): string {
+  const generic = [
+    `${indent}{`,
+    `${indent}  int k = 0;`,
+    `${indent}  for (; k + 4 <= ${n}; k += 4)`,
+    `${indent}    ${acc} += (int32_t)${a}[k] * ${b}[k] + (int32_t)${a}[k + 1] * ${b}[k + 1] + (int32_t)${a}[k + 2] * ${b}[k + 2] + (int32_t)${a}[k + 3] * ${b}[k + 3];`,
+    `${indent}  for (; k < ${n}; ++k) ${acc} += (int32_t)${a}[k] * ${b}[k];`,
+    `${indent}}`,
+  ];
+  if (n < 8) return [`${indent}for (int k = 0; k < ${n}; ++k) ${acc} += (int32_t)${a}[k] * ${b}[k];`, ''].join('\n');
+  return [
+    '#if defined(__ARM_FEATURE_DSP)',
+    `${indent}{`,
+    `${indent}  int k = 0;`,
+    `${indent}  for (; k + 4 <= ${n}; k += 4) {`,
+    `${indent}    int32_t va, vb, va1, vb1;`,
+    `${indent}    __builtin_memcpy(&va, ${a} + k, 4);`,
+    `${indent}    __builtin_memcpy(&vb, ${b} + k, 4);`,
+    `${indent}    __asm__("sxtb16 %0, %1, ror #8" : "=r"(va1) : "r"(va));`,
+    `${indent}    __asm__("sxtb16 %0, %1, ror #8" : "=r"(vb1) : "r"(vb));`,
+    `${indent}    __asm__("sxtb16 %0, %1" : "=r"(va) : "r"(va));`,
+    `${indent}    __asm__("sxtb16 %0, %1" : "=r"(vb) : "r"(vb));`,
+    `${indent}    __asm__("smlad %0, %1, %2, %3" : "=r"(${acc}) : "r"(va), "r"(vb), "r"(${acc}));`,
+    `${indent}    __asm__("smlad %0, %1, %2, %3" : "=r"(${acc}) : "r"(va1), "r"(vb1), "r"(${acc}));`,
+    `${indent}  }`,
+    `${indent}  for (; k < ${n}; ++k) ${acc} += (int32_t)${a}[k] * ${b}[k];`,
+    `${indent}}`,
+    '#else',
+    ...generic,
+    '#endif',
+    '',
+  ].join('\n');
+}
+
+export function lowerRecurrentQ(ctx: LowerCtx): string {
+  const node = ctx.node;
+  const p = prepareRecurrentQ(ctx.graph, node);
+  const { seq, batch, input, hidden: H, dirs, gates: G, strides: s, kind } = p.geo;
+  if (ctx.output(0) && node.outputs[0] && ctx.output(0).dtype !== 'int8') throw inputError(`node '${node.name}' (${kind}): Y must be int8`);
+  const stateSize = dirs * batch * H;
+  const yh = ctx.res(1);
+  const yc = kind === 'LSTM' ? ctx.res(2) : '';
+  // scratch layout in int16 units: gates, [GRU lbr=0: r ⊙ h], [c state], [h state (int8)]
+  let units = G * H + (kind === 'GRU' && !p.geo.linearBeforeReset ? H : 0);
+  const cOff = units;
+  if (kind === 'LSTM' && !yc) units += stateSize;
+  // GRU: the int16 Q0.15 hidden state
+  const h16Off = units;
+  if (kind === 'GRU') units += stateSize;
+  const hOff = units;
+  if (!yh) units += Math.ceil(stateSize / 2);
+  const scratchBytes = 2 * units;
+  const scratch = ctx.scratch(scratchBytes, 'int16_t');
+  const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
+  const tmpl = { LSTM: 'kernels/int8/lstm.c', GRU: 'kernels/int8/gru.c', RNN: 'kernels/int8/rnn.c' }[kind];
+  return render(tmpl, {
+    direction: p.geo.direction,
+    layoutText: p.geo.layout === 0 ? 'time-major' : 'batch-major (layout 1)',
+    seq,
+    batch,
+    input,
+    hidden: H,
+    dirs,
+    x: ctx.arg(0),
+    w: ctx.arg(1),
+    r: ctx.arg(2),
+    b: node.inputs[3] ? ctx.arg(3) : '',
+    y: ctx.res(0),
+    hStatic: !yh,
+    hs: yh || 'h_state',
+    cStatic: !yc,
+    cs: yc || 'c_state',
+    stateSize,
+    wDir: G * H * input,
+    rDir: G * H * H,
+    bDir: 2 * G * H,
+    gh: G * H,
+    h1: H,
+    h2: 2 * H,
+    h3: 3 * H,
+    tExpr: p.geo.direction === 'forward' ? 's' : p.geo.direction === 'reverse' ? `${seq - 1} - s` : `d == 0 ? s : ${seq - 1} - s`,
+    ...s,
+    lbr: p.geo.linearBeforeReset,
+    xZp: p.xZps ? 'per feature, scales folded into W' : p.xZp,
+    ...foldedBiases(ctx, p, arr),
+    dotX: dotS8('ax', 'x', 'wj', input),
+    dotH: dotS8('ar', 'h', 'rj', H),
+    hZp: p.hZp,
+    wMult: arr('wmult', p.wMult),
+    wShift: arr('wshift', p.wShift),
+    rMult: arr('rmult', p.rMult),
+    rShift: arr('rshift', p.rShift),
+    sigM: i32(p.sigmoid.inputMultiplier),
+    sigS: p.sigmoid.inputLeftShift,
+    tanM: i32(p.tanhGate.inputMultiplier),
+    tanS: p.tanhGate.inputLeftShift,
+    tcM: i32(p.tanhCell?.inputMultiplier ?? 0),
+    tcS: p.tanhCell?.inputLeftShift ?? 0,
+    cellLog2: p.cellLog2,
+    igShift: p.igShift,
+    hMult: i32(p.hMult),
+    hShift: p.hShift,
+    scratch,
+    scratchBytes,
+    cOff,
+    h16Off,
+    hOff,
+  });
+}

@@ -1,0 +1,406 @@
+/*
+ * harc_int8_kernels.h - optimized int8 Conv / Gemm / depthwise micro-kernels.
+ *
+ * The emitted model.c keeps harc's portable reference kernels and, next to them, calls into the
+ * kernels below under `#if HARC_INT8_FAST`. Which path is compiled is decided by the C compiler
+ * target, so one model.c serves every target (as TFLite Micro swaps reference / optimized kernels):
+ *
+ *   __ARM_FEATURE_DSP (Cortex-M4/M7/M33 with DSP)  -> HARC_INT8_DSP: SXTB16 + SMLAD, 2 channels x 2 pixels
+ *   __riscv, or -DHARC_INT8_OPT on any compiler    -> HARC_INT8_OPT: portable C, 4 channels x 2 pixels
+ *   otherwise (host), or -DHARC_INT8_REFERENCE     -> the reference kernels in model.c
+ *
+ * All paths are bit-exact with the reference: the input zero point is folded into the bias at
+ * compile time (bias' = bias - sum_k zp[k] * w[k]) and padded taps read a "pad row" holding the
+ * zero point (or the folded pad value), so sum_k x[k] * w[k] + bias' equals the reference
+ * accumulator exactly; requantization is TFLite's MultiplyByQuantizedMultiplier (see
+ * harc_s8_requant). Weights are re-packed at compile time for each path (src/backends/c/lower/int8-fast.ts).
+ */
+#ifndef HARC_INT8_KERNELS_H
+#define HARC_INT8_KERNELS_H
+
+#include <stdint.h>
+#include <string.h>
+#include "harc_fixedpoint.h"
+
+#if !defined(HARC_INT8_REFERENCE) && defined(__ARM_FEATURE_DSP)
+#define HARC_INT8_FAST 1
+#define HARC_INT8_DSP 1
+#include <arm_acle.h>
+#elif !defined(HARC_INT8_REFERENCE) && (defined(__riscv) || defined(HARC_INT8_OPT))
+#define HARC_INT8_FAST 1
+#undef HARC_INT8_OPT
+#define HARC_INT8_OPT 1
+#else
+#define HARC_INT8_FAST 0
+#endif
+
+#if HARC_INT8_FAST
+
+/* gcc's pre-RA scheduler hoists the 8 weight loads of the portable 8x2 block ahead of their uses
+ * and then spills accumulators on rv32; the loop is shorter without it (loads cost the same either
+ * way on a single-issue in-order core). */
+#if defined(HARC_INT8_OPT) && defined(__GNUC__) && !defined(__clang__)
+#define HARC_INT8_KERNEL_ATTR __attribute__((optimize("no-schedule-insns", "no-schedule-insns2")))
+#else
+#define HARC_INT8_KERNEL_ATTR
+#endif
+
+/* MultiplyByQuantizedMultiplier for multiplier >= 0 (every requantization multiplier is), bit-exact
+ * with harc_mbqm: for b >= 0, gemmlowp's SRDHM equals floor((a*b + 2^30) / 2^31) (CMSIS-NN's
+ * arm_nn_doubling_high_mult_no_sat; docs/quantization.md), so one 64-bit multiply-add and a shift. */
+static inline int32_t harc_s8_requant(int32_t acc, int32_t multiplier, int32_t shift)
+{
+    int64_t t;
+    int32_t hi;
+    if (shift > 0) acc = harc_wrap_shl32(acc, (int)shift);
+    t = (int64_t)acc * multiplier + ((int64_t)1 << 30);
+    hi = (int32_t)(t >= 0 ? (t >> 31) : ~((~t) >> 31));
+    if (shift < 0) {
+        /* harc_rdbpot(hi, -shift), written with one branch-free compare */
+        const int e = (int)-shift;
+        const int32_t mask = (int32_t)((1u << e) - 1u);
+        const int32_t threshold = (mask >> 1) + (hi < 0 ? 1 : 0);
+        hi = harc_asr32(hi, e) + ((hi & mask) > threshold ? 1 : 0);
+    }
+    return hi;
+}
+
+/* The same for a layer whose every channel has multiplier > 2^30 and shift <= -2 (fast_rq, checked at
+ * compile time; all zoo layers): both roundings folded into one 64-bit multiply-add.
+ *   h = SRDHM(x, m) = floor((x*m + 2^30) / 2^31)                         (m >= 0)
+ *   RDBPOT(h, e) = floor((h + 2^(e-1) - [h < 0]) / 2^e)                    (e >= 1)
+ *   => y = floor((x*m + 2^30 + 2^(30+e) - [h < 0] * 2^31) / 2^(31+e)),   [h < 0] = [x < 0] as m > 2^30
+ * so y is the high word of x*m + C, shifted right by e - 1 (C's words built from x's sign). */
+static inline int32_t harc_s8_requant_fast(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int e = (int)-shift;
+    const uint32_t lo = 0x40000000u | ((uint32_t)x & 0x80000000u);
+    const int32_t hi = (int32_t)((uint32_t)1 << (e - 2)) - (x < 0 ? 1 : 0);
+    const int64_t v = (int64_t)x * multiplier + ((int64_t)hi * 4294967296 + (int64_t)lo);
+    const int32_t vh = (int32_t)(v >= 0 ? (v >> 32) : ~((~v) >> 32));
+    return harc_asr32(vh, e - 1);
+}
+
+static inline int8_t harc_s8_out(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t r = fast_rq ? harc_s8_requant_fast(acc, multiplier, shift) : harc_s8_requant(acc, multiplier, shift);
+#if defined(HARC_INT8_DSP)
+    /* act_min >= -128 and act_max <= 127: SSAT does the int8 clamp */
+    const int32_t v = __ssat(r + out_zp, 8);
+    return (int8_t)(act_min == -128 && act_max == 127 ? v : harc_clamp32(v, act_min, act_max));
+#else
+    return (int8_t)harc_clamp32(r + out_zp, act_min, act_max);
+#endif
+}
+
+/* Geometry of a convolution's input patch (one output pixel; NHWC; weights [oc][kh][kw][cin/group]). */
+typedef struct {
+    int32_t in_h, in_w, cin, cin_pg, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l;
+    /* 1 when an interior patch is one contiguous run of the input (k_h == 1, dil_w == 1, one group) */
+    int32_t contiguous;
+} harc_s8_geo;
+
+/* The K = k_h * k_w * cin_pg input bytes of output pixel (oh, ow), group channels from cbase: a
+ * pointer into x when the patch is contiguous and inside the input, else gathered into buf (padded
+ * taps from pad_row, the per-channel pad value). */
+static inline const int8_t *harc_s8_patch(const harc_s8_geo *g, const int8_t *x, const int8_t *pad_row, int8_t *buf, int32_t cbase, int32_t oh, int32_t ow)
+{
+    const int32_t ih0 = oh * g->stride_h - g->pad_t;
+    const int32_t iw0 = ow * g->stride_w - g->pad_l;
+    int8_t *d = buf;
+    int32_t kh, kw, c;
+    if (g->contiguous && ih0 >= 0 && iw0 >= 0 && ih0 + (g->k_h - 1) * g->dil_h < g->in_h && iw0 + (g->k_w - 1) * g->dil_w < g->in_w)
+        return x + (ih0 * g->in_w + iw0) * g->cin;
+    for (kh = 0; kh < g->k_h; ++kh) {
+        const int32_t ih = ih0 + kh * g->dil_h;
+        for (kw = 0; kw < g->k_w; ++kw) {
+            const int32_t iw = iw0 + kw * g->dil_w;
+            const int8_t *s = (ih >= 0 && ih < g->in_h && iw >= 0 && iw < g->in_w) ? x + (ih * g->in_w + iw) * g->cin + cbase : pad_row + cbase;
+            for (c = 0; c < g->cin_pg; ++c) d[c] = s[c];
+            d += g->cin_pg;
+        }
+    }
+    return buf;
+}
+
+#if defined(HARC_INT8_DSP)
+static inline int32_t harc_sxtb16_ror8(int32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/* Two K-byte patches -> sign-extended int16 pairs, ready for SMLAD against SXTB16'd int8 weights:
+ * per 4 k, (x0[k], x0[k+2]) (x0[k+1], x0[k+3]) (x1[k], x1[k+2]) (x1[k+1], x1[k+3]); K padded to a
+ * multiple of 4 with zeros (the packed weights are zero there too). */
+static inline void harc_s8_cols_q15(const int8_t *c0, const int8_t *c1, int32_t K, int32_t *q)
+{
+    int32_t k, x0, x1;
+    for (k = K >> 2; k > 0; --k) {
+        memcpy(&x0, c0, 4);
+        memcpy(&x1, c1, 4);
+        c0 += 4;
+        c1 += 4;
+        q[0] = __sxtb16(x0);
+        q[1] = harc_sxtb16_ror8(x0);
+        q[2] = __sxtb16(x1);
+        q[3] = harc_sxtb16_ror8(x1);
+        q += 4;
+    }
+    if (K & 3) {
+        int8_t t0[4] = { 0, 0, 0, 0 }, t1[4] = { 0, 0, 0, 0 };
+        for (k = 0; k < (K & 3); ++k) {
+            t0[k] = c0[k];
+            t1[k] = c1[k];
+        }
+        memcpy(&x0, t0, 4);
+        memcpy(&x1, t1, 4);
+        q[0] = __sxtb16(x0);
+        q[1] = harc_sxtb16_ror8(x0);
+        q[2] = __sxtb16(x1);
+        q[3] = harc_sxtb16_ror8(x1);
+    }
+}
+#endif
+
+/* Output-stationary matrix kernel for two patches (pixels) c0, c1 of K bytes each:
+ *   y0[oc] = out(bias[oc] + sum_k c0[k] * w[oc][k]),  y1[oc] likewise from c1,  oc < cout.
+ * w is packed by harc's compiler (packS8Weights), K4 = K rounded up to a multiple of 4:
+ *   DSP - per channel pair, 4 k of channel a then 4 k of channel b (zeros past K), an odd last
+ *         channel as a plain row of K4; the patches are first widened into q (4 * K4 bytes,
+ *         32-bit aligned) by harc_s8_cols_q15, so the inner loop is 6 loads, 4 SXTB16, 8 SMLAD
+ *         per 16 MACs (2 channels x 2 pixels x 4 k);
+ *   OPT - per channel octet, the 8 channels' weights of each k together, then one quad likewise
+ *         if cout % 8 >= 4, the last cout % 4 channels as plain rows; q is unused.
+ * c1 == c0 (and y1 == y0) is allowed for an odd last pixel. */
+static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc = 0;
+#if defined(HARC_INT8_DSP)
+    const int32_t cout2 = cout & ~1;
+    const int32_t chunks = (K + 3) >> 2;
+    harc_s8_cols_q15(c0, c1, K, q);
+    for (; oc < cout2; oc += 2) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        const int32_t *p = q;
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+        /* the same loop as the C below, scheduled by hand: 2 LDRD + 2 LDR (post-increment),
+         * 4 SXTB16, 8 SMLAD, SUBS + BNE = 18 instructions per 16 MACs (gcc's C makes 21-22) */
+        int32_t k = chunks, x0e, x0o, x1e, x1o, wv, t;
+        __asm__("1:\n\t"
+                "ldrd %[x0e], %[x0o], [%[p]], #16\n\t"
+                "ldrd %[x1e], %[x1o], [%[p], #-8]\n\t"
+                "ldr %[wv], [%[w]], #8\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a00], %[x0e], %[wv], %[a00]\n\t"
+                "smlad %[a00], %[x0o], %[t], %[a00]\n\t"
+                "smlad %[a01], %[x1e], %[wv], %[a01]\n\t"
+                "smlad %[a01], %[x1o], %[t], %[a01]\n\t"
+                "ldr %[wv], [%[w], #-4]\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a10], %[x0e], %[wv], %[a10]\n\t"
+                "smlad %[a10], %[x0o], %[t], %[a10]\n\t"
+                "smlad %[a11], %[x1e], %[wv], %[a11]\n\t"
+                "smlad %[a11], %[x1o], %[t], %[a11]\n\t"
+                "subs %[k], %[k], #1\n\t"
+                "bne 1b"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [p] "+r"(p), [w] "+r"(w), [k] "+r"(k),
+                  [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [wv] "=&r"(wv), [t] "=&r"(t)
+                :
+                : "cc", "memory");
+#else
+        const int32_t *const end = q + 4 * chunks;
+        while (p != end) {
+            const int32_t x0e = p[0], x0o = p[1], x1e = p[2], x1o = p[3];
+            int32_t wv, we, wo;
+            p += 4;
+            memcpy(&wv, w, 4);
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a00 = __smlad(x0e, we, a00);
+            a00 = __smlad(x0o, wo, a00);
+            a01 = __smlad(x1e, we, a01);
+            a01 = __smlad(x1o, wo, a01);
+            memcpy(&wv, w + 4, 4);
+            w += 8;
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a10 = __smlad(x0e, we, a10);
+            a10 = __smlad(x0o, wo, a10);
+            a11 = __smlad(x1e, we, a11);
+            a11 = __smlad(x1o, wo, a11);
+        }
+#endif
+        y0[oc] = harc_s8_out(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 1] = harc_s8_out(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+    }
+    if (oc < cout) {
+        int32_t a0 = bias[oc], a1 = a0, k;
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k) {
+            int32_t wv, we, wo;
+            memcpy(&wv, w, 4);
+            w += 4;
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a0 = __smlad(p[0], we, a0);
+            a0 = __smlad(p[1], wo, a0);
+            a1 = __smlad(p[2], we, a1);
+            a1 = __smlad(p[3], wo, a1);
+            p += 4;
+        }
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(a1, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+    }
+#else
+    const int32_t cout8 = cout & ~7;
+    (void)q;
+    const int32_t cout4 = cout & ~3;
+    for (; oc < cout8; oc += 8) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        int32_t a20 = bias[oc + 2], a21 = a20, a30 = bias[oc + 3], a31 = a30;
+        int32_t a40 = bias[oc + 4], a41 = a40, a50 = bias[oc + 5], a51 = a50;
+        int32_t a60 = bias[oc + 6], a61 = a60, a70 = bias[oc + 7], a71 = a70;
+        const int8_t *p0 = c0, *p1 = c1;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++, x1 = *p1++;
+            int32_t v = w[0];
+            a00 += x0 * v;
+            a01 += x1 * v;
+            v = w[1];
+            a10 += x0 * v;
+            a11 += x1 * v;
+            v = w[2];
+            a20 += x0 * v;
+            a21 += x1 * v;
+            v = w[3];
+            a30 += x0 * v;
+            a31 += x1 * v;
+            v = w[4];
+            a40 += x0 * v;
+            a41 += x1 * v;
+            v = w[5];
+            a50 += x0 * v;
+            a51 += x1 * v;
+            v = w[6];
+            a60 += x0 * v;
+            a61 += x1 * v;
+            v = w[7];
+            a70 += x0 * v;
+            a71 += x1 * v;
+            w += 8;
+        }
+        y0[oc] = harc_s8_out(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(a20, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(a30, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 4] = harc_s8_out(a40, mult[oc + 4], shift[oc + 4], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 5] = harc_s8_out(a50, mult[oc + 5], shift[oc + 5], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 6] = harc_s8_out(a60, mult[oc + 6], shift[oc + 6], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 7] = harc_s8_out(a70, mult[oc + 7], shift[oc + 7], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 1] = harc_s8_out(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 2] = harc_s8_out(a21, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 3] = harc_s8_out(a31, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 4] = harc_s8_out(a41, mult[oc + 4], shift[oc + 4], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 5] = harc_s8_out(a51, mult[oc + 5], shift[oc + 5], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 6] = harc_s8_out(a61, mult[oc + 6], shift[oc + 6], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 7] = harc_s8_out(a71, mult[oc + 7], shift[oc + 7], out_zp, act_min, act_max, fast_rq);
+    }
+    if (oc < cout4) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        int32_t a20 = bias[oc + 2], a21 = a20, a30 = bias[oc + 3], a31 = a30;
+        const int8_t *p0 = c0, *p1 = c1;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++, x1 = *p1++;
+            int32_t v = w[0];
+            a00 += x0 * v;
+            a01 += x1 * v;
+            v = w[1];
+            a10 += x0 * v;
+            a11 += x1 * v;
+            v = w[2];
+            a20 += x0 * v;
+            a21 += x1 * v;
+            v = w[3];
+            a30 += x0 * v;
+            a31 += x1 * v;
+            w += 4;
+        }
+        y0[oc] = harc_s8_out(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(a20, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(a30, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 1] = harc_s8_out(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 2] = harc_s8_out(a21, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y1[oc + 3] = harc_s8_out(a31, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+    }
+    for (oc = cout4; oc < cout; ++oc) {
+        int32_t a0 = bias[oc], a1 = a0, k;
+        for (k = 0; k < K; ++k) {
+            const int32_t v = w[k];
+            a0 += c0[k] * v;
+            a1 += c1[k] * v;
+        }
+        w += K;
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(a1, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+    }
+#endif
+}
+
+/* Depthwise (one weight per channel and tap) for one output pixel: src[t] points at tap t's C input
+ * channels (or at the pad row), w is packed [tap][channel] (channels innermost). */
+static inline void harc_s8_dw_pixel(const int8_t *const *src, int32_t taps, const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                    int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t C4 = C & ~3;
+    int32_t c = 0, t;
+    for (; c < C4; c += 4) {
+        int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+        const int8_t *wp = w + c;
+        for (t = 0; t < taps; ++t, wp += C) {
+            const int8_t *xp = src[t] + c;
+#if defined(HARC_INT8_DSP)
+            int32_t xv, wv, xe, xo, we, wo;
+            memcpy(&xv, xp, 4);
+            memcpy(&wv, wp, 4);
+            xe = __sxtb16(xv);
+            xo = harc_sxtb16_ror8(xv);
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a0 = __smlabb(xe, we, a0);
+            a2 = __smlatt(xe, we, a2);
+            a1 = __smlabb(xo, wo, a1);
+            a3 = __smlatt(xo, wo, a3);
+#else
+            a0 += xp[0] * wp[0];
+            a1 += xp[1] * wp[1];
+            a2 += xp[2] * wp[2];
+            a3 += xp[3] * wp[3];
+#endif
+        }
+        y[c] = harc_s8_out(a0, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+        y[c + 1] = harc_s8_out(a1, mult[c + 1], shift[c + 1], out_zp, act_min, act_max, fast_rq);
+        y[c + 2] = harc_s8_out(a2, mult[c + 2], shift[c + 2], out_zp, act_min, act_max, fast_rq);
+        y[c + 3] = harc_s8_out(a3, mult[c + 3], shift[c + 3], out_zp, act_min, act_max, fast_rq);
+    }
+    for (c = C4; c < C; ++c) {
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t) a += src[t][c] * w[t * C + c];
+        y[c] = harc_s8_out(a, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+#endif /* HARC_INT8_FAST */
+
+#endif /* HARC_INT8_KERNELS_H */
