@@ -8,15 +8,10 @@ import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
-import type { Value } from '../../src/ir/types.ts';
-import { quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from '../int8/helpers.ts';
+import { firstRows, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from '../int8/helpers.ts';
 
 const FIXTURES = ['lstm_small', 'bilstm_small', 'gru_small', 'rnn_small', 'conv_bilstm'].map((f) => `test/fixtures/onnx/${f}.onnx`);
 const ZOO = ['microbi-convlstm', 'deepconvlstm', 'seq-gru', 'seq-lstm', 'seq-rnn'].map((m) => `zoo/models/${m}.onnx`).filter((f) => existsSync(f));
-
-function firstRows(v: Value, n: number, per: number): Value {
-  return { shape: [n, ...v.shape.slice(1)], dtype: 'float32', data: Float32Array.from((v.data as Float32Array).subarray(0, n * per)) };
-}
 
 describe('int8 recurrent models: TS reference == host == cortex-m4 == riscv', () => {
   for (const file of [...FIXTURES, ...ZOO]) {

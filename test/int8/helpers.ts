@@ -116,3 +116,8 @@ export async function runC(q: Graph, xq: Int8Array, target: TargetName = 'host',
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** The first n inferences of an [N, ...] float array holding `per` values each. */
+export function firstRows(v: Value, n: number, per: number): Value {
+  return { shape: [n, ...v.shape.slice(1)], dtype: 'float32', data: Float32Array.from((v.data as Float32Array).subarray(0, n * per)) };
+}

@@ -6,15 +6,10 @@ import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
-import type { Value } from '../../src/ir/types.ts';
-import { quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { firstRows, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
 
 const ZOO = ['zoo/models/har-cnn.onnx', 'zoo/models/mobilenet-1d.onnx'].filter((f) => existsSync(f));
 const FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'].map((f) => `test/fixtures/onnx/${f}.onnx`);
-
-function firstRows(v: Value, n: number, per: number): Value {
-  return { shape: [n, ...v.shape.slice(1)], dtype: 'float32', data: Float32Array.from((v.data as Float32Array).subarray(0, n * per)) };
-}
 
 describe('int8 whole models: TS reference == host == cortex-m4 == riscv', () => {
   for (const file of [...ZOO, ...FIXTURES]) {
