@@ -159,7 +159,8 @@ describe('targets: build and run the fake model', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ToolMissingError);
     expect((err as Error).message).toContain('arm-none-eabi-gcc-does-not-exist');
-    expect((err as Error).message).toContain('bash scripts/setup-toolchains.sh');
+    expect((err as Error).message).toContain('put it on PATH');
+    expect((err as Error).message).not.toContain('scripts/setup-toolchains.sh');
 
     const savedPath = process.env.PATH;
     process.env.PATH = path.join(work, 'empty-bin');

@@ -1,7 +1,9 @@
 /** Typed errors of the target backends. The CLI maps ToolMissingError to exit code 3. */
 
-export const SETUP_COMMAND = 'bash scripts/setup-toolchains.sh';
-
+/**
+ * The hint names the Debian package(s) to apt-get, never a script of harc's repository: a user of the
+ * npm package does not have scripts/. A tool harc knows no package for is named with its PATH lookup.
+ */
 export class ToolMissingError extends Error {
   override readonly name = 'ToolMissingError';
   readonly exitCode = 3;
@@ -12,16 +14,14 @@ export class ToolMissingError extends Error {
   ) {
     super(
       `required tool '${tool}' (${purpose}) was not found. ` +
-        `Install it with: ${SETUP_COMMAND}` +
         (debianPackages.length > 0
-          ? `  (or: sudo apt-get install -y ${debianPackages.join(' ')})`
-          : ''),
+          ? `Install it with: sudo apt-get install -y ${debianPackages.join(' ')}`
+          : 'Install it or put it on PATH'),
     );
   }
-  get installCommand(): string {
-    return this.debianPackages.length > 0
-      ? `apt-get install -y ${this.debianPackages.join(' ')}`
-      : SETUP_COMMAND;
+  /** The apt-get command, or undefined when no Debian package is known for the tool. */
+  get installCommand(): string | undefined {
+    return this.debianPackages.length > 0 ? `apt-get install -y ${this.debianPackages.join(' ')}` : undefined;
   }
 }
 
