@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { startSession } from './session.js';
 import { STAMP_FILE, sourceStamp } from './source-stamp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +27,7 @@ function distIsCurrent() {
   }
 }
 
+startSession();
 let main;
 if (distIsCurrent()) {
   ({ main } = await import('../dist/cli/main.js'));

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ describe('bin/harc.js runs dist/ only when it matches the sources', () => {
     const failed = await execa(process.execPath, [join(root, 'scripts', 'build.mjs')], { reject: false, all: true });
     expect(failed.exitCode).not.toBe(0);
     expect(await ranDist()).toBe(false);
+    rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -53,7 +54,7 @@ describe('npm package contents', () => {
   it('ships the CLI, its sources, templates and toolchain files, and nothing of the repository work', async () => {
     const r = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repo });
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const need of ['bin/harc.js', 'bin/source-stamp.js', 'src/cli/main.ts', 'templates/model/model.h.hbs', 'toolchain/harness/host_main.c', 'toolchain/plugin/insn_count.c', 'README.md']) {
+    for (const need of ['bin/harc.js', 'bin/source-stamp.js', 'bin/session.js', 'src/cli/main.ts', 'templates/model/model.h.hbs', 'toolchain/harness/host_main.c', 'toolchain/plugin/insn_count.c', 'README.md']) {
       expect(files).toContain(need);
     }
     const top = new Set(files.map((f) => f.split('/')[0]));
