@@ -25,6 +25,8 @@ have_specs() { # compiler specfile
 }
 
 have gcc                          || need_pkg gcc           # host target + QEMU plugin
+have make                         || need_pkg make          # tests: a user's own Makefile build
+have cmake                        || need_pkg cmake         # tests: a user's own CMake build
 have arm-none-eabi-gcc            || need_pkg gcc-arm-none-eabi
 have arm-none-eabi-size           || need_pkg binutils-arm-none-eabi
 have_specs arm-none-eabi-gcc picolibc.specs || need_pkg picolibc-arm-none-eabi

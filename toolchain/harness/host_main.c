@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "markers.h"
+#define HARC_HARNESS 1 /* model.h defines the HARC_MODEL_* glue only for harnesses */
 #include "model.h"
 
 static uint8_t harc_in_buf[HARC_MODEL_INPUT_BYTES] __attribute__((aligned(8)));

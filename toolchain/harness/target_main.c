@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "harc_target.h"
 #include "markers.h"
+#define HARC_HARNESS 1 /* model.h defines the HARC_MODEL_* glue only for harnesses */
 #include "model.h"
 
 #ifndef HARC_IN_PATH
