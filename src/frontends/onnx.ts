@@ -22,7 +22,8 @@ export function tensorFromProto(t: proto.ITensorProto, where: string): Tensor {
   const dtype = dtypeOfOnnx(t.dataType ?? 0, `${where}: tensor '${name}'`);
   const shape = (t.dims ?? []).map(num);
   const n = shape.reduce((a, b) => a * b, 1);
-  const data = allocData(dtype, n);
+  // Allocate only after the data present in the file matches the shape: dims such as 2^31 must
+  // be refused by that check, not by a typed-array allocation of their product.
   if (t.rawData && t.rawData.length > 0) {
     const expected = n * bytesPerElement(dtype);
     if (t.rawData.length !== expected) throw inputError(`${where}: tensor '${name}' has ${t.rawData.length} bytes of data, expected ${expected} for shape [${shape}]`);
@@ -31,9 +32,10 @@ export function tensorFromProto(t: proto.ITensorProto, where: string): Tensor {
     const src: ArrayLike<LongLike> =
       dtype === 'float32' ? t.floatData ?? [] : dtype === 'float64' ? t.doubleData ?? [] : dtype === 'int64' ? t.int64Data ?? [] : t.int32Data ?? [];
     if (src.length !== n) throw inputError(`${where}: tensor '${name}' has ${src.length} values, expected ${n} for shape [${shape}]`);
+    const data = allocData(dtype, n);
     for (let i = 0; i < n; i++) data[i] = num(src[i]);
+    return { name, shape, dtype, data };
   }
-  return { name, shape, dtype, data };
 }
 
 function attrValue(a: proto.IAttributeProto, where: string): AttrValue | Tensor {
@@ -52,7 +54,8 @@ function attrValue(a: proto.IAttributeProto, where: string): AttrValue | Tensor 
     case ONNX_ATTR.STRINGS:
       return (a.strings ?? []).map((s) => dec.decode(s));
     case ONNX_ATTR.TENSOR:
-      return tensorFromProto(a.t!, where);
+      if (!a.t) throw inputError(`${where}: attribute '${a.name}' is of type TENSOR but holds no tensor; the file may be corrupt`);
+      return tensorFromProto(a.t, where);
     default:
       throw inputError(`${where}: attribute '${a.name}' has an unsupported type (${a.type})`);
   }

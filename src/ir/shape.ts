@@ -21,8 +21,15 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], wher
       throw inputError(`${where}: shapes [${a}] and [${b}] cannot be broadcast together`);
     out.push(da === 1 ? db : da);
   }
+  // A broadcast can multiply sizes far past anything that fits in memory or a C int (Expand to a
+  // shape read from the model): refuse it here, where the node is known, before allocating.
+  if (numel(out) > MAX_BROADCAST_ELEMENTS)
+    throw inputError(`${where}: broadcasting [${a}] and [${b}] gives [${out}], ${numel(out)} elements; more than harc supports (${MAX_BROADCAST_ELEMENTS})`);
   return out;
 }
+
+/** Largest element count of a broadcast result: what a C int can index. */
+export const MAX_BROADCAST_ELEMENTS = 2 ** 31 - 1;
 
 /** For each output flat index, the flat index into an input of shape `inShape` broadcast to `outShape`. */
 export function broadcastIndexMap(inShape: readonly number[], outShape: readonly number[]): Int32Array {

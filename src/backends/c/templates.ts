@@ -9,6 +9,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const hb = Handlebars.create();
 hb.registerHelper('join', (xs: unknown[], sep: unknown) => (Array.isArray(xs) ? xs.join(typeof sep === 'string' ? sep : ', ') : ''));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hb.registerHelper('upper', (s: unknown) => String(s).toUpperCase());
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
 /** Renders templates/<name>.hbs; C is never escaped. */

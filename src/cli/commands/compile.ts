@@ -26,7 +26,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   progress(`loading ${a.model}`);
   const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory });
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
-  const snippet = { prefix: model.prefix, PREFIX: model.prefix.toUpperCase(), target: a.target, cpuFlags };
+  const snippet = { prefix: model.prefix, target: a.target, cpuFlags };
   await writeModelDir(model, a.out, { 'harc.mk': render('model/harc.mk', snippet), 'harc.cmake': render('model/harc.cmake', snippet) });
   if (a.saveJson) writeFileSync(a.saveJson, JSON.stringify(graphToJson(model.graph).json, null, 1) + '\n');
   console.log(
