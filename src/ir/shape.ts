@@ -8,7 +8,12 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-export const normAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+/** A possibly negative axis as an index. Out of [-rank, rank] is bad input (rank itself is allowed:
+ * Flatten's axis may equal the rank); a huge axis would otherwise build a shape of that length. */
+export function normAxis(axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis > rank) throw inputError(`axis ${axis} is out of range for rank ${rank}`);
+  return axis < 0 ? axis + rank : axis;
+}
 
 /** Numpy-style multidirectional broadcast; throws a clear error naming `where` on mismatch. */
 export function broadcastShapes(a: readonly number[], b: readonly number[], where: string): number[] {
