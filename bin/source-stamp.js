@@ -1,5 +1,5 @@
 // The fingerprint that ties dist/ to the sources it was compiled from: a SHA-256 over the path and
-// content of every file under src/ plus the tsconfig files. bin/harc.js recomputes it on every start
+// content of every file under src/ and templates/ (precompiled into dist/) plus the tsconfig files. bin/harc.js recomputes it on every start
 // (about 5 ms for the whole tree) and runs dist/ only when it matches, so a stale build never runs.
 // Content, not mtimes: a checkout, copy or touch cannot make a stale dist look fresh.
 import { createHash } from 'node:crypto';
@@ -21,7 +21,7 @@ function listFiles(dir, rel, out) {
 /** Hex fingerprint of the compiled sources of the package rooted at root. */
 export function sourceStamp(root) {
   const h = createHash('sha256');
-  const files = [...listFiles(path.join(root, 'src'), 'src', []), ...EXTRA_FILES].sort();
+  const files = [...listFiles(path.join(root, 'src'), 'src', []), ...listFiles(path.join(root, 'templates'), 'templates', []), ...EXTRA_FILES].sort();
   for (const f of files) {
     const data = readFileSync(path.join(root, f));
     h.update(`${f}\0${data.length}\0`);

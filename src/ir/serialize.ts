@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { Ajv } from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { allocData, bytesPerElement } from './dtype.ts';
 import { inputError } from './errors.ts';
 import schema from './graph-schema.json' with { type: 'json' };
@@ -27,8 +28,16 @@ interface TensorJson {
   data?: { base64: string } | { offset: number; bytes: number };
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validate = ajv.compile<GraphJson>(schema);
+// Loaded and compiled on the first JSON model: ajv and the schema compile cost ~100 ms at every
+// start otherwise, and most commands read ONNX.
+let validator: ValidateFunction<GraphJson> | undefined;
+function schemaValidator(): ValidateFunction<GraphJson> {
+  if (!validator) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+    validator = new Ajv({ allErrors: false, strict: true }).compile<GraphJson>(schema);
+  }
+  return validator;
+}
 
 /** Little-endian bytes of tensor data in its declared dtype. */
 export function dataToBytes(dtype: DType, data: TensorData): Uint8Array {
@@ -107,6 +116,7 @@ export function graphToJson(g: Graph, opts: { weightsFile?: string } = {}): { js
 
 /** Validates against the schema (errors name the JSON path) and builds the graph. */
 export function graphFromJson(raw: unknown, where: string, readWeights?: (file: string) => Uint8Array): Graph {
+  const validate = schemaValidator();
   if (!validate(raw)) {
     const e = validate.errors![0]!;
     const path = e.instancePath || '/';
