@@ -4,17 +4,8 @@ import type { onnx as proto } from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-/** mulberry32: small, fast and the same sequence on every machine for a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the quantization tests use (mulberry32): the same sequence on every machine. */
+export { rng } from '../../test/quant/cdriver.ts';
 
 export type Rand = () => number;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);
