@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
 import { allocData, bytesPerElement } from './dtype.ts';
 import { inputError } from './errors.ts';
 import schema from './graph-schema.json' with { type: 'json' };
 import { numel } from './shape.ts';
 import type { DType, Graph, Tensor, TensorData } from './types.ts';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
 
 /** harc's own model format: versioned JSON, weights inline (base64) or in a side `.bin` file. */
 export interface GraphJson {
@@ -29,12 +30,13 @@ interface TensorJson {
 }
 
 // Loaded and compiled on the first JSON model: ajv and the schema compile cost ~100 ms at every
-// start otherwise, and most commands read ONNX.
+// start otherwise, and most commands read ONNX. (The `Ajv` import above is used as a type only, so
+// the compilers drop it.)
 let validator: ValidateFunction<GraphJson> | undefined;
 function schemaValidator(): ValidateFunction<GraphJson> {
   if (!validator) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
-    validator = new Ajv({ allErrors: false, strict: true }).compile<GraphJson>(schema);
+    const ajv = createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv };
+    validator = new ajv.Ajv({ allErrors: false, strict: true }).compile<GraphJson>(schema);
   }
   return validator;
 }
