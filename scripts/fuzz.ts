@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface FuzzSummary {
   seed: number;
   mutants: number;
   runs: number;
+  /** Compiles that were pointed at an earlier harc output (which a failure must leave intact). */
+  overEarlierOutput: number;
   exitCodes: Record<string, number>;
   failures: Failure[];
   seconds: number;
@@ -145,7 +147,19 @@ const STACK_TRACE = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
 const GENERATED = ['model.h', 'model.c', 'weights.h', 'weights.c', 'harc.mk', 'harc.cmake'];
 
 /** What is wrong with one harc run on a mutant (undefined: nothing). */
-export function judge(cmd: 'inspect' | 'compile', r: Reply | { crashed: string } | { hung: true }, work: string, out: string, model: string, modelHash: string, timeoutMs: number): string | undefined {
+/** A digest of a directory's files (names and contents), to see whether a failed run touched it. */
+export function treeDigest(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const p = path.join(dir, f);
+    h.update(`${f}\0`);
+    if (statSync(p).isFile()) h.update(readFileSync(p));
+  }
+  return h.digest('hex');
+}
+
+/** `previous`: the digest of an earlier harc output the compile was pointed at, if any. */
+export function judge(cmd: 'inspect' | 'compile', r: Reply | { crashed: string } | { hung: true }, work: string, out: string, model: string, modelHash: string, timeoutMs: number, previous?: string): string | undefined {
   if ('hung' in r) return `hang: no answer within ${timeoutMs / 1000} s`;
   if ('crashed' in r) return r.crashed;
   if (![0, 1, 2, 3].includes(r.code)) return `exit ${r.code}`;
@@ -163,6 +177,8 @@ export function judge(cmd: 'inspect' | 'compile', r: Reply | { crashed: string }
         if (!existsSync(p) || statSync(p).size === 0) return `exit 0 but ${f} is missing or empty`;
       }
       if (!/#endif \/\* HARC_\w+_H \*\/\s*$/.test(readFileSync(path.join(out, 'model.h'), 'utf8'))) return 'exit 0 but model.h is incomplete';
+    } else if (previous !== undefined) {
+      if (!existsSync(out) || treeDigest(out) !== previous) return `exit ${r.code} but the previous output in -o was changed`;
     } else if (existsSync(out)) return `exit ${r.code} but the output directory exists`;
   }
   return undefined;
@@ -182,7 +198,19 @@ export async function fuzz(o: FuzzOptions, log: (line: string) => void = () => {
   const exitCodes: Record<string, number> = {};
   const failures: Failure[] = [];
   let runs = 0;
+  let overEarlierOutput = 0;
   let next = 0;
+  // harc's own output for each seed model, made once, on first need.
+  const seedOutputs = new Map<string, Promise<string | undefined>>();
+  const seedOutput = (w: Worker, source: string): Promise<string | undefined> => {
+    let p = seedOutputs.get(source);
+    if (!p) {
+      const dir = path.join(scratch, 'seed-outputs', source.replaceAll('/', '_'));
+      p = w.run(['compile', path.join(ROOT, source), '-o', dir], o.timeoutMs).then((r) => ('code' in r && r.code === 0 ? dir : undefined));
+      seedOutputs.set(source, p);
+    }
+    return p;
+  };
   try {
     await Promise.all(
       workers.map(async (w) => {
@@ -194,6 +222,14 @@ export async function fuzz(o: FuzzOptions, log: (line: string) => void = () => {
           writeFileSync(path.join(work, 'keep.txt'), 'user file\n');
           const out = path.join(work, 'out');
           const hash = sha(m.bytes);
+          // Every other mutant compiles over an earlier harc output of its seed model: a failure
+          // must leave that output exactly as it was, a success replace it whole.
+          const earlier = m.index % 2 === 1 ? await seedOutput(w, m.source) : undefined;
+          if (earlier) {
+            cpSync(earlier, out, { recursive: true });
+            overEarlierOutput++;
+          }
+          const previous = earlier ? treeDigest(out) : undefined;
           for (const [cmd, argv] of [
             ['inspect', ['inspect', model]],
             ['compile', ['compile', model, '-o', out]],
@@ -202,7 +238,7 @@ export async function fuzz(o: FuzzOptions, log: (line: string) => void = () => {
             runs++;
             const key = 'code' in res ? String(res.code) : 'hung' in res ? 'hang' : 'crash';
             exitCodes[key] = (exitCodes[key] ?? 0) + 1;
-            const reason = judge(cmd, res, work, out, model, hash, o.timeoutMs);
+            const reason = judge(cmd, res, work, out, model, hash, o.timeoutMs, previous);
             if (reason) {
               mkdirSync(o.save, { recursive: true });
               const saved = path.join(o.save, `seed${o.seed}-${m.index}.onnx`);
@@ -222,7 +258,7 @@ export async function fuzz(o: FuzzOptions, log: (line: string) => void = () => {
     workers.forEach((w) => w.stop());
     rmSync(scratch, { recursive: true, force: true });
   }
-  return { seed: o.seed, mutants: o.n, runs, exitCodes, failures, seconds: (Date.now() - t0) / 1000 };
+  return { seed: o.seed, mutants: o.n, runs, overEarlierOutput, exitCodes, failures, seconds: (Date.now() - t0) / 1000 };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -241,7 +277,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       .sort()
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');
-    console.log(`fuzz seed ${s.seed}: ${s.mutants} mutants, ${s.runs} runs (exit ${codes}), ${s.failures.length} failures, ${s.seconds.toFixed(0)} s`);
+    console.log(`fuzz seed ${s.seed}: ${s.mutants} mutants, ${s.runs} runs (exit ${codes}; ${s.overEarlierOutput} compiles over an earlier output), ${s.failures.length} failures, ${s.seconds.toFixed(0)} s`);
     if (s.failures.length > 0) console.log(`failing inputs saved in ${opts.save}`);
   }
   process.exit(s.failures.length > 0 ? 1 : 0);

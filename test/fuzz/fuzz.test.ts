@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fuzz, judge } from '../../scripts/fuzz.ts';
+import { fuzz, judge, treeDigest } from '../../scripts/fuzz.ts';
 import { mutateOnnx, rng } from '../../scripts/fuzz/mutate.ts';
 import { fixture, tmp } from '../helpers.ts';
 
@@ -15,6 +15,7 @@ describe('fuzz', () => {
     const s = await fuzz({ n: 150, seed: 3, jobs: 2, save, timeoutMs: 30_000 });
     expect(s.failures.map((f) => `${f.source} [${f.what}] ${f.argv[0]}: ${f.reason} (${f.saved})`)).toEqual([]);
     expect(s.runs).toBe(300);
+    expect(s.overEarlierOutput).toBeGreaterThan(50);
     // the batch exercises both outcomes: mutants harc accepts and mutants it refuses
     expect(s.exitCodes['0'] ?? 0).toBeGreaterThan(10);
     expect(s.exitCodes['2'] ?? 0).toBeGreaterThan(100);
@@ -46,6 +47,11 @@ describe('fuzz', () => {
     writeFileSync(join(out, 'model.h'), '#ifndef HARC_M_H\n');
     expect(judge('compile', r(2), work, out, model, hash, 30_000)).toMatch(/output directory exists/);
     expect(judge('compile', r(0, ''), work, out, model, hash, 30_000)).toMatch(/missing or empty|incomplete/);
+    // a failed compile over an earlier output must leave it as it was
+    const before = treeDigest(out);
+    expect(judge('compile', r(2), work, out, model, hash, 30_000, before)).toBeUndefined();
+    writeFileSync(join(out, 'model.h'), '');
+    expect(judge('compile', r(2), work, out, model, hash, 30_000, before)).toMatch(/previous output in -o was changed/);
     writeFileSync(model, 'changed');
     expect(judge('inspect', r(2), work, out, model, hash, 30_000)).toMatch(/input model was changed/);
     rmSync(work, { recursive: true, force: true });
