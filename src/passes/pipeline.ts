@@ -5,6 +5,7 @@ import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.
 import { foldAffineIntoRecurrent } from './fold-affine-recurrent.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
+import { hoistAffineAboveTranspose } from './hoist-affine-transpose.ts';
 import { fuseActivations } from './fuse-activation.ts';
 import { convertToChannelsLast } from './layout.ts';
 import { removeIdentity } from './remove-identity.ts';
@@ -21,6 +22,7 @@ const FLOAT_PIPELINE: [string, (g: Graph) => Graph][] = [
   ['fold-batchnorm', foldBatchNorm],
   ['fold-affine-producers', foldAffineIntoProducers],
   ['layout-channels-last', convertToChannelsLast],
+  ['hoist-affine-transpose', hoistAffineAboveTranspose],
   ['fold-affine-consumers', foldAffineIntoConsumers],
   ['fold-affine-recurrent', foldAffineIntoRecurrent],
   ['fuse-activations', fuseActivations],

@@ -9,7 +9,7 @@ import { optimize } from '../../src/passes/pipeline.ts';
 import { fixture, maxAbsDiff, onnxRuntime, sineInput, tmp } from '../helpers.ts';
 
 // PyTorch-exported fixtures (test/fixtures/make_fixtures.py): harc's host C against onnxruntime.
-const FLOAT_FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'];
+const FLOAT_FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'har_ncw_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'];
 
 async function hostRun(model: string, x: Float32Array, target: 'host' | 'cortex-m4' | 'riscv' = 'host'): Promise<Float32Array> {
   const m = compileGraph(loadModel(model));
