@@ -1,4 +1,4 @@
-import { convGeometry, convInputLayout } from '../../../ir/ops/conv.ts';
+import { convGeometry } from '../../../ir/ops/conv.ts';
 import { cFloat } from '../c-literals.ts';
 import { render } from '../templates.ts';
 import { clampLines, requireFloat, type LowerCtx } from './context.ts';
@@ -22,7 +22,6 @@ export function lowerConv(ctx: LowerCtx): string {
     padv: padValue ? ctx.constArray('padv', 'float', padValue.map(cFloat)) : '',
     clamp: clampLines(node, 'acc', cFloat),
     inSize: g.inH * g.inW * g.channels,
-    xPlane: convInputLayout(node) === 'NCHW' ? g.inH * g.inW : 0,
     outSize: g.outH * g.outW * g.cout,
   });
 }
