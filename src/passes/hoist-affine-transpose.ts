@@ -1,8 +1,8 @@
-import { consumerMap, producerMap } from '../ir/graph.ts';
+import { producerMap } from '../ir/graph.ts';
 import { transposeData, transposePerm } from '../ir/ops/transpose.ts';
 import { allocData } from '../ir/dtype.ts';
 import type { Graph, Node } from '../ir/types.ts';
-import { addConstant, cloneGraph, freshName } from './rewrite.ts';
+import { addConstant, cloneGraph, freshName, singleConsumer } from './rewrite.ts';
 
 // A channels-first model that normalises its input, (x − mean) / std, before a Conv leaves, after
 // the layout pass, Sub → Div → Transpose → Conv(NHWC): the transpose stands between the affine ops
@@ -21,17 +21,11 @@ function constantSlot(g: Graph, n: Node): 0 | 1 | undefined {
   return undefined;
 }
 
-/** Reader-only use: exactly one consumer and not a graph output. */
-function onlyConsumer(g: Graph, tensor: string): Node | undefined {
-  const c = consumerMap(g).get(tensor) ?? [];
-  return c.length === 1 && !g.outputs.includes(tensor) ? c[0] : undefined;
-}
-
 /** Whether `tensor` feeds, through a chain of single-consumer affine ops with constants, the data
  * input of a Conv (channels-last, one group) or Gemm that fold-affine-consumers absorbs. */
 function reachesFoldingConsumer(g: Graph, tensor: string): boolean {
   for (let t = tensor, guard = 0; guard < g.nodes.length; guard++) {
-    const c = onlyConsumer(g, t);
+    const c = singleConsumer(g, t);
     if (!c || c.inputs[0] !== t) return false;
     if (c.op === 'Conv') return c.attrs['layout'] === 'NHWC' && Number(c.attrs['group'] ?? 1) === 1 && !!g.tensors[c.inputs[1]!]?.data;
     if (c.op === 'Gemm') return !c.attrs['transA'] && !!g.tensors[c.inputs[1]!]?.data;
@@ -46,7 +40,7 @@ function reachesFoldingConsumer(g: Graph, tensor: string): boolean {
 function hoistOne(g: Graph, t: Node): boolean {
   const a = t.inputs[0]!;
   const p = producerMap(g).get(a);
-  if (!p || onlyConsumer(g, a) !== t) return false;
+  if (!p || singleConsumer(g, a) !== t) return false;
   const slot = constantSlot(g, p);
   if (slot === undefined) return false;
   const x = p.inputs[1 - slot]!;
