@@ -1,5 +1,6 @@
 import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
+import { absorbInputTranspose } from './absorb-input-transpose.ts';
 import { eliminateDeadCode } from './dead-code.ts';
 import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.ts';
 import { foldAffineIntoRecurrent } from './fold-affine-recurrent.ts';
@@ -39,5 +40,14 @@ export function optimize(graph: Graph, opts: { trace?: PassRecord[]; skip?: stri
     g = inferShapes(pass(g), { fold: true });
     opts.trace?.push({ pass: name, nodes: g.nodes.length });
   }
+  return g;
+}
+
+/** Passes for a graph that stays float (after `optimize`, instead of quantization). */
+const FLOAT_ONLY_PIPELINE: [string, (g: Graph) => Graph][] = [['absorb-input-transpose', absorbInputTranspose]];
+
+export function optimizeFloatOnly(graph: Graph): Graph {
+  let g = graph;
+  for (const [, pass] of FLOAT_ONLY_PIPELINE) g = inferShapes(pass(g), { fold: true });
   return g;
 }

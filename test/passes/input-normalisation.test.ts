@@ -6,10 +6,11 @@ import { loadModel } from '../../src/frontends/load.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { interpret } from '../../src/ir/interpreter.ts';
 import type { Graph } from '../../src/ir/types.ts';
+import { absorbInputTranspose } from '../../src/passes/absorb-input-transpose.ts';
 import { foldAffineIntoConsumers } from '../../src/passes/fold-affine.ts';
 import { hoistAffineAboveTranspose } from '../../src/passes/hoist-affine-transpose.ts';
 import { convertToChannelsLast } from '../../src/passes/layout.ts';
-import { optimize } from '../../src/passes/pipeline.ts';
+import { optimize, optimizeFloatOnly } from '../../src/passes/pipeline.ts';
 import { graph, rand } from '../graph-builder.ts';
 import { fixture } from '../helpers.ts';
 
@@ -71,5 +72,24 @@ describe('hoist-affine-transpose', () => {
     const HAR_MEAN = [0.00022, -0.00023, 0.00002, 0.00495, -0.00225, -0.00824, 0.80482, 0.02821, 0.08574];
     const pad = conv.attrs['pad_value'] as number[];
     pad.forEach((p, c) => expect(p).toBeCloseTo(HAR_MEAN[c]!, 6));
+  });
+});
+
+describe('absorb-input-transpose (float)', () => {
+  it('the first Conv reads the channels-first input directly; the function is unchanged', () => {
+    const g = loadModel(fixture('har_ncw_norm_cnn'));
+    const opt = optimize(g);
+    expect(ops(opt)[0]).toBe('Transpose');
+    const fl = optimizeFloatOnly(opt);
+    expect(ops(fl)).toEqual(['Conv', 'Conv', 'ReduceMean', 'Gemm']);
+    expect(fl.nodes[0]!.inputs[0]).toBe(fl.inputs[0]);
+    expect(fl.nodes[0]!.attrs['x_layout']).toBe('NCHW');
+    expect(maxDiff(opt, fl)).toBe(0);
+  });
+
+  it('keeps a transpose that feeds anything but one channels-last Conv', () => {
+    const g = ncwNorm([['relu', 'Relu', ['n'], ['r']]], ['y', 'r']);
+    const opt = optimize(g);
+    expect(ops(optimizeFloatOnly(opt))).toEqual(ops(opt));
   });
 });
