@@ -51,4 +51,15 @@ describe('float outputs agree across targets', () => {
       expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
     }
   });
+
+  it('har_ncw_norm_cnn (first Conv reads the channels-first input in place) on cortex-m4 and riscv', async () => {
+    const g = inferShapes(loadModel(fixture('har_ncw_norm_cnn')));
+    const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
+    const x = sineInput(n, 0.7);
+    const host = await hostRun(fixture('har_ncw_norm_cnn'), x);
+    for (const target of ['cortex-m4', 'riscv'] as const) {
+      const got = await hostRun(fixture('har_ncw_norm_cnn'), x, target);
+      expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
+    }
+  });
 });
