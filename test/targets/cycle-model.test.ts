@@ -27,6 +27,7 @@ interface Counters {
   classes: Partial<ClassCounts>;
   pipelinedLoads: number;
   multiTransfers: MultiTransferCounts;
+  addressStalls: number;
   takenBranches: number;
 }
 
@@ -58,16 +59,17 @@ function snippetCounters(n: number): Counters {
       stores: ma.stores - mb.stores,
       storeWords: ma.storeWords - mb.storeWords,
     },
+    addressStalls: a.addressStalls! - b.addressStalls!,
     takenBranches: a.takenBranches! - b.takenBranches!,
   };
 }
 
 const cycles = (c: Counters) =>
-  estimateCycles(c.classes, c.takenBranches, { pipelinedLoads: c.pipelinedLoads, multiTransfers: c.multiTransfers });
+  estimateCycles(c.classes, c.takenBranches, { pipelinedLoads: c.pipelinedLoads, multiTransfers: c.multiTransfers, addressStalls: c.addressStalls });
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'harc-cycle-model-'));
-  for (const n of [0, 1, 2, 3]) runs.set(n, await runSnippet(n));
+  for (const n of [0, 1, 2, 3, 4]) runs.set(n, await runSnippet(n));
 }, 120_000);
 
 afterAll(async () => {
@@ -81,6 +83,7 @@ describe('Cortex-M4 cycle model on known instruction sequences', () => {
       classes: { load: 4, store: 1, other: 1 },
       pipelinedLoads: 3,
       multiTransfers: { loads: 0, loadWords: 0, stores: 0, storeWords: 0 },
+      addressStalls: 0,
       takenBranches: 0,
     });
     expect(cycles(c)).toBe(2 + 1 + 1 + 1 + 1 + 1);
@@ -92,6 +95,7 @@ describe('Cortex-M4 cycle model on known instruction sequences', () => {
       classes: { load: 5, store: 3 },
       pipelinedLoads: 0,
       multiTransfers: { loads: 3, loadWords: 3 + 2 + 4, stores: 3, storeWords: 2 + 2 + 4 },
+      addressStalls: 0,
       takenBranches: 0,
     });
     // ldm{3} 4, ldr 2, stm{2} 3, ldrd 3, ldr 2, strd 3, push{4} 5, pop{4} 5
@@ -104,18 +108,33 @@ describe('Cortex-M4 cycle model on known instruction sequences', () => {
       classes: { load: 5, store: 3 },
       pipelinedLoads: 1,
       multiTransfers: { loads: 3, loadWords: 4 + 2 + 4, stores: 2, storeWords: 2 + 4 },
+      addressStalls: 0,
       takenBranches: 0,
     });
     // vldm{4} 5, vldr 2, vldr (pipelined) 1, vstm{2} 3, vldr.64 3, vpush{d8,d9} 5, vpop 5, vstr 1
     expect(cycles(c)).toBe(5 + 2 + 1 + 3 + 3 + 5 + 5 + 1);
   });
 
+  it('a load/store right after the instruction that computed its address stalls 1; a load whose address was just loaded is not pipelined', () => {
+    const c = snippetCounters(4);
+    expect(c).toEqual({
+      classes: { load: 4, store: 3, other: 4 },
+      pipelinedLoads: 1,
+      multiTransfers: { loads: 0, loadWords: 0, stores: 0, storeWords: 0 },
+      addressStalls: 2,
+      takenBranches: 0,
+    });
+    // str 1, adds 1, ldr [r1] 2+1 stall, ldr [r2] 2 (its base was just loaded), ldr [ip] 1 (pipelined),
+    // add 1, str 1, mov 1, str [r1] 1+1 stall, cmp 1, ldr [r1] 2
+    expect(cycles(c)).toBe(1 + 1 + 3 + 2 + 1 + 1 + 1 + 1 + 2 + 1 + 2);
+  });
+
   it('the instruction counts themselves are unchanged by the model', () => {
-    for (const n of [1, 2, 3]) {
+    for (const n of [1, 2, 3, 4]) {
       const c = snippetCounters(n);
       const insns = Object.values(c.classes).reduce((s, x) => s + (x ?? 0), 0);
       expect(insns).toBe(runs.get(n)!.instructions! - runs.get(0)!.instructions!);
-      expect(insns).toBe(n === 1 ? 6 : 8);
+      expect(insns).toBe([0, 6, 8, 8, 11][n]);
     }
   });
 });

@@ -19,12 +19,16 @@ export interface TimingModel {
    * (false: they cost what their class costs).
    */
   multiTransferOnePlusN: boolean;
+  /** Cycles added when a load/store's address register was written by the instruction before. */
+  addressDependencyStall: number;
 }
 
 /**
  * Cortex-M4 (ARM DDI 0439B, Cortex-M4 TRM r0p1; every rule with its section
  * is in toolchain/README.md, "Timing model"):
- * ALU 1; LDR 2, or 1 when pipelined behind another single load (3.3.2);
+ * ALU 1; LDR 2, or 1 when pipelined behind another single load whose result
+ * it does not use as address (3.3.2); +1 for a load/store whose address register
+ * the instruction just before computed (3.3.2, no forwarding path);
  * STR 1 (3.3.2: address phase overlaps the next instruction);
  * LDM/STM/PUSH/POP/LDRD/STRD 1+N for N words, never pipelined (table 3-1, 3.3.2);
  * MUL/MLA/SMLAxx/SMLAD and DSP SIMD 1; SDIV/UDIV 2-12 → 7 (mid value);
@@ -48,6 +52,7 @@ export const CORTEX_M4_TIMING: TimingModel = {
   takenBranchPenalty: 2,
   pipelinedLoadSaving: 1,
   multiTransferOnePlusN: true,
+  addressDependencyStall: 1,
 };
 
 /**
@@ -72,6 +77,7 @@ export const RISCV_TIMING: TimingModel = {
   takenBranchPenalty: 2,
   pipelinedLoadSaving: 0,
   multiTransferOnePlusN: false,
+  addressDependencyStall: 0,
 };
 
 export interface CycleOptions {
@@ -80,6 +86,8 @@ export interface CycleOptions {
   pipelinedLoads?: number;
   /** Multi-word loads/stores (plugin counters `multi_*`); absent = none. */
   multiTransfers?: MultiTransferCounts;
+  /** Loads/stores right after the instruction that computed their address (plugin `address_stalls`). */
+  addressStalls?: number;
 }
 
 /** Estimated core cycles for the given class counts and taken branches. */
@@ -99,5 +107,6 @@ export function estimateCycles(
     cycles += m.loads + m.loadWords - m.loads * timing.perClass.load;
     cycles += m.stores + m.storeWords - m.stores * timing.perClass.store;
   }
+  cycles += (opts.addressStalls ?? 0) * timing.addressDependencyStall;
   return cycles;
 }

@@ -46,6 +46,7 @@ export interface PluginReport {
   takenBranches: number;
   pipelinedLoads: number;
   multiTransfers: MultiTransferCounts;
+  addressStalls: number;
   classes: ClassCounts;
   /** Instructions per segment id (-1 = harness glue before the first segment). */
   segments: Map<number, number>;
@@ -62,6 +63,7 @@ export function parsePluginReport(text: string): PluginReport {
     takenBranches: 0,
     pipelinedLoads: 0,
     multiTransfers: { loads: 0, loadWords: 0, stores: 0, storeWords: 0 },
+    addressStalls: 0,
     classes: emptyClassCounts(),
     segments: new Map(),
   };
@@ -74,6 +76,7 @@ export function parsePluginReport(text: string): PluginReport {
     else if (key === 'multi_load_words') report.multiTransfers.loadWords = Number(a);
     else if (key === 'multi_stores') report.multiTransfers.stores = Number(a);
     else if (key === 'multi_store_words') report.multiTransfers.storeWords = Number(a);
+    else if (key === 'address_stalls') report.addressStalls = Number(a);
     else if (key === 'class' && (INSN_CLASSES as readonly string[]).includes(a!)) {
       report.classes[a as keyof ClassCounts] = Number(b);
     } else if (key === 'segment') {

@@ -44,6 +44,8 @@ export interface RunResult {
   pipelinedLoads?: number;
   /** Multi-word loads/stores and their words (for estimateCycles). */
   multiTransfers?: MultiTransferCounts;
+  /** Loads/stores whose address register the instruction before computed (for estimateCycles). */
+  addressStalls?: number;
   workDir?: string;
 }
 
@@ -162,6 +164,7 @@ export async function runFirmware(opts: RunOptions): Promise<RunResult> {
       result.takenBranches = counts.takenBranches;
       result.pipelinedLoads = counts.pipelinedLoads;
       result.multiTransfers = counts.multiTransfers;
+      result.addressStalls = counts.addressStalls;
       result.segments = [
         { id: -1, name: HARNESS_SEGMENT_NAME, instructions: counts.segments.get(-1) ?? 0 },
         ...opts.measure.segments.map((s) => ({ id: s.id, name: s.name, instructions: counts.segments.get(s.id) ?? 0 })),
