@@ -41,25 +41,17 @@ describe('PyTorch fixtures: host C matches onnxruntime within 1e-4', () => {
 });
 
 describe('float outputs agree across targets', () => {
-  it('se_block on cortex-m4 and riscv within 1e-5 of host', async () => {
-    const g = inferShapes(loadModel(fixture('se_block')));
-    const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
-    const x = sineInput(n, 0.5);
-    const host = await hostRun(fixture('se_block'), x);
-    for (const target of ['cortex-m4', 'riscv'] as const) {
-      const got = await hostRun(fixture('se_block'), x, target);
-      expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
-    }
-  });
-
-  it('har_ncw_norm_cnn (first Conv reads the channels-first input in place) on cortex-m4 and riscv', async () => {
-    const g = inferShapes(loadModel(fixture('har_ncw_norm_cnn')));
-    const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
-    const x = sineInput(n, 0.7);
-    const host = await hostRun(fixture('har_ncw_norm_cnn'), x);
-    for (const target of ['cortex-m4', 'riscv'] as const) {
-      const got = await hostRun(fixture('har_ncw_norm_cnn'), x, target);
-      expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
-    }
-  });
+  // har_ncw_norm_cnn: its first Conv reads the channels-first input in place (conv-cf kernel)
+  for (const [name, phase] of [['se_block', 0.5], ['har_ncw_norm_cnn', 0.7]] as const) {
+    it(`${name} on cortex-m4 and riscv within 1e-5 of host`, async () => {
+      const g = inferShapes(loadModel(fixture(name)));
+      const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
+      const x = sineInput(n, phase);
+      const host = await hostRun(fixture(name), x);
+      for (const target of ['cortex-m4', 'riscv'] as const) {
+        const got = await hostRun(fixture(name), x, target);
+        expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  }
 });
