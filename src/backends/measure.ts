@@ -79,7 +79,7 @@ export async function measureModel(
     }));
     const weights = layers.reduce((s, l) => s + l.weightBytes, 0);
     const instructions = Math.round((run.instructions ?? 0) / n);
-    const cycles = estimateCycles(run.classes ?? {}, run.takenBranches ?? 0, { model: opts.target, pipelinedLoads: run.pipelinedLoads ?? 0 });
+    const cycles = estimateCycles(run.classes ?? {}, run.takenBranches ?? 0, { model: opts.target, pipelinedLoads: run.pipelinedLoads ?? 0, ...(run.multiTransfers ? { multiTransfers: run.multiTransfers } : {}), addressStalls: run.addressStalls ?? 0 });
     const stack = run.stackBytes ?? 0;
     return {
       target: opts.target,

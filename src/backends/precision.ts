@@ -1,6 +1,7 @@
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
+import { optimizeFloatOnly } from '../passes/pipeline.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
 
 export type Precision = 'float' | 'int8';
@@ -17,10 +18,10 @@ export interface PrecisionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Float: the optimized graph unchanged. int8: calibrate on it, then quantize (TFLite int8 scheme). */
+/** Float: the optimized graph after the float-only passes. int8: calibrate on it, then quantize (TFLite int8 scheme). */
 export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {
   const precision = opts.precision ?? 'float';
-  if (precision === 'float') return { graph: optimized };
+  if (precision === 'float') return { graph: optimizeFloatOnly(optimized) };
   if (precision !== 'int8') throw inputError(`unknown precision '${precision}' (use float or int8)`);
   if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
   const samples = splitSamples(optimized, opts.calib, 'calibration data');

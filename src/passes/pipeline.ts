@@ -1,10 +1,12 @@
 import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
+import { absorbInputTranspose } from './absorb-input-transpose.ts';
 import { eliminateDeadCode } from './dead-code.ts';
 import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.ts';
 import { foldAffineIntoRecurrent } from './fold-affine-recurrent.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
+import { hoistAffineAboveTranspose } from './hoist-affine-transpose.ts';
 import { fuseActivations } from './fuse-activation.ts';
 import { convertToChannelsLast } from './layout.ts';
 import { removeIdentity } from './remove-identity.ts';
@@ -21,6 +23,7 @@ const FLOAT_PIPELINE: [string, (g: Graph) => Graph][] = [
   ['fold-batchnorm', foldBatchNorm],
   ['fold-affine-producers', foldAffineIntoProducers],
   ['layout-channels-last', convertToChannelsLast],
+  ['hoist-affine-transpose', hoistAffineAboveTranspose],
   ['fold-affine-consumers', foldAffineIntoConsumers],
   ['fold-affine-recurrent', foldAffineIntoRecurrent],
   ['fuse-activations', fuseActivations],
@@ -37,5 +40,14 @@ export function optimize(graph: Graph, opts: { trace?: PassRecord[]; skip?: stri
     g = inferShapes(pass(g), { fold: true });
     opts.trace?.push({ pass: name, nodes: g.nodes.length });
   }
+  return g;
+}
+
+/** Passes for a graph that stays float (after `optimize`, instead of quantization). */
+const FLOAT_ONLY_PIPELINE: [string, (g: Graph) => Graph][] = [['absorb-input-transpose', absorbInputTranspose]];
+
+export function optimizeFloatOnly(graph: Graph): Graph {
+  let g = graph;
+  for (const [, pass] of FLOAT_ONLY_PIPELINE) g = inferShapes(pass(g), { fold: true });
   return g;
 }

@@ -9,7 +9,7 @@ import { optimize } from '../../src/passes/pipeline.ts';
 import { fixture, maxAbsDiff, onnxRuntime, sineInput, tmp } from '../helpers.ts';
 
 // PyTorch-exported fixtures (test/fixtures/make_fixtures.py): harc's host C against onnxruntime.
-const FLOAT_FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'];
+const FLOAT_FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'har_ncw_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'];
 
 async function hostRun(model: string, x: Float32Array, target: 'host' | 'cortex-m4' | 'riscv' = 'host'): Promise<Float32Array> {
   const m = compileGraph(loadModel(model));
@@ -41,14 +41,17 @@ describe('PyTorch fixtures: host C matches onnxruntime within 1e-4', () => {
 });
 
 describe('float outputs agree across targets', () => {
-  it('se_block on cortex-m4 and riscv within 1e-5 of host', async () => {
-    const g = inferShapes(loadModel(fixture('se_block')));
-    const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
-    const x = sineInput(n, 0.5);
-    const host = await hostRun(fixture('se_block'), x);
-    for (const target of ['cortex-m4', 'riscv'] as const) {
-      const got = await hostRun(fixture('se_block'), x, target);
-      expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
-    }
-  });
+  // har_ncw_norm_cnn: its first Conv reads the channels-first input in place (conv-cf kernel)
+  for (const [name, phase] of [['se_block', 0.5], ['har_ncw_norm_cnn', 0.7]] as const) {
+    it(`${name} on cortex-m4 and riscv within 1e-5 of host`, async () => {
+      const g = inferShapes(loadModel(fixture(name)));
+      const n = g.tensors[g.inputs[0]!]!.shape.reduce((a, b) => a * b, 1);
+      const x = sineInput(n, phase);
+      const host = await hostRun(fixture(name), x);
+      for (const target of ['cortex-m4', 'riscv'] as const) {
+        const got = await hostRun(fixture(name), x, target);
+        expect(maxAbsDiff(got, host)).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  }
 });

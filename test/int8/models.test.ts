@@ -9,7 +9,7 @@ import { numel } from '../../src/ir/shape.ts';
 import { firstRows, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
 
 const ZOO = ['zoo/models/har-cnn.onnx', 'zoo/models/mobilenet-1d.onnx'].filter((f) => existsSync(f));
-const FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'].map((f) => `test/fixtures/onnx/${f}.onnx`);
+const FIXTURES = ['conv1d_bn_relu', 'har_input_norm_cnn', 'har_ncw_norm_cnn', 'depthwise_separable', 'se_block', 'conv2d_small', 'mlp', 'concat_branches', 'pad_slice'].map((f) => `test/fixtures/onnx/${f}.onnx`);
 
 describe('int8 whole models: TS reference == host == cortex-m4 == riscv', () => {
   for (const file of [...ZOO, ...FIXTURES]) {

@@ -124,6 +124,9 @@ export const EXTRA_CASES: ExtraCase[] = [
   unary('harc_gemm_trans_alpha_beta_row_bias', 13, 'Gemm', [5, 3], { transA: 1, transB: 1, alpha: 0.5, beta: 2 }, [w('b', [4, 5], 3), w('c', [1, 4], 5)]),
   unary('harc_gemm_column_bias', 13, 'Gemm', [3, 5], {}, [w('b', [5, 4], 3), w('c', [3, 1], 5)]),
   unary('harc_matmul_3d_a', 13, 'MatMul', [2, 3, 5], {}, [w('b', [5, 4], 3)]),
+  // constant stacks of matrices B: batch axes broadcast both ways (A's and B's)
+  unary('harc_matmul_2d_a_3d_b', 13, 'MatMul', [2, 5], {}, [w('b', [3, 5, 4], 3)]),
+  unary('harc_matmul_batch_broadcast', 13, 'MatMul', [2, 1, 3, 5], {}, [w('b', [3, 5, 4], 3)]),
   unary('harc_pad_constant_value', 13, 'Pad', [2, 3, 4], {}, [ints('pads', [0, 1, 2, 1, 0, 3]), { name: 'v', shape: [], data: [1.5] }]),
   unary('harc_slice_negative_steps', 13, 'Slice', [4, 5, 6], {}, [ints('starts', [-1, 4, 1]), ints('ends', [-100, 0, 6]), ints('axes', [0, 1, 2]), ints('steps', [-1, -2, 2])]),
   unary('harc_gather_negative_2d_indices', 13, 'Gather', [3, 5, 2], { axis: 1 }, [{ name: 'i', shape: [2, 2], data: [-1, 0, -5, 2], int64: true }]),

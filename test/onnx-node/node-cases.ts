@@ -112,7 +112,7 @@ function rawSkipReason(name: string, model: proto.ModelProto, constInputs: Set<s
     if (op === 'MatMul') {
       const b = (g.input ?? []).find((vi) => vi.name === (n.input ?? [])[1]);
       const rank = b?.type?.tensorType?.shape?.dim?.length;
-      if (rank !== undefined && rank !== 2) return `MatMul with ${rank}-D B`;
+      if (rank === 1) return 'MatMul with 1-D B';
     }
   }
   for (const vi of g.input ?? [])

@@ -109,6 +109,13 @@ static uint64_t total_insns;
 static uint64_t class_counts[CLS_COUNT];
 static uint64_t taken_branches;
 static uint64_t pipelined_loads;
+/* Multi-word transfers (LDM/STM/PUSH/POP/LDRD/STRD/VLDM/VSTM/VPUSH/VPOP,
+ * VLDR/VSTR of a D register): how many executed, and the words they moved.
+ * The cycle model charges each one 1+N (Cortex-M4 TRM table 3-1). */
+static uint64_t multi_loads, multi_load_words, multi_stores, multi_store_words;
+/* Loads/stores whose address register the instruction just before wrote with a
+ * data-processing result (no forwarding path: one stall cycle, TRM 3.3.2). */
+static uint64_t address_stalls;
 static uint64_t inferences;
 static uint64_t last_fallthrough = UINT64_MAX;
 
@@ -122,6 +129,8 @@ struct run {
     uint32_t n_insns;
     uint32_t n_class[CLS_COUNT];
     uint32_t n_pipelined;
+    uint32_t n_multi_loads, n_multi_load_words, n_multi_stores, n_multi_store_words;
+    uint32_t n_address_stalls;
     uint32_t seg_index;
     uint8_t marker;
     bool first_in_tb;
@@ -159,6 +168,11 @@ static void on_run(unsigned int vcpu_index, void *userdata)
             class_counts[c] += r->n_class[c];
         }
         pipelined_loads += r->n_pipelined;
+        multi_loads += r->n_multi_loads;
+        multi_load_words += r->n_multi_load_words;
+        multi_stores += r->n_multi_stores;
+        multi_store_words += r->n_multi_store_words;
+        address_stalls += r->n_address_stalls;
     }
     if (r->last_in_tb) {
         last_fallthrough = r->fallthrough;
@@ -216,6 +230,25 @@ static void mnemonic_of(const char *disas, char *buf, size_t len)
         buf[i++] = (char)tolower((unsigned char)*p++);
     }
     buf[i] = '\0';
+}
+
+/* The operand text after the mnemonic (same hex-prefix skipping as above). */
+static const char *operands_of(const char *disas)
+{
+    const char *p = disas;
+    char m[32];
+    mnemonic_of(disas, m, sizeof m);
+    p = strstr(p, m[0] != '\0' ? m : "");
+    if (p == NULL) {
+        p = disas;
+    }
+    while (*p != '\0' && *p != ' ' && *p != '\t') {
+        ++p;
+    }
+    while (*p == ' ' || *p == '\t') {
+        ++p;
+    }
+    return p;
 }
 
 static enum insn_class classify_arm(const char *disas)
@@ -302,6 +335,167 @@ static enum insn_class classify_arm(const char *disas)
     return CLS_OTHER;
 }
 
+/* Number of 32-bit registers named in a "{r4, r5, lr}" / "{d8-d9}" list:
+ * a D register is two words. Ranges ("r4-r7", "s16-s31") are expanded. */
+static unsigned reglist_words(const char *list)
+{
+    unsigned words = 0;
+    const char *p = list;
+    while (*p != '\0' && *p != '}') {
+        char kind;
+        long first, last;
+        char *end;
+        while (*p == ' ' || *p == ',' || *p == '{') {
+            ++p;
+        }
+        if (*p == '\0' || *p == '}') {
+            break;
+        }
+        kind = (char)tolower((unsigned char)*p);
+        first = last = 0;
+        if ((kind == 'r' || kind == 's' || kind == 'd') && isdigit((unsigned char)p[1])) {
+            first = last = strtol(p + 1, &end, 10);
+            p = end;
+            if (*p == '-') {
+                ++p;
+                if (isalpha((unsigned char)*p)) {
+                    ++p;
+                }
+                last = strtol(p, &end, 10);
+                p = end;
+            }
+        } else { /* lr, pc, sb, sl, fp, ip, sp */
+            kind = 'r';
+            while (*p != '\0' && *p != ',' && *p != '}') {
+                ++p;
+            }
+        }
+        words += (unsigned)(last - first + 1) * (kind == 'd' ? 2u : 1u);
+    }
+    return words;
+}
+
+/* Core register named at p ("r0".."r12", sb, sl, fp, ip, sp, lr, pc): its
+ * number, with *end after it; -1 when p names none. */
+static int core_reg(const char *p, const char **end)
+{
+    static const char *const alias[] = { "sb", "sl", "fp", "ip", "sp", "lr", "pc", NULL };
+    static const int alias_num[] = { 9, 10, 11, 12, 13, 14, 15 };
+    int i;
+    if ((p[0] == 'r' || p[0] == 'R') && isdigit((unsigned char)p[1])) {
+        char *e;
+        long n = strtol(p + 1, &e, 10);
+        if (n <= 15 && !isalnum((unsigned char)*e)) {
+            *end = e;
+            return (int)n;
+        }
+        return -1;
+    }
+    for (i = 0; alias[i] != NULL; ++i) {
+        if (strncmp(p, alias[i], 2) == 0 && !isalnum((unsigned char)p[2]) && p[2] != '_') {
+            *end = p + 2;
+            return alias_num[i];
+        }
+    }
+    return -1;
+}
+
+/* Bit mask of the core registers that form a load/store's address: those
+ * inside "[...]", else the base before a register list (LDM/STM/VLDM/VSTM),
+ * or SP for PUSH/POP/VPUSH/VPOP. */
+static uint32_t arm_address_regs(const char *disas)
+{
+    char m[32];
+    const char *ops = operands_of(disas);
+    const char *p = strchr(ops, '[');
+    const char *end;
+    uint32_t mask = 0;
+    int r;
+    mnemonic_of(disas, m, sizeof m);
+    if (starts_with(m, "push") || starts_with(m, "pop") || starts_with(m, "vpush") || starts_with(m, "vpop")) {
+        return 1u << 13;
+    }
+    if (p == NULL) {
+        r = core_reg(ops, &end);
+        return r >= 0 ? 1u << r : 0;
+    }
+    for (++p; *p != '\0' && *p != ']'; ++p) {
+        if (p[-1] == '[' || p[-1] == ' ' || p[-1] == ',') {
+            r = core_reg(p, &end);
+            if (r >= 0) {
+                mask |= 1u << r;
+                p = end - 1;
+            }
+        }
+    }
+    return mask;
+}
+
+/* Bit mask of the core registers a data-processing instruction writes: its
+ * first operand (the first two for the long multiplies), unless it only sets
+ * flags (compares, tests) or names no core register first. */
+static uint32_t arm_dp_writes(const char *disas)
+{
+    static const char *const no_dest[] = { "cmp", "cmn", "tst", "teq", "it", "nop", "msr", "vcmp", "vmsr", NULL };
+    static const char *const two_dest[] = { "smull", "umull", "smlal", "umlal", "umaal", "smlald", "smlsld", NULL };
+    char m[32];
+    char *dot;
+    const char *ops = operands_of(disas);
+    const char *end;
+    int i, r, r2;
+    mnemonic_of(disas, m, sizeof m);
+    dot = strchr(m, '.');
+    if (dot != NULL) {
+        *dot = '\0';
+    }
+    for (i = 0; no_dest[i] != NULL; ++i) {
+        if (starts_with(m, no_dest[i])) {
+            return 0;
+        }
+    }
+    r = core_reg(ops, &end);
+    if (r < 0) {
+        return 0;
+    }
+    for (i = 0; two_dest[i] != NULL; ++i) {
+        if (starts_with(m, two_dest[i])) {
+            while (*end == ',' || *end == ' ') {
+                ++end;
+            }
+            r2 = core_reg(end, &end);
+            return (1u << r) | (r2 >= 0 ? 1u << r2 : 0u);
+        }
+    }
+    return 1u << r;
+}
+
+/* Words moved by a multi-word load/store (0 for a single-word one). */
+static unsigned arm_transfer_words(const char *disas)
+{
+    char m[32];
+    char *dot;
+    const char *ops;
+    const char *brace;
+    mnemonic_of(disas, m, sizeof m);
+    dot = strchr(m, '.');
+    if (dot != NULL) {
+        *dot = '\0';
+    }
+    ops = operands_of(disas);
+    brace = strchr(ops, '{');
+    if (starts_with(m, "ldm") || starts_with(m, "stm") || strcmp(m, "push") == 0 || strcmp(m, "pop") == 0 ||
+        starts_with(m, "vldm") || starts_with(m, "vstm") || strcmp(m, "vpush") == 0 || strcmp(m, "vpop") == 0) {
+        return brace != NULL ? reglist_words(brace) : 0;
+    }
+    if (starts_with(m, "ldrd") || starts_with(m, "strd")) {
+        return 2;
+    }
+    if (starts_with(m, "vldr") || starts_with(m, "vstr")) {
+        return (ops[0] == 'd' || ops[0] == 'D') ? 2 : 0;
+    }
+    return 0;
+}
+
 static enum insn_class classify_riscv(const char *disas)
 {
     static const char *const load[] = { "lb", "lh", "lw", "lbu", "lhu", "lwsp", "flw", "fld", "flwsp", "fldsp", NULL };
@@ -371,6 +565,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     struct run *run = NULL;
     struct qemu_plugin_insn *run_insn = NULL;
     enum insn_class prev = CLS_OTHER;
+    uint32_t prev_dp_writes = 0, prev_load_writes = 0;
     (void)id;
 
     for (i = 0; i < n; ++i) {
@@ -380,6 +575,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         long seg = -1;
         char *text;
         enum insn_class cls;
+        unsigned words;
+        uint32_t addr = 0, dp_writes = 0, load_writes = 0;
+        const char *end;
+        int rd;
 
         if (va == begin_addr) {
             marker = RUN_BEGIN;
@@ -402,19 +601,48 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             run->first_in_tb = (i == 0);
             run_insn = insn;
             prev = CLS_OTHER;
+            prev_dp_writes = prev_load_writes = 0;
         }
         text = qemu_plugin_insn_disas(insn);
         cls = arch_riscv ? classify_riscv(text ? text : "") : classify_arm(text ? text : "");
         if (dump_file != NULL) {
             fprintf(dump_file, "%08llx %s %s\n", (unsigned long long)va, class_names[cls], text ? text : "?");
         }
+        words = arch_riscv ? 0u : arm_transfer_words(text ? text : "");
+        if (!arch_riscv && text != NULL) {
+            if (cls == CLS_LOAD || cls == CLS_STORE) {
+                addr = arm_address_regs(text);
+            } else if (cls != CLS_BRANCH) {
+                dp_writes = arm_dp_writes(text);
+            }
+            if (cls == CLS_LOAD && words == 0 && (rd = core_reg(operands_of(text), &end)) >= 0) {
+                load_writes = 1u << rd;
+            }
+        }
         free(text);
         run->n_insns++;
         run->n_class[cls]++;
-        if (cls == CLS_LOAD && prev == CLS_LOAD) {
+        /* Only single loads pipeline; a multi-word transfer pipelines with
+         * neither neighbour (TRM 3.3.2), so it also ends a chain of loads. */
+        if ((addr & prev_dp_writes) != 0) {
+            run->n_address_stalls++;
+        }
+        if (words > 0) {
+            if (cls == CLS_LOAD) {
+                run->n_multi_loads++;
+                run->n_multi_load_words += words;
+            } else if (cls == CLS_STORE) {
+                run->n_multi_stores++;
+                run->n_multi_store_words += words;
+            }
+            cls = CLS_OTHER;
+        } else if (cls == CLS_LOAD && prev == CLS_LOAD && (addr & prev_load_writes) == 0) {
+            /* a load whose address comes from the load before cannot overlap it */
             run->n_pipelined++;
         }
         prev = cls;
+        prev_dp_writes = dp_writes;
+        prev_load_writes = load_writes;
         if (i + 1 == n) {
             run->last_in_tb = true;
             run->fallthrough = va + qemu_plugin_insn_size(insn);
@@ -446,6 +674,11 @@ static void write_report(qemu_plugin_id_t id, void *userdata)
     fprintf(f, "total %llu\n", (unsigned long long)total_insns);
     fprintf(f, "taken_branches %llu\n", (unsigned long long)taken_branches);
     fprintf(f, "pipelined_loads %llu\n", (unsigned long long)pipelined_loads);
+    fprintf(f, "multi_loads %llu\n", (unsigned long long)multi_loads);
+    fprintf(f, "multi_load_words %llu\n", (unsigned long long)multi_load_words);
+    fprintf(f, "multi_stores %llu\n", (unsigned long long)multi_stores);
+    fprintf(f, "multi_store_words %llu\n", (unsigned long long)multi_store_words);
+    fprintf(f, "address_stalls %llu\n", (unsigned long long)address_stalls);
     for (c = 0; c < CLS_COUNT; ++c) {
         fprintf(f, "class %s %llu\n", class_names[c], (unsigned long long)class_counts[c]);
     }

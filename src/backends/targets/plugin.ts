@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { FirmwareBuildError, ToolMissingError } from './errors.ts';
 import { cacheDir, toolchainPath } from './paths.ts';
 import { debianPackagesFor, isSpawnNotFound, requireTool } from './tools.ts';
-import { INSN_CLASSES, emptyClassCounts, type ClassCounts } from './types.ts';
+import { INSN_CLASSES, emptyClassCounts, type ClassCounts, type MultiTransferCounts } from './types.ts';
 
 export const PLUGIN_SOURCE = toolchainPath('plugin', 'insn_count.c');
 
@@ -45,6 +45,8 @@ export interface PluginReport {
   total: number;
   takenBranches: number;
   pipelinedLoads: number;
+  multiTransfers: MultiTransferCounts;
+  addressStalls: number;
   classes: ClassCounts;
   /** Instructions per segment id (-1 = harness glue before the first segment). */
   segments: Map<number, number>;
@@ -60,6 +62,8 @@ export function parsePluginReport(text: string): PluginReport {
     total: 0,
     takenBranches: 0,
     pipelinedLoads: 0,
+    multiTransfers: { loads: 0, loadWords: 0, stores: 0, storeWords: 0 },
+    addressStalls: 0,
     classes: emptyClassCounts(),
     segments: new Map(),
   };
@@ -68,6 +72,11 @@ export function parsePluginReport(text: string): PluginReport {
     else if (key === 'total') report.total = Number(a);
     else if (key === 'taken_branches') report.takenBranches = Number(a);
     else if (key === 'pipelined_loads') report.pipelinedLoads = Number(a);
+    else if (key === 'multi_loads') report.multiTransfers.loads = Number(a);
+    else if (key === 'multi_load_words') report.multiTransfers.loadWords = Number(a);
+    else if (key === 'multi_stores') report.multiTransfers.stores = Number(a);
+    else if (key === 'multi_store_words') report.multiTransfers.storeWords = Number(a);
+    else if (key === 'address_stalls') report.addressStalls = Number(a);
     else if (key === 'class' && (INSN_CLASSES as readonly string[]).includes(a!)) {
       report.classes[a as keyof ClassCounts] = Number(b);
     } else if (key === 'segment') {

@@ -8,7 +8,7 @@ import { FirmwareRunError, ToolMissingError } from './errors.ts';
 import { elfSymbols } from './elf.ts';
 import { ensurePlugin, parsePluginReport } from './plugin.ts';
 import { debianPackagesFor, isSpawnNotFound, requireTool, toolsFor, type ToolOverrides } from './tools.ts';
-import { isMcuTarget, type ClassCounts, type Segment, type SegmentCount, type TargetName } from './types.ts';
+import { isMcuTarget, type ClassCounts, type MultiTransferCounts, type Segment, type SegmentCount, type TargetName } from './types.ts';
 
 export interface RunOptions {
   target: TargetName;
@@ -42,6 +42,10 @@ export interface RunResult {
   takenBranches?: number;
   /** Loads directly after a load in the same block (for estimateCycles). */
   pipelinedLoads?: number;
+  /** Multi-word loads/stores and their words (for estimateCycles). */
+  multiTransfers?: MultiTransferCounts;
+  /** Loads/stores whose address register the instruction before computed (for estimateCycles). */
+  addressStalls?: number;
   workDir?: string;
 }
 
@@ -159,6 +163,8 @@ export async function runFirmware(opts: RunOptions): Promise<RunResult> {
       result.classes = counts.classes;
       result.takenBranches = counts.takenBranches;
       result.pipelinedLoads = counts.pipelinedLoads;
+      result.multiTransfers = counts.multiTransfers;
+      result.addressStalls = counts.addressStalls;
       result.segments = [
         { id: -1, name: HARNESS_SEGMENT_NAME, instructions: counts.segments.get(-1) ?? 0 },
         ...opts.measure.segments.map((s) => ({ id: s.id, name: s.name, instructions: counts.segments.get(s.id) ?? 0 })),

@@ -23,6 +23,18 @@ export const INSN_CLASSES = [
 export type InsnClass = (typeof INSN_CLASSES)[number];
 export type ClassCounts = Record<InsnClass, number>;
 
+/**
+ * Multi-word loads and stores (LDM/POP/LDRD/VLDM/VPOP/VLDR.64 and the store
+ * forms), counted by the QEMU plugin inside their class: how many executed
+ * and how many 32-bit words they moved.
+ */
+export interface MultiTransferCounts {
+  loads: number;
+  loadWords: number;
+  stores: number;
+  storeWords: number;
+}
+
 /** A code region whose entry address starts a measurement segment (usually a layer function). */
 export interface Segment {
   address: number;

@@ -16,8 +16,13 @@ export function convKernel(node: Node, wShape: number[]): number[] {
   return k;
 }
 
+/** Layout of the data input: the node's layout, unless `x_layout` (harc) says the input stays
+ * channels-first while weights and output are channels-last (an absorbed input transpose). */
+export const convInputLayout = (node: Node): 'NCHW' | 'NHWC' => (node.attrs['x_layout'] === 'NCHW' ? 'NCHW' : layoutOf(node));
+
 export function convGeometry(node: Node, xShape: number[], wShape: number[]): WindowGeometry & { group: number; cout: number; cinPerGroup: number } {
-  const g = windowGeometry(node, xShape, convKernel(node, wShape));
+  const xNode = convInputLayout(node) === layoutOf(node) ? node : { ...node, attrs: { ...node.attrs, layout: convInputLayout(node) } };
+  const g = windowGeometry(xNode, xShape, convKernel(node, wShape));
   const group = attrInt(node, 'group');
   const cout = wShape[0]!;
   const cinPerGroup = layoutOf(node) === 'NHWC' ? wShape[wShape.length - 1]! : wShape[1]!;
@@ -31,7 +36,7 @@ export function convGeometry(node: Node, xShape: number[], wShape: number[]): Wi
 
 registerOp({
   op: 'Conv',
-  attrs: { auto_pad: 'NOTSET', dilations: undefined, group: 1, kernel_shape: undefined, pads: undefined, strides: undefined, layout: 'NCHW', act_min: undefined, act_max: undefined, pad_value: undefined },
+  attrs: { auto_pad: 'NOTSET', dilations: undefined, group: 1, kernel_shape: undefined, pads: undefined, strides: undefined, layout: 'NCHW', act_min: undefined, act_max: undefined, pad_value: undefined, x_layout: undefined },
   arity: [2, 3],
   infer(node, [x, w, b]) {
     if (!x || !w) throw inputError(`node '${node.name}' (Conv): missing input or weights`);
@@ -46,6 +51,7 @@ registerOp({
   evaluate(node, [x, w, b]) {
     const g = convGeometry(node, x!.shape, w!.shape);
     const nhwc = layoutOf(node) === 'NHWC';
+    const xNhwc = convInputLayout(node) === 'NHWC';
     const clamp = fusedClamp(node);
     const coutPerGroup = g.cout / g.group;
     // pad_value (harc): per-input-channel value of padded cells, left by folding input normalisation
@@ -54,7 +60,7 @@ registerOp({
     const X = x!.data;
     const W = w!.data;
     const xAt = (n: number, c: number, h: number, v: number): number =>
-      nhwc ? X[((n * g.inH + h) * g.inW + v) * g.channels + c]! : X[((n * g.channels + c) * g.inH + h) * g.inW + v]!;
+      xNhwc ? X[((n * g.inH + h) * g.inW + v) * g.channels + c]! : X[((n * g.channels + c) * g.inH + h) * g.inW + v]!;
     const wAt = (o: number, i: number, kh: number, kw: number): number =>
       nhwc ? W[((o * g.kH + kh) * g.kW + kw) * g.cinPerGroup + i]! : W[((o * g.cinPerGroup + i) * g.kH + kh) * g.kW + kw]!;
     for (let n = 0; n < g.batch; n++)

@@ -1,6 +1,6 @@
 import { inputError } from '../errors.ts';
 import { attrFloat, attrInt, registerOp, unsupported } from '../registry.ts';
-import { broadcastIndexMap } from '../shape.ts';
+import { broadcastIndexMap, broadcastShapes } from '../shape.ts';
 import type { Node, Tensor } from '../types.ts';
 import { clampValue, fusedClamp } from './activation.ts';
 
@@ -52,12 +52,48 @@ registerOp({
   },
 });
 
-/** MatMul with numpy semantics; harc lowers it when B is a constant 2-D matrix. */
+/** MatMul with numpy semantics; harc lowers it when B is a constant matrix (2-D) or a constant
+ * stack of matrices (≥ 3-D, batch axes broadcast against A's as numpy does). */
 function matmulShape(node: Node, a: number[], b: number[]): number[] {
   if (a.length < 1 || b.length < 1) throw unsupported(node, 'a scalar operand');
-  if (b.length !== 2) throw unsupported(node, `MatMul with B of rank ${b.length} (only a 2-D B)`);
-  if (a[a.length - 1] !== b[0]) throw inputError(`node '${node.name}' (MatMul): A [${a}] and B [${b}] inner dimensions differ`);
-  return [...a.slice(0, -1), b[1]!];
+  if (b.length === 1) throw unsupported(node, 'MatMul with a 1-D B');
+  if (b.length > 2 && a.length < 2) throw unsupported(node, `MatMul of a 1-D A with a ${b.length}-D B`);
+  const k = b[b.length - 2]!;
+  if (a[a.length - 1] !== k) throw inputError(`node '${node.name}' (MatMul): A [${a}] and B [${b}] inner dimensions differ`);
+  if (b.length === 2) return [...a.slice(0, -1), b[1]!];
+  const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2), `node '${node.name}' (MatMul) batch axes`);
+  return [...batch, a[a.length - 2]!, b[b.length - 1]!];
+}
+
+/** A batched MatMul as `count` independent [m×k]·[k×n] products: the element offset of each
+ * product's A, B and Y. A 2-D B is one product whose A rows are all of A's leading axes. */
+export interface MatMulBatches {
+  m: number;
+  k: number;
+  n: number;
+  aOffsets: number[];
+  bOffsets: number[];
+  yOffsets: number[];
+}
+
+export function matmulBatches(node: Node, a: number[], b: number[]): MatMulBatches {
+  const y = matmulShape(node, a, b);
+  const k = b[b.length - 2]!;
+  const n = b[b.length - 1]!;
+  if (b.length === 2) {
+    const m = a.reduce((p, d) => p * d, 1) / k;
+    return { m, k, n, aOffsets: [0], bOffsets: [0], yOffsets: [0] };
+  }
+  const m = a[a.length - 2]!;
+  const batch = y.slice(0, -2);
+  const aMap = broadcastIndexMap(a.slice(0, -2), batch);
+  const bMap = broadcastIndexMap(b.slice(0, -2), batch);
+  return {
+    m, k, n,
+    aOffsets: Array.from(aMap, (i) => i * m * k),
+    bOffsets: Array.from(bMap, (i) => i * k * n),
+    yOffsets: Array.from(aMap, (_, t) => t * m * n),
+  };
 }
 
 registerOp({
@@ -69,20 +105,23 @@ registerOp({
   },
   evaluate(node, [a, b]) {
     const shape = matmulShape(node, a!.shape, b!.shape);
-    const k = b!.shape[0]!;
-    const n = b!.shape[1]!;
-    const rows = a!.data.length / k;
+    const { m, k, n, aOffsets, bOffsets, yOffsets } = matmulBatches(node, a!.shape, b!.shape);
     const clamp = fusedClamp(node);
-    const y = new Float32Array(rows * n);
-    for (let i = 0; i < rows; i++)
-      for (let j = 0; j < n; j++) {
-        let acc = 0;
-        for (let p = 0; p < k; p++) acc += a!.data[i * k + p]! * b!.data[p * n + j]!;
-        y[i * n + j] = clampValue(acc, clamp);
-      }
+    const y = new Float32Array(yOffsets.length * m * n);
+    aOffsets.forEach((ao, t) => {
+      const bo = bOffsets[t]!;
+      const yo = yOffsets[t]!;
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let p = 0; p < k; p++) acc += a!.data[ao + i * k + p]! * b!.data[bo + p * n + j]!;
+          y[yo + i * n + j] = clampValue(acc, clamp);
+        }
+    });
     return [{ shape, dtype: 'float32', data: y }];
   },
-  macs(_node, [a, b]: Tensor[]) {
-    return (a!.shape.reduce((x, y) => x * y, 1) / b!.shape[0]!) * b!.shape[0]! * b!.shape[1]!;
+  macs(node, [a, b]: Tensor[]) {
+    const { m, k, n, yOffsets } = matmulBatches(node, a!.shape, b!.shape);
+    return yOffsets.length * m * k * n;
   },
 });

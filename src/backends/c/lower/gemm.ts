@@ -1,3 +1,4 @@
+import { matmulBatches } from '../../../ir/ops/gemm.ts';
 import { attrFloat, attrInt } from '../../../ir/registry.ts';
 import { cFloat } from '../c-literals.ts';
 import { broadcastStrides } from '../loop-nest.ts';
@@ -30,16 +31,24 @@ export function lowerGemm(ctx: LowerCtx): string {
   });
 }
 
-/** MatMul with a 2-D B: every row of A (all leading axes flattened) times B. */
+/** MatMul with a constant B: every row of A (all leading axes flattened) times a 2-D B, or, for a
+ * stack of matrices B, one product per batch (offsets into A, B and Y as constant tables). */
 export function lowerMatMul(ctx: LowerCtx): string {
   requireFloat(ctx);
-  const [k, n] = ctx.input(1).shape as [number, number];
-  const m = ctx.input(0).shape.reduce((p, d) => p * d, 1) / k;
-  return render('kernels/gemm.c', {
-    m, n, k,
-    a: ctx.arg(0), b: ctx.arg(1), y: ctx.res(0),
-    sam: k, sak: 1, sbk: n, sbn: 1,
-    alpha: '', c: '', scm: 0, scn: 0, beta: '',
-    clamp: clampLines(ctx.node, 'acc', cFloat),
-  });
+  const { m, k, n, aOffsets, bOffsets, yOffsets } = matmulBatches(ctx.node, ctx.input(0).shape, ctx.input(1).shape);
+  const gemm = (a: string, b: string, y: string) =>
+    render('kernels/gemm.c', {
+      m, n, k, a, b, y,
+      sam: k, sak: 1, sbk: n, sbn: 1,
+      alpha: '', c: '', scm: 0, scn: 0, beta: '',
+      clamp: clampLines(ctx.node, 'acc', cFloat),
+    });
+  if (yOffsets.length === 1) return gemm(ctx.arg(0), ctx.arg(1), ctx.res(0));
+  const ao = ctx.constArray('a_off', 'int32_t', aOffsets.map(String));
+  const bo = ctx.constArray('b_off', 'int32_t', bOffsets.map(String));
+  return [
+    `  for (int t = 0; t < ${yOffsets.length}; ++t) {`,
+    gemm(`(${ctx.arg(0)} + ${ao}[t])`, `(${ctx.arg(1)} + ${bo}[t])`, `(${ctx.res(0)} + t * ${m * n})`),
+    '  }',
+  ].join('\n');
 }
