@@ -2,25 +2,24 @@ import { measureModel, type Measurement } from '../../backends/measure.ts';
 import type { McuTargetName, OptLevel } from '../../backends/targets/index.ts';
 import { readNpy } from '../../ir/npy.ts';
 import { fmtBytes, fmtInt, progress, table } from '../format.ts';
-import { defaultPrefix } from '../model-input.ts';
+import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 import { defaultAlignment } from '../../backends/c/memory.ts';
 import { packInputs, toModelInputs } from '../tensors.ts';
 
-export interface MeasureArgs extends PrecisionArgs {
+export interface MeasureArgs extends PrecisionArgs, LoadArgs {
   model: string;
   target: McuTargetName;
   board?: string;
   opt: OptLevel;
-  input?: string;
-  const?: string[];
+  input?: string[];
   json?: boolean;
 }
 
 export async function measureFor(a: MeasureArgs): Promise<Measurement> {
   const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
   const graph = model.graph;
-  const input = a.input ? packInputs(graph, toModelInputs(graph, [readNpy(a.input)], [a.input]), [a.input]).bytes : undefined;
+  const input = a.input?.length ? packInputs(graph, toModelInputs(graph, a.input.map(readNpy), a.input), a.input).bytes : undefined;
   return measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: progress });
 }
 
