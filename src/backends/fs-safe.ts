@@ -9,7 +9,7 @@ const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
   ENOTDIR: 'a component of the path is not a directory',
-  ENOENT: 'the directory cannot be created there',
+  ENOENT: 'nothing can be created there',
   EISDIR: 'is a directory',
   EEXIST: 'exists and cannot be replaced',
   ENAMETOOLONG: 'the name is too long',

@@ -29,7 +29,7 @@ export const EXIT = { ok: 0, checkFailed: 1, usage: 2, toolMissing: 3, bug: 70 }
 const YARGS_USAGE = /^(Unknown argument|Unknown arguments|Missing required argument|Invalid values|Not enough non-option|Too many non-option|give a command|Did you mean)/;
 
 /** Maps a thrown error to one message line and an exit code. */
-function report(e: unknown, command: string | undefined): number {
+export function report(e: unknown, command: string | undefined, typedCommand?: string): number {
   const err = e as Error & { name?: string };
   const help = command ? `harc ${command} --help` : 'harc --help';
   if (e instanceof HarcError) {
@@ -41,7 +41,8 @@ function report(e: unknown, command: string | undefined): number {
     return EXIT.toolMissing;
   }
   if (err?.name === 'YError' || YARGS_USAGE.test(err?.message ?? '')) {
-    console.error(`harc: error: ${printable(err.message.replace(/\n+/g, ' '))} (see ${help})`);
+    const unknown = /^Did you mean/.test(err.message) && typedCommand ? `unknown command '${typedCommand}'. ` : '';
+    console.error(`harc: error: ${unknown}${printable(err.message.replace(/\s*\n\s*/g, ' '))} (see ${help})`);
     return EXIT.usage;
   }
   if (err?.name === 'FirmwareRunError' || err?.name === 'FirmwareBuildError') {
@@ -127,7 +128,6 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(async () => {
           const c = commonArgs(a);
-          if (a.out.trim() === '') throw inputError('-o: give an output directory');
           checkOutDir(a.out, a.force);
           if (a['save-json'] !== undefined) checkOutFile(a['save-json'], '--save-json');
           await checkBoard(a.target, a.board);
@@ -261,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (e) {
     const command = argv.find((x) => !x.startsWith('-'));
-    return report(e, command && command in EXAMPLES ? command : undefined);
+    return report(e, command && command in EXAMPLES ? command : undefined, command);
   }
   return code;
 }

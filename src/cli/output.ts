@@ -1,5 +1,6 @@
-import { accessSync, constants, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { cannotWrite } from '../backends/fs-safe.ts';
 import { inputError } from '../ir/errors.ts';
 
 // What harc writes is checked before any work starts: a user's files are never replaced unless they
@@ -28,8 +29,15 @@ const lstatOrUndefined = (p: string) => {
   }
 };
 
-/** The nearest existing ancestor of `path` must be a directory we may write into. */
-function checkCreatable(path: string, shown: string): void {
+/** A path as the user would write it: relative when under the working directory. */
+const shown = (p: string): string => {
+  const r = relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
+};
+
+/** The nearest existing ancestor of `path` must be a directory we can create files in: tried with a
+ * probe file, since permission bits say nothing to root and nothing about /proc or a read-only mount. */
+function checkCreatable(path: string): void {
   let d = dirname(resolve(path));
   while (!lstatOrUndefined(d) && dirname(d) !== d) d = dirname(d);
   let isDir = false;
@@ -38,11 +46,13 @@ function checkCreatable(path: string, shown: string): void {
   } catch {
     // a dangling link: not a directory
   }
-  if (!isDir) throw inputError(`cannot write ${shown}: ${d} is not a directory`);
+  if (!isDir) throw inputError(`cannot write ${path}: ${shown(d)} is not a directory`);
+  const probe = join(d, `.harc-probe-${process.pid}`);
   try {
-    accessSync(d, constants.W_OK);
-  } catch {
-    throw inputError(`cannot write ${shown}: no permission to write in ${d}`);
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (e) {
+    throw cannotWrite(path, e);
   }
 }
 
@@ -50,7 +60,8 @@ const listed = (names: string[]): string => names.slice(0, 3).map((n) => `'${n}'
 
 /** `compile -o DIR`: a new or empty directory, or one harc wrote and nobody added to; else --force. */
 export function checkOutDir(path: string, force: boolean, flag = '-o'): void {
-  checkCreatable(path, path);
+  if (path.trim() === '') throw inputError(`${flag}: give an output directory`);
+  checkCreatable(path);
   const st = lstatOrUndefined(path);
   if (!st || force) return;
   if (!st.isDirectory())
@@ -69,5 +80,5 @@ export function checkOutFile(path: string, flag: string): void {
   if (path === '') throw inputError(`${flag}: give a file name`);
   const st = lstatOrUndefined(path);
   if (st?.isDirectory()) throw inputError(`cannot write ${flag} ${path}: is a directory; give a file name`);
-  checkCreatable(path, path);
+  checkCreatable(path);
 }
