@@ -13,6 +13,7 @@ import {
   addInputOption,
   addJsonOption,
   addMemoryOptions,
+  addBoardOption,
   addModelOptions,
   addOptLevelOption,
   addPrecisionOptions,
@@ -45,7 +46,12 @@ export function report(e: unknown, command: string | undefined, typedCommand?: s
     console.error(`harc: error: ${unknown}${printable(err.message.replace(/\s*\n\s*/g, ' '))} (see ${help})`);
     return EXIT.usage;
   }
-  if (err?.name === 'FirmwareRunError' || err?.name === 'FirmwareBuildError') {
+  if (err?.name === 'FirmwareBuildError') {
+    // the generated C must build on every target: a failure is harc's (gcc's output follows)
+    console.error(`harc: internal error: ${err.message}\n(the generated C did not build: this is a bug in harc, exit ${EXIT.bug})`);
+    return EXIT.bug;
+  }
+  if (err?.name === 'FirmwareRunError') {
     console.error(`harc: error: ${err.message}`);
     return EXIT.checkFailed;
   }
@@ -120,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       'compile <model>',
       'write C (model.c/.h, weights, build snippets) for a model into a directory',
       (y) =>
-        addForceOption(addJsonOption(addMemoryOptions(addPrecisionOptions(addTargetOption(addModelOptions(y)))), 'what was written'))
+        addForceOption(addJsonOption(addMemoryOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y))))), 'what was written'))
           .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory: new, empty, or written by harc before (replaced atomically)' })
           .option('name', { type: 'string', describe: 'C prefix of the API (default: the model file name)' })
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON to this file' })
@@ -148,7 +154,6 @@ export async function main(argv: string[]): Promise<number> {
         run(async () => {
           const c = commonArgs(a);
           if (a.svg !== undefined) checkOutFile(a.svg, '--svg');
-          await checkBoard(a.target, a.board);
           const [{ inspectCommand }, { memoryArgs }] = await Promise.all([import('./commands/inspect.ts'), import('./memory-options.ts')]);
           const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'] }, a.target);
           return inspectCommand({ ...c, json: a.json, memory: a.memory, svg: a.svg, memoryOptions });
@@ -158,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
       'run <model>',
       'build for a target, run (natively or in QEMU) on .npy inputs',
       (y) =>
-        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addTargetOption(addModelOptions(y))), true)), 'the outputs')
+        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y)))), true)), 'the outputs')
           .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
           .example(EXAMPLES.run, '256 windows in QEMU'),
       (a) =>
@@ -173,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'measure <model>',
       'instructions (exact, QEMU), estimated cycles, flash and SRAM of the built firmware',
-      (y) => addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addTargetOption(addModelOptions(y), true)), false)), 'the measurement').example(EXAMPLES.measure, ''),
+      (y) => addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the measurement').example(EXAMPLES.measure, ''),
       (a) =>
         run(async () => {
           const c = commonArgs(a);
@@ -187,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
       'check <model>',
       'gate a model on budgets: exit 0 within, 1 over, 2 bad input, 3 missing tool',
       (y) =>
-        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addTargetOption(addModelOptions(y), true)), false)), 'the report (docs/check-report.schema.json)')
+        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the report (docs/check-report.schema.json)')
           .option('max-flash', { type: 'string', describe: 'flash budget in bytes: 65536, 64KiB (×1024), 64KB (×1000), 1MiB' })
           .option('max-sram', { type: 'string', describe: 'SRAM budget (static + measured stack), same units as --max-flash' })
           .option('max-cycles', { type: 'string', describe: 'budget of estimated cycles per inference, a whole number such as 8000000' })
@@ -234,7 +239,6 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(async () => {
           const c = commonArgs(a);
-          await checkBoard(a.target, a.board);
           const { evalCommand } = await import('./commands/eval.ts');
           return evalCommand({ ...c, target: a.target, data: a.data, labels: a.labels, json: a.json });
         }),

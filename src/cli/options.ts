@@ -30,8 +30,10 @@ export const addTargetOption = <T>(y: Argv<T>, measured = false) =>
       choices: TARGET_CHOICES,
       default: (measured ? 'cortex-m4' : 'host') as TargetName,
       describe: 'host C or a microcontroller (default: host; cortex-m4 for measure and check, which need a microcontroller)',
-    })
-    .option('board', { type: 'string', describe: 'board of the target (default: its QEMU board); see toolchain/README.md' });
+    });
+
+/** For the commands that build firmware or its build snippets. */
+export const addBoardOption = <T>(y: Argv<T>) => y.option('board', { type: 'string', describe: 'board of the target (default: its QEMU board); see toolchain/README.md' });
 
 export const addOptLevelOption = <T>(y: Argv<T>) => y.option('opt', { alias: 'O', choices: OPT_LEVEL_CHOICES, default: 'O2' as OptLevel, describe: 'C optimization level of the firmware build' });
 

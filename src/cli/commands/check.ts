@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import type { Measurement } from '../../backends/measure.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
+import { printable } from '../notice.ts';
 import { measureFor, type MeasureArgs } from './measure.ts';
 
 export interface Budget {
@@ -45,7 +46,7 @@ export async function checkCommand(a: MeasureArgs & { maxFlash?: number; maxSram
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else {
     const show = (b: Budget, v: number): string => (b.unit === 'bytes' ? fmtBytes(v) : fmtInt(v));
-    console.log(`${a.model} on ${m.target} (${m.board}):`);
+    console.log(`${printable(a.model)} on ${m.target} (${m.board}):`);
     console.log(
       table(
         ['budget', 'limit', 'actual', 'use', 'status'],
