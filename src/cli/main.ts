@@ -46,6 +46,13 @@ export function report(e: unknown, command: string | undefined, typedCommand?: s
     console.error(`harc: error: ${unknown}${printable(err.message.replace(/\s*\n\s*/g, ' '))} (see ${help})`);
     return EXIT.usage;
   }
+  const overflow = err?.name === 'FirmwareBuildError' ? /region `?([\w.]+)'? overflowed by (\d+) bytes/.exec((err as Error & { output?: string }).output ?? err.message) : null;
+  if (overflow) {
+    // the linker's verdict on the user's model and board: over budget for check, bad input elsewhere
+    const what = `the firmware does not fit the board's memory (region '${overflow[1]}' overflowed by ${Number(overflow[2]).toLocaleString('en-US')} bytes)`;
+    console.error(`harc: error: ${command === 'check' ? `over budget: ${what}` : `${what}; choose a larger --board or a smaller model`}`);
+    return command === 'check' ? EXIT.checkFailed : EXIT.usage;
+  }
   if (err?.name === 'FirmwareBuildError') {
     // the generated C must build on every target: a failure is harc's (gcc's output follows)
     console.error(`harc: internal error: ${err.message}\n(the generated C did not build: this is a bug in harc, exit ${EXIT.bug})`);

@@ -15,13 +15,16 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Every tensor must fit in `int` bytes (and so in a 32-bit target's address space). */
 export function checkTensorSizes(graph: Graph): void {
+  let weights = 0;
   for (const t of Object.values(graph.tensors)) {
     const bytes = numel(t.shape) * bytesPerElement(t.dtype);
+    if (t.data) weights += bytes;
     if (bytes > MAX_C_BYTES)
       throw inputError(
         `${graph.source ?? graph.name}: tensor '${printable(t.name)}' [${t.shape}] needs ${fmt(bytes)} bytes; the generated C indexes with int (at most ${fmt(MAX_C_BYTES)} bytes), so fix the model's shapes`,
       );
   }
+  if (weights > MAX_C_BYTES) throw inputError(`${graph.source ?? graph.name}: the weights need ${fmt(weights)} bytes, more than a 32-bit target can address with int (${fmt(MAX_C_BYTES)})`);
 }
 
 /** The planned arena must fit in `int` bytes too (tensors that fit one by one can add up past it). */

@@ -45,6 +45,8 @@ export function prepareWorkspace(dir: string): void {
   json('huge.json', graph('huge', [{ name: 'x', shape: [1, 1_000_000_000, 9], dtype: 'float32' }], [{ name: 'r', op: 'Relu', inputs: ['x'], outputs: ['y'] }]));
   json('escape.json', addGraph('escape', { offset: 0, bytes: 16 }, { weightsFile: '../../../../etc/passwd' }));
   json('absolute.json', addGraph('absolute', { offset: 0, bytes: 16 }, { weightsFile: '/etc/passwd' }));
+  // 1.2 MB of weights: more than the 1 MiB flash of an nRF52840
+  json('big.json', graph('big', [{ name: 'x', shape: [1, 1000], dtype: 'float32' }, { name: 'w', shape: [1000, 300], dtype: 'float32', data: f32(new Array(300_000).fill(0.01)) }], [{ name: 'mm', op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }]));
   json('control.json', graph('control', [{ name: 'x', shape: [1, 4], dtype: 'float32' }], [{ name: 'evil\u001b[2J\u001b[H', op: 'FancyOp', inputs: ['x'], outputs: ['y'] }]));
   npy('calib.npy', [4, 64], 'float32', (i) => Math.sin(i));
   npy('calib-wrong-shape.npy', [4, 32, 2], 'float32', (i) => Math.sin(i)); // 64 values a window, but not [N, 64]
@@ -109,6 +111,8 @@ export const CASES: BadInputCase[] = [
   { what: 'NaN/Inf weights', args: ['compile', 'nan.json', '-o', 'out'], exit: 2, says: "tensor 'w' holds 2 NaN/Inf value(s)" },
   { what: "weightsFile with '..'", args: ['inspect', 'escape.json'], exit: 2, says: "weightsFile '../../../../etc/passwd' must name a file inside the model's directory" },
   { what: 'weightsFile with an absolute path', args: ['inspect', 'absolute.json'], exit: 2, says: "weightsFile '/etc/passwd' must name a file inside the model's directory" },
+  { what: 'a model larger than the board', args: ['measure', 'big.json', '--board', 'nrf52840'], exit: 2, says: "the firmware does not fit the board's memory (region 'FLASH' overflowed by" },
+  { what: 'a model larger than the board, in check', args: ['check', 'big.json', '--board', 'nrf52840', '--max-flash', '2MiB'], exit: 1, says: 'over budget: the firmware does not fit' },
   { what: 'control characters in a node name', args: ['inspect', 'control.json'], exit: 2, says: "'evil\\x1b[2J\\x1b[H' (FancyOp)" },
   // accepted, with a one-line notice
   { what: 'NaN/Inf weights, allowed', args: ['inspect', 'nan.json', '--allow-nonfinite', '--json'], exit: 0, says: '' },

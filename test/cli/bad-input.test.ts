@@ -31,7 +31,9 @@ describe('bad input: exit code, one line, no file touched', () => {
 
   it('docs/errors.md is the table of these cases (npm run docs:errors)', () => {
     expect(results.filter(Boolean)).toHaveLength(CASES.length);
+    // the linker's overflow count follows the toolchain's code size: the row may keep an older count
+    const stable = (md: string) => md.replace(/overflowed by [\d,]+ bytes/g, 'overflowed by N bytes');
     const committed = readFileSync(join(repo, 'docs', 'errors.md'), 'utf8');
-    expect(committed).toBe(errorsMarkdown(CASES.map((c, i) => ({ c, r: results[i]! }))));
+    expect(stable(committed)).toBe(stable(errorsMarkdown(CASES.map((c, i) => ({ c, r: results[i]! })))));
   });
 });
