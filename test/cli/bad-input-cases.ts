@@ -52,6 +52,7 @@ export function prepareWorkspace(dir: string): void {
   npy('calib-wrong-shape.npy', [4, 32, 2], 'float32', (i) => Math.sin(i)); // 64 values a window, but not [N, 64]
   npy('x.npy', [8, 64], 'float32', (i) => Math.sin(i));
   npy('labels-out-of-range.npy', [8], 'int64', (i) => (i === 5 ? 9 : i % 6));
+  npy('labels.npy', [8], 'int64', (i) => i % 6);
   npy('labels-too-few.npy', [7], 'int64', (i) => i % 6);
   npy('labels-float.npy', [8], 'float32', (i) => i % 6);
   // the user's own files
@@ -87,6 +88,8 @@ export const CASES: BadInputCase[] = [
   { what: 'zero calibration samples', args: ['inspect', 'mlp.onnx', '--calib', 'calib.npy', '--calib-samples', '0'], exit: 2, says: "--calib-samples '0'" },
   { what: 'an alignment that is not a power of two', args: ['inspect', 'mlp.onnx', '--align', '3'], exit: 2, says: '--align 3: expected a power of two' },
   { what: 'int8 without calibration data', args: ['compile', 'mlp.onnx', '--precision', 'int8', '-o', 'out'], exit: 2, says: '--precision int8 needs calibration data' },
+  { what: 'eval of int8 without calibration data', args: ['eval', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels.npy', '--precision', 'int8'], exit: 2, says: '--precision int8 needs calibration data' },
+  { what: 'more -o files than model outputs', args: ['run', 'mlp.onnx', '-i', 'x.npy', '-o', 'a.npy', '-o', 'b.npy'], exit: 2, says: '2 -o files for 1 model output(s) (output)' },
   { what: 'a malformed --const', args: ['inspect', 'mlp.onnx', '--const', 'weights'], exit: 2, says: "--const 'weights': expected NAME=FILE.npy" },
   { what: 'a missing model file', args: ['inspect', 'nope.onnx'], exit: 2, says: 'nope.onnx: cannot read file' },
   { what: 'a model of an unknown format', args: ['inspect', 'notes.txt'], exit: 2, says: "unknown model format '.txt'" },
