@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(async () => {
           const c = commonArgs(a);
-          checkOutDir(a.out, a.force);
+          checkOutDir(a.out, a.force, [a.model!, ...(a.calib ? [a.calib] : []), ...(a.const ?? []).map((c) => c.slice(c.indexOf('=') + 1))]);
           if (a['save-json'] !== undefined) checkOutFile(a['save-json'], '--save-json');
           await checkBoard(a.target, a.board);
           const [{ compileCommand }, { memoryArgs }] = await Promise.all([import('./commands/compile.ts'), import('./memory-options.ts')]);

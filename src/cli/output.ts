@@ -67,9 +67,24 @@ function checkCreatable(path: string): void {
 
 const listed = (names: string[]): string => names.slice(0, 3).map((n) => `'${n}'`).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
 
-/** `compile -o DIR`: a new or empty directory, or one harc wrote and nobody added to; else --force. */
-export function checkOutDir(path: string, force: boolean, flag = '-o'): void {
+const within = (inner: string, outer: string): boolean => {
+  const r = relative(outer, inner);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+/** `compile -o DIR`: a new or empty directory, or one harc wrote and nobody added to; else --force.
+ * Never, even with --force: the root, the home or working directory or one above them, or a
+ * directory holding the model (`keep`). */
+export function checkOutDir(path: string, force: boolean, keep: readonly string[] = [], flag = '-o'): void {
   if (path.trim() === '') throw inputError(`${flag}: give an output directory`);
+  const target = resolve(path);
+  const home = process.env['HOME'];
+  const holds = within(process.cwd(), target)
+    ? 'the working directory'
+    : home && within(home, target)
+      ? 'your home directory'
+      : keep.filter((k) => within(resolve(k), target)).map((k) => `the input ${k}`)[0];
+  if (holds) throw inputError(`${flag} ${path}: harc replaces its output directory as a whole, so it will not write to one that holds ${holds}; give a new directory`);
   checkCreatable(path);
   const st = lstatOrUndefined(path);
   if (!st || force) return;

@@ -36,6 +36,8 @@ export function prepareWorkspace(dir: string): void {
     writeFileSync(join(dir, name), encodeNpy({ shape, dtype, data }));
   };
   copyFileSync(join(repo, 'test', 'fixtures', 'onnx', 'mlp.onnx'), join(dir, 'mlp.onnx'));
+  mkdirSync(join(dir, 'models'));
+  copyFileSync(join(dir, 'mlp.onnx'), join(dir, 'models', 'mlp.onnx'));
   // the same model with a symbolic batch dimension, as exporters write it with dynamic_axes
   const { onnx } = onnxProto;
   const m = onnx.ModelProto.decode(readFileSync(join(dir, 'mlp.onnx')));
@@ -95,7 +97,9 @@ export const CASES: BadInputCase[] = [
   { what: 'a model of an unknown format', args: ['inspect', 'notes.txt'], exit: 2, says: "unknown model format '.txt'" },
   // the user's files
   { what: '-o is a directory of the user', args: ['compile', 'mlp.onnx', '-o', 'project'], exit: 2, says: 'the directory holds files harc did not write' },
-  { what: '-o is the working directory', args: ['compile', 'mlp.onnx', '-o', '.'], exit: 2, says: 'the directory holds files harc did not write' },
+  { what: '-o is the working directory', args: ['compile', 'mlp.onnx', '-o', '.'], exit: 2, says: 'will not write to one that holds the working directory' },
+  { what: '-o is the working directory, with --force', args: ['compile', 'mlp.onnx', '-o', '.', '--force'], exit: 2, says: 'will not write to one that holds the working directory' },
+  { what: '-o holds the model, with --force', args: ['compile', 'models/mlp.onnx', '-o', 'models', '--force'], exit: 2, says: 'will not write to one that holds the input models/mlp.onnx' },
   { what: '-o is an existing file', args: ['compile', 'mlp.onnx', '-o', 'notes.txt'], exit: 2, says: '-o notes.txt: is an existing file' },
   { what: "a file was added to harc's output directory", args: ['compile', 'mlp.onnx', '-o', 'harc-out'], exit: 2, says: "files were added to harc's output directory ('mine.c')" },
   { what: 'an empty -o', args: ['compile', 'mlp.onnx', '-o', ''], exit: 2, says: '-o: give an output directory' },
