@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Graph } from '../ir/types.ts';
+import { cannotWrite, makeDirs } from './fs-safe.ts';
 import { optimize, type PassRecord } from '../passes/pipeline.ts';
 import { emitModel, type EmittedModel } from './c/emit-model.ts';
 import type { CMemoryOptions } from './c/memory.ts';
@@ -24,17 +25,22 @@ export function compileGraph(graph: Graph, opts: CompileOptions = {}): EmittedMo
 }
 
 /** Writes the emitted files atomically: into a sibling temp dir first, then renamed into place, so
- * a failure never leaves half-written output. */
+ * a failure never leaves half-written output (nor the temp directory). */
 export async function writeModelDir(model: EmittedModel, outDir: string, extra: Record<string, string> = {}): Promise<void> {
   const target = resolve(outDir);
   const tmp = `${target}.harc-tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  for (const [name, text] of Object.entries({ ...model.files, ...extra })) {
-    await mkdir(dirname(join(tmp, name)), { recursive: true });
-    await writeFile(join(tmp, name), text);
+  try {
+    await makeDirs(dirname(target));
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp);
+    for (const [name, text] of Object.entries({ ...model.files, ...extra })) {
+      await mkdir(dirname(join(tmp, name)), { recursive: true });
+      await writeFile(join(tmp, name), text);
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw cannotWrite(outDir, e);
   }
-  await mkdir(dirname(target), { recursive: true });
-  await rm(target, { recursive: true, force: true });
-  await rename(tmp, target);
 }

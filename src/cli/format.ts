@@ -7,15 +7,6 @@ export function fmtBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
-/** Parses sizes such as 64KiB, 16 KB, 1MiB, 2048. */
-export function parseBytes(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(text);
-  if (!m) throw new Error(`${flag} '${text}': expected a size like 64KiB, 512KB, 1MiB or 2048`);
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
-  return Math.round(Number(m[1]) * mult);
-}
-
 /** A plain aligned table; numbers right-aligned. */
 export function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)))];

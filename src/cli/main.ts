@@ -1,53 +1,86 @@
-import yargs, { type Argv } from 'yargs';
-import { HarcError, exitCodeOf } from '../ir/errors.ts';
-import { TARGET_NAMES, type McuTargetName, type OptLevel, type TargetName } from '../backends/targets/index.ts';
-import { checkCommand } from './commands/check.ts';
-import { compileCommand } from './commands/compile.ts';
-import { convertCommand } from './commands/convert.ts';
-import { inspectCommand } from './commands/inspect.ts';
-import { measureCommand } from './commands/measure.ts';
-import { opsCommand } from './commands/ops.ts';
-import { runCommand } from './commands/run.ts';
-import { evalCommand } from './commands/eval.ts';
-import { parseBytes } from './format.ts';
-import { addPrecisionOptions, precisionArgs } from './precision.ts';
-import { addMemoryOptions, memoryArgs } from './memory-options.ts';
+import yargs from 'yargs';
+import { inputError } from '../ir/errors.ts';
+import type { McuTargetName } from '../backends/targets/index.ts';
+import { optionalBytes, optionalCount } from './args.ts';
+import { wrapHelp } from './help.ts';
+import { EXIT, report } from './exit.ts';
+import { checkOutDir, checkOutFile } from './output.ts';
+import type { PrecisionArgs } from './precision.ts';
+import type { CalibMethod } from '../passes/calibrate.ts';
+import type { Precision } from '../backends/precision.ts';
+import {
+  addForceOption,
+  addInputOption,
+  addJsonOption,
+  addMemoryOptions,
+  addBoardOption,
+  addModelOptions,
+  addOptLevelOption,
+  addPrecisionOptions,
+  addTargetOption,
+  MCU_TARGET_CHOICES,
+} from './options.ts';
 
-const OPT_LEVELS: OptLevel[] = ['O0', 'O1', 'O2', 'O3', 'Os'];
-const MCU_TARGETS = TARGET_NAMES.filter((t) => t !== 'host') as McuTargetName[];
+// Command modules are imported inside their handlers: `harc --version` and `--help` load neither
+// the compiler nor the toolchain code.
 
-const modelArg = (y: Argv) => y.positional('model', { type: 'string', demandOption: true, describe: 'model: .onnx or harc .json graph' });
-const constOpt = { type: 'string' as const, array: true as const, describe: 'bind graph input NAME to constant data: NAME=FILE.npy (repeatable)' };
-const boardOpt = { type: 'string' as const, describe: 'board (default: the QEMU board of the target); see toolchain/README.md' };
-const optOpt = { choices: OPT_LEVELS, default: 'O2' as OptLevel, describe: 'C optimization level' };
-
-/** Maps a thrown error to a message line and an exit code: 1 check, 2 input/usage, 3 missing tool. */
-function report(e: unknown): number {
-  const err = e as Error & { exitCode?: number; installCommand?: string };
-  if (e instanceof HarcError) {
-    console.error(`harc: error: ${e.message}`);
-    return exitCodeOf(e.kind);
-  }
-  if (err?.name === 'ToolMissingError') {
-    console.error(`harc: error: ${err.message}`);
-    return 3;
-  }
-  if (err?.name === 'YError' || /Unknown argument|Missing required|Invalid values|Not enough non-option/.test(err?.message ?? '')) {
-    console.error(`harc: error: ${err.message}\nRun 'harc --help' for usage.`);
-    return 2;
-  }
-  if (err?.name === 'FirmwareRunError' || err?.name === 'FirmwareBuildError') {
-    console.error(`harc: error: ${err.message}`);
-    return 1;
-  }
-  console.error(`harc: internal error: ${err?.message ?? String(e)}\n(this is a bug in harc; HARC_DEBUG=1 shows the stack)`);
-  if (process.env['HARC_DEBUG']) console.error(err?.stack);
-  return 1;
+/** Raw yargs values of the shared options (kebab-case keys as declared in options.ts). */
+interface RawArgs {
+  model?: string;
+  const?: string[];
+  'allow-nonfinite'?: boolean;
+  precision?: string;
+  calib?: string;
+  'calib-method'?: string;
+  'calib-samples'?: string;
+  target?: string;
+  board?: string;
 }
 
+/** The shared options parsed strictly, before any work. */
+function commonArgs(a: RawArgs) {
+  const precision: PrecisionArgs = {
+    precision: a.precision as Precision | undefined,
+    calib: a.calib,
+    calibMethod: a['calib-method'] as CalibMethod | undefined,
+    calibSamples: optionalCount(a['calib-samples'], '--calib-samples', 1),
+  };
+  if (a.calib === '') throw inputError('--calib: give a calibration .npy file');
+  return { model: a.model!, const: a.const, allowNonfinite: a['allow-nonfinite'], board: a.board, ...precision };
+}
+
+/** A board must exist and belong to the target; checked before any build. */
+async function checkBoard(target: string, board: string | undefined): Promise<void> {
+  if (board === undefined) return;
+  if (target === 'host') throw inputError(`--board ${board}: the host target has no boards; give --target cortex-m4 or riscv`);
+  const { resolveBoard } = await import('../backends/targets/boards.ts');
+  try {
+    resolveBoard(target as McuTargetName, board);
+  } catch (e) {
+    throw inputError(`--board ${board}: ${(e as Error).message}`);
+  }
+}
+
+const mcuTarget = (target: string, command: string): McuTargetName => {
+  if (!(MCU_TARGET_CHOICES as readonly string[]).includes(target))
+    throw inputError(`harc ${command} --target ${target}: only a microcontroller target can be measured; give --target ${MCU_TARGET_CHOICES.join(' or ')}`);
+  return target as McuTargetName;
+};
+
+const EXAMPLES = {
+  compile: '$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn',
+  inspect: '$0 inspect zoo/models/mobilenet-1d.onnx --memory --svg arena.svg',
+  run: '$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy',
+  measure: '$0 measure zoo/models/har-cnn.onnx --target riscv',
+  check: '$0 check zoo/models/har-cnn.onnx --target cortex-m4 --max-flash 128KiB --max-sram 32KiB --report check.json',
+  eval: '$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy',
+  convert: '$0 convert zoo/models/har-cnn.onnx -o har-cnn.json --weights-file',
+  ops: '$0 ops',
+} as const;
+
 export async function main(argv: string[]): Promise<number> {
-  let code = 0;
-  const run = (fn: () => Promise<number> | number) => async () => {
+  let code: number = EXIT.ok;
+  const run = async (fn: () => Promise<number>): Promise<void> => {
     code = await fn();
   };
   const cli = yargs(argv)
@@ -55,127 +88,149 @@ export async function main(argv: string[]): Promise<number> {
     .usage('harc — compile small HAR neural networks to standalone C for microcontrollers, and measure them.\n\nUsage: $0 <command> [options]')
     .command(
       'compile <model>',
-      'write C (model.c/.h, weights, build snippets) for a model',
+      'write C (model.c/.h, weights, build snippets) for a model into a directory',
       (y) =>
-        addMemoryOptions(addPrecisionOptions(modelArg(y)))
-          .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName, describe: 'target the build snippets are for' })
-          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (replaced atomically)' })
-          .option('name', { type: 'string', describe: 'C prefix of the API (default: the graph name)' })
-          .option('board', boardOpt)
-          .option('const', constOpt)
-          .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON' })
-          .example('$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn', 'C for a Cortex-M4')
-          .example('$0 compile zoo/models/har-cnn.onnx --precision int8 --calib zoo/data/calib_X.npy -o out/har-cnn-int8', 'int8 C'),
-      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
+        addForceOption(addJsonOption(addMemoryOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y))))), 'what was written'))
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory: new, empty, or written by harc before (replaced atomically)' })
+          .option('name', { type: 'string', describe: 'C prefix of the API (default: the model file name)' })
+          .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON to this file' })
+          .example(EXAMPLES.compile, ''),
+      (a) =>
+        run(async () => {
+          const c = commonArgs(a);
+          checkOutDir(a.out, a.force, [a.model!, ...(a.calib ? [a.calib] : []), ...(a.const ?? []).map((c) => c.slice(c.indexOf('=') + 1))]);
+          if (a['save-json'] !== undefined) checkOutFile(a['save-json'], '--save-json');
+          await checkBoard(a.target, a.board);
+          const [{ compileCommand }, { memoryArgs }] = await Promise.all([import('./commands/compile.ts'), import('./memory-options.ts')]);
+          const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'] }, a.target);
+          return compileCommand({ ...c, target: a.target, out: a.out, name: a.name, saveJson: a['save-json'], json: a.json, memory });
+        }),
     )
     .command(
       'inspect <model>',
       'show the compiled graph: shapes, parameters and MACs per layer, arena size',
       (y) =>
-        addMemoryOptions(addPrecisionOptions(modelArg(y)))
-          .option('json', { type: 'boolean', describe: 'machine-readable output' })
+        addJsonOption(addMemoryOptions(addPrecisionOptions(addTargetOption(addModelOptions(y)))), 'the layers (and with --memory the arena plan)')
           .option('memory', { type: 'boolean', describe: 'arena timeline: one row per buffer, one column per schedule step (with --json: the plan)' })
           .option('svg', { type: 'string', describe: 'write the arena plan as an SVG picture to this file' })
-          .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName, describe: 'target whose arena alignment to use' })
-          .option('const', constOpt)
-          .example('$0 inspect zoo/models/har-cnn.onnx', '')
-          .example('$0 inspect zoo/models/mobilenet-1d.onnx --memory --svg arena.svg', 'arena timeline and picture'),
-      (a) => run(() => inspectCommand({ model: a.model!, json: a.json, const: a.const, ...precisionArgs(a), memory: a.memory, svg: a.svg, memoryOptions: memoryArgs(a, a.target) }))(),
+          .example(EXAMPLES.inspect, ''),
+      (a) =>
+        run(async () => {
+          const c = commonArgs(a);
+          if (a.svg !== undefined) checkOutFile(a.svg, '--svg');
+          const [{ inspectCommand }, { memoryArgs }] = await Promise.all([import('./commands/inspect.ts'), import('./memory-options.ts')]);
+          const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'] }, a.target);
+          return inspectCommand({ ...c, json: a.json, memory: a.memory, svg: a.svg, memoryOptions });
+        }),
     )
     .command(
       'run <model>',
       'build for a target, run (natively or in QEMU) on .npy inputs',
       (y) =>
-        addPrecisionOptions(modelArg(y))
-          .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName })
-          .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'input .npy: the input shape (1 inference) or [N, ...shape] (N inferences); one per graph input' })
-          .option('output', { alias: 'o', type: 'string', array: true, describe: 'write outputs to .npy (default: print)' })
-          .option('board', boardOpt)
-          .option('opt', { ...optOpt, alias: 'O' })
-          .option('const', constOpt)
-          .example('$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy', '256 windows in QEMU'),
-      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
+        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y)))), true)), 'the outputs')
+          .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
+          .example(EXAMPLES.run, '256 windows in QEMU'),
+      (a) =>
+        run(async () => {
+          const c = commonArgs(a);
+          for (const o of a.out ?? []) checkOutFile(o, '-o');
+          await checkBoard(a.target, a.board);
+          const { runCommand } = await import('./commands/run.ts');
+          return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json });
+        }),
     )
     .command(
       'measure <model>',
       'instructions (exact, QEMU), estimated cycles, flash and SRAM of the built firmware',
-      (y) =>
-        addPrecisionOptions(modelArg(y))
-          .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
-          .option('board', boardOpt)
-          .option('opt', { ...optOpt, alias: 'O' })
-          .option('input', { alias: 'i', type: 'string', describe: 'inputs to measure with (default: a synthetic window)' })
-          .option('json', { type: 'boolean' })
-          .option('const', constOpt)
-          .example('$0 measure zoo/models/har-cnn.onnx --target riscv --json', ''),
-      (a) => run(() => measureCommand({ model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, json: a.json, const: a.const, ...precisionArgs(a) }))(),
+      (y) => addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the measurement').example(EXAMPLES.measure, ''),
+      (a) =>
+        run(async () => {
+          const c = commonArgs(a);
+          const target = mcuTarget(a.target, 'measure');
+          await checkBoard(target, a.board);
+          const { measureCommand } = await import('./commands/measure.ts');
+          return measureCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json });
+        }),
     )
     .command(
       'check <model>',
       'gate a model on budgets: exit 0 within, 1 over, 2 bad input, 3 missing tool',
       (y) =>
-        addPrecisionOptions(modelArg(y))
-          .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
-          .option('board', boardOpt)
-          .option('opt', { ...optOpt, alias: 'O' })
-          .option('max-flash', { type: 'string', describe: 'flash budget, e.g. 64KiB' })
-          .option('max-sram', { type: 'string', describe: 'SRAM budget (static + measured stack), e.g. 16KiB' })
-          .option('max-cycles', { type: 'number', describe: 'estimated cycles per inference' })
-          .option('report', { type: 'string', describe: 'write the JSON report (docs/check-report.schema.json) here' })
-          .option('json', { type: 'boolean', describe: 'print the JSON report instead of the table' })
-          .option('input', { alias: 'i', type: 'string' })
-          .option('const', constOpt)
-          .check((a) => {
-            if (a['max-flash'] === undefined && a['max-sram'] === undefined && a['max-cycles'] === undefined) throw new Error('give at least one of --max-flash, --max-sram, --max-cycles');
-            return true;
-          })
-          .example('$0 check zoo/models/har-cnn.onnx --target cortex-m4 --max-flash 64KiB --max-sram 16KiB --report check.json', ''),
+        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the report (docs/check-report.schema.json)')
+          .option('max-flash', { type: 'string', describe: 'flash budget in bytes: 65536, 64KiB (×1024), 64KB (×1000), 1MiB' })
+          .option('max-sram', { type: 'string', describe: 'SRAM budget (static + measured stack), same units as --max-flash' })
+          .option('max-cycles', { type: 'string', describe: 'budget of estimated cycles per inference, a whole number such as 8000000' })
+          .option('report', { type: 'string', describe: 'write the JSON report (docs/check-report.schema.json) to this file' })
+          .example(EXAMPLES.check, ''),
       (a) =>
-        run(() =>
-          checkCommand({
-            model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, const: a.const, json: a.json, report: a.report, ...precisionArgs(a),
-            maxFlash: a['max-flash'] !== undefined ? parseBytes(a['max-flash'], '--max-flash') : undefined,
-            maxSram: a['max-sram'] !== undefined ? parseBytes(a['max-sram'], '--max-sram') : undefined,
-            maxCycles: a['max-cycles'],
-          }),
-        )(),
+        run(async () => {
+          const c = commonArgs(a);
+          const maxFlash = optionalBytes(a['max-flash'], '--max-flash');
+          const maxSram = optionalBytes(a['max-sram'], '--max-sram');
+          const maxCycles = optionalCount(a['max-cycles'], '--max-cycles');
+          if (maxFlash === undefined && maxSram === undefined && maxCycles === undefined) throw inputError('harc check needs a budget: give at least one of --max-flash, --max-sram, --max-cycles');
+          const target = mcuTarget(a.target, 'check');
+          if (a.report !== undefined) checkOutFile(a.report, '--report');
+          await checkBoard(target, a.board);
+          const { checkCommand } = await import('./commands/check.ts');
+          return checkCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, report: a.report, maxFlash, maxSram, maxCycles });
+        }),
     )
     .command(
       'convert <model>',
       "save a model in harc's JSON graph format",
-      (y) => modelArg(y).option('out', { alias: 'o', type: 'string', demandOption: true }).option('weights-file', { type: 'boolean', describe: 'weights in a side .bin file instead of inline base64' }),
-      (a) => run(() => convertCommand({ model: a.model!, out: a.out, weightsFile: a['weights-file'] }))(),
+      (y) =>
+        addJsonOption(addModelOptions(y), 'what was written')
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the .json file to write' })
+          .option('weights-file', { type: 'boolean', describe: 'weights in a side .bin file (next to -o) instead of inline base64' })
+          .example(EXAMPLES.convert, ''),
+      (a) =>
+        run(async () => {
+          if (a.const?.length) throw inputError('harc convert saves the model as it is: --const is not supported here (give it to compile, run, ...)');
+          checkOutFile(a.out, '-o');
+          const { convertCommand } = await import('./commands/convert.ts');
+          return convertCommand({ model: a.model!, out: a.out, weightsFile: a['weights-file'], json: a.json, allowNonfinite: a['allow-nonfinite'] });
+        }),
     )
     .command(
       'eval <model>',
-      'accuracy, macro-F1 and confusion matrix of the float and int8 C on a labelled data set (host build)',
+      'accuracy, macro-F1 and confusion matrix of the float (and int8) C on a labelled data set',
       (y) =>
-        modelArg(y)
+        addJsonOption(addPrecisionOptions(addTargetOption(addModelOptions(y))), '{float: {accuracy, macroF1, confusion}, int8: {...}}')
           .option('data', { type: 'string', demandOption: true, describe: 'inputs: float32 .npy [N, ...input shape]' })
-          .option('labels', { type: 'string', demandOption: true, describe: 'labels: .npy [N] (uint8 or int64 class indices)' })
-          .option('calib', { type: 'string', describe: 'int8 calibration inputs .npy (without it only float is evaluated)' })
-          .option('calib-method', { choices: ['minmax', 'percentile', 'mse'] as const, default: 'minmax' as const })
-          .option('calib-samples', { type: 'number' })
-          .option('json', { type: 'boolean', describe: 'print {float: {accuracy, macroF1, confusion}, int8: {...}}' })
-          .option('const', constOpt)
-          .example('$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy', ''),
-      (a) => run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))(),
+          .option('labels', { type: 'string', demandOption: true, describe: 'labels: .npy [N] of integer class indices (uint8, int32 or int64)' })
+          .example(EXAMPLES.eval, 'float vs int8'),
+      (a) =>
+        run(async () => {
+          const c = commonArgs(a);
+          const { evalCommand } = await import('./commands/eval.ts');
+          return evalCommand({ ...c, target: a.target, data: a.data, labels: a.labels, json: a.json });
+        }),
     )
-    .command('ops', 'list the supported operators', (y) => y, () => run(() => opsCommand())())
+    .command(
+      'ops',
+      'list the supported operators',
+      (y) => y.example(EXAMPLES.ops, ''),
+      () => run(async () => (await import('./commands/ops.ts')).opsCommand()),
+    )
     .demandCommand(1, 'give a command')
     .strict()
     .recommendCommands()
     .help()
     .version('0.1.0')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(null)
     .fail((msg, err) => {
       throw err ?? Object.assign(new Error(msg), { name: 'YError' });
     })
-    .epilog('Exit codes: 0 ok, 1 a check failed (over budget, mismatch), 2 bad input or usage, 3 a required tool is missing.');
+    .epilog(`Exit codes: 0 ok, 1 a check failed (over budget, mismatch), 2 bad input or usage, 3 a required tool is missing, ${EXIT.bug} a bug in harc.`);
   try {
-    await cli.parseAsync();
+    await cli.parseAsync(argv, {}, (_err, _argv, output) => {
+      if (output) console.log(wrapHelp(output, process.stdout.isTTY ? process.stdout.columns : undefined));
+    });
   } catch (e) {
-    return report(e);
+    const command = argv.find((x) => !x.startsWith('-'));
+    return report(e, command && command in EXAMPLES ? command : undefined, command);
   }
   return code;
 }
+

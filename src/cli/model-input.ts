@@ -5,6 +5,14 @@ import { inputError } from '../ir/errors.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { readNpy } from '../ir/npy.ts';
 import type { Graph, Value } from '../ir/types.ts';
+import { notice } from './notice.ts';
+import { checkFiniteWeights, checkTensorSizes } from './validate.ts';
+
+/** How a command loads its model: `--const` bindings, and whether NaN/Inf weights are accepted. */
+export interface LoadArgs {
+  const?: readonly string[];
+  allowNonfinite?: boolean;
+}
 
 /** Parses `--const NAME=FILE.npy` options into values. */
 export function parseConsts(specs: readonly string[] | undefined): Record<string, Value> {
@@ -17,10 +25,13 @@ export function parseConsts(specs: readonly string[] | undefined): Record<string
   return out;
 }
 
-/** Loads a model, binds constants and resolves every shape (so errors surface before any output). */
-export function loadForCli(path: string, consts?: readonly string[]): Graph {
-  const g = loadModel(path);
-  return inferShapes(bindConstants(g, parseConsts(consts)));
+/** Loads a model, binds constants, resolves every shape and refuses what would make wrong C (so
+ * errors surface before any output). */
+export function loadForCli(path: string, a: LoadArgs = {}): Graph {
+  const g = inferShapes(bindConstants(loadModel(path, notice), parseConsts(a.const)));
+  checkTensorSizes(g);
+  checkFiniteWeights(g, a.allowNonfinite ?? false);
+  return g;
 }
 
 /** The C API prefix: the model file's name (graph names from exporters are often just 'torch_jit'). */

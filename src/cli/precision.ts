@@ -1,12 +1,14 @@
-import type { Argv } from 'yargs';
 import { compileGraph, type CompileOptions } from '../backends/compile.ts';
 import type { EmittedModel } from '../backends/c/emit-model.ts';
-import { PRECISIONS, type Precision, type PrecisionOptions } from '../backends/precision.ts';
+import type { Precision, PrecisionOptions } from '../backends/precision.ts';
 import { inputError } from '../ir/errors.ts';
 import { readNpy } from '../ir/npy.ts';
-import { CALIB_METHODS, type CalibMethod } from '../passes/calibrate.ts';
+import type { Graph } from '../ir/types.ts';
+import type { CalibMethod } from '../passes/calibrate.ts';
 import { progress } from './format.ts';
-import { defaultPrefix, loadForCli } from './model-input.ts';
+import { defaultPrefix, loadForCli, type LoadArgs } from './model-input.ts';
+import { notice } from './notice.ts';
+import { checkArenaSize, checkCalibShape } from './validate.ts';
 
 /** The precision options every command shares. */
 export interface PrecisionArgs {
@@ -16,32 +18,20 @@ export interface PrecisionArgs {
   calibSamples?: number;
 }
 
-export const addPrecisionOptions = <T>(y: Argv<T>) =>
-  y
-    .option('precision', { choices: PRECISIONS, default: 'float' as Precision, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib)' })
-    .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
-    .option('calib-method', { choices: CALIB_METHODS, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
-    .option('calib-samples', { type: 'number', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' });
+/** The precision asked for: explicit, else int8 when calibration data is given, else float. */
+export const effectivePrecision = (a: PrecisionArgs): Precision => a.precision ?? (a.calib ? 'int8' : 'float');
 
-/** Parsed yargs → PrecisionArgs. */
-export const precisionArgs = (a: { precision?: string; calib?: string; 'calib-method'?: string; 'calib-samples'?: number }): PrecisionArgs => ({
-  precision: a.precision as Precision | undefined,
-  calib: a.calib,
-  calibMethod: a['calib-method'] as CalibMethod | undefined,
-  calibSamples: a['calib-samples'],
-});
-
-/** Reads the calibration file and turns the CLI flags into PrecisionOptions. */
-export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
-  const precision = a.precision ?? 'float';
+/** Reads the calibration file (checked against the model's input) and turns the flags into PrecisionOptions. */
+export function precisionOptions(a: PrecisionArgs, graph: Graph): PrecisionOptions {
+  const precision = effectivePrecision(a);
   if (precision === 'float') {
-    if (a.calib) progress('--calib is ignored for --precision float');
+    if (a.calib) notice(`--calib ${a.calib} is ignored: --precision float needs no calibration`);
     return { precision };
   }
   if (!a.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
-  if (a.calibSamples !== undefined && !(Number.isInteger(a.calibSamples) && a.calibSamples > 0)) throw inputError(`--calib-samples ${a.calibSamples}: expected a positive integer`);
   const calib = readNpy(a.calib);
   if (calib.dtype !== 'float32' && calib.dtype !== 'float64') throw inputError(`${a.calib}: calibration data must be float32 (got ${calib.dtype})`);
+  checkCalibShape(graph, calib, a.calib);
   let last = 0;
   return {
     precision,
@@ -58,8 +48,10 @@ export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
   };
 }
 
-/** Load + optimize + (calibrate + quantize) + emit C: what every command compiles. */
-export function compileForCli(model: string, a: PrecisionArgs & { const?: string[]; name?: string }, opts: Omit<CompileOptions, 'precision'> = {}): EmittedModel {
-  const graph = loadForCli(model, a.const);
-  return compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts, precision: precisionOptions(a) });
+/** Load + check + optimize + (calibrate + quantize) + emit C: what every command compiles. */
+export function compileForCli(model: string, a: PrecisionArgs & LoadArgs & { name?: string }, opts: Omit<CompileOptions, 'precision'> = {}): EmittedModel {
+  const graph = loadForCli(model, a);
+  const emitted = compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts, precision: precisionOptions(a, graph) });
+  checkArenaSize(emitted.plan.bytes, model);
+  return emitted;
 }

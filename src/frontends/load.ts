@@ -3,12 +3,12 @@ import { inputError } from '../ir/errors.ts';
 import '../ir/ops/index.ts';
 import { loadGraphJson } from '../ir/serialize.ts';
 import type { Graph } from '../ir/types.ts';
-import { importOnnx } from './onnx.ts';
+import { importOnnx, type Notice } from './onnx.ts';
 
-/** Loads a model by its extension: `.onnx` or harc's `.json`. */
-export function loadModel(path: string): Graph {
+/** Loads a model by its extension: `.onnx` or harc's `.json`; `notice` hears what was assumed. */
+export function loadModel(path: string, notice?: Notice): Graph {
   const ext = extname(path).toLowerCase();
-  if (ext === '.onnx') return importOnnx(path);
+  if (ext === '.onnx') return importOnnx(path, notice);
   if (ext === '.json') return loadGraphJson(path);
   throw inputError(`${path}: unknown model format '${ext || '(none)'}'; give an .onnx file or a harc .json graph`);
 }

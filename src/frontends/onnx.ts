@@ -62,21 +62,28 @@ function attrValue(a: proto.IAttributeProto, where: string): AttrValue | Tensor 
   }
 }
 
-function shapeOf(vi: proto.IValueInfoProto, where: string): { shape: number[]; dtype: DType } {
+function shapeOf(vi: proto.IValueInfoProto, where: string, notice?: Notice): { shape: number[]; dtype: DType } {
   const tt = vi.type?.tensorType;
   if (!tt) throw inputError(`${where}: '${vi.name}' is not a tensor`);
   const dims = tt.shape?.dim ?? [];
   const shape = dims.map((d, i) => {
     // `value` says which oneof member is set: an explicit 0 is an empty axis, not a symbolic one.
     if ((d as proto.TensorShapeProto.Dimension).value === 'dimValue' || (d.dimValue != null && num(d.dimValue) > 0)) return num(d.dimValue);
-    if (i === 0) return 1; // a symbolic batch dimension: harc compiles for one inference at a time
+    if (i === 0) {
+      // a symbolic batch dimension: harc compiles for one inference at a time
+      notice?.(`${where}: input '${vi.name}' has a symbolic batch dimension '${d.dimParam ?? '?'}'; compiled for batch 1`);
+      return 1;
+    }
     throw inputError(`${where}: '${vi.name}' has a symbolic dimension '${d.dimParam}' at axis ${i}; export the model with static shapes`);
   });
   return { shape, dtype: dtypeOfOnnx(tt.elemType ?? 0, `${where}: '${vi.name}'`) };
 }
 
+/** Told what the importer assumed (one line each), e.g. a symbolic batch dimension fixed to 1. */
+export type Notice = (message: string) => void;
+
 /** Reads an ONNX file (opsets 7–17; PyTorch 1.13 exports 13–17) into a harc graph. */
-export function importOnnx(path: string): Graph {
+export function importOnnx(path: string, notice?: Notice): Graph {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -91,10 +98,10 @@ export function importOnnx(path: string): Graph {
   }
   if (!model.graph) throw inputError(`${path}: ONNX file has no graph (is it really an ONNX model?)`);
   const opset = num(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  return graphFromProto(model.graph, opset, path);
+  return graphFromProto(model.graph, opset, path, notice);
 }
 
-export function graphFromProto(g: proto.IGraphProto, opset: number, path: string): Graph {
+export function graphFromProto(g: proto.IGraphProto, opset: number, path: string, notice?: Notice): Graph {
   const tensors: Record<string, Tensor> = {};
   for (const init of g.initializer ?? []) {
     const t = tensorFromProto(init, path);
@@ -103,7 +110,7 @@ export function graphFromProto(g: proto.IGraphProto, opset: number, path: string
   const inputs: string[] = [];
   for (const vi of g.input ?? []) {
     if (tensors[vi.name ?? '']) continue; // older exporters also list initializers as inputs
-    const { shape, dtype } = shapeOf(vi, path);
+    const { shape, dtype } = shapeOf(vi, path, notice);
     tensors[vi.name!] = { name: vi.name!, shape, dtype };
     inputs.push(vi.name!);
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { allocData, bytesPerElement } from './dtype.ts';
 import { inputError } from './errors.ts';
@@ -172,6 +172,9 @@ export function loadGraphJson(path: string): Graph {
     throw inputError(`${path}: not valid JSON (${(e as Error).message}); the file may be truncated`);
   }
   return graphFromJson(raw, path, (file) => {
+    // the weights live beside the model: a path out of its directory would pull any local file into weights.c
+    if (isAbsolute(file) || file.split(/[\\/]/).includes('..'))
+      throw inputError(`${path}: weightsFile '${file}' must name a file inside the model's directory (no absolute path, no '..')`);
     const p = join(dirname(path), file);
     try {
       return readFileSync(p);

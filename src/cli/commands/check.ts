@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import type { Measurement } from '../../backends/measure.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
+import { printable } from '../notice.ts';
 import { measureFor, type MeasureArgs } from './measure.ts';
 
 export interface Budget {
@@ -41,15 +42,15 @@ export async function checkCommand(a: MeasureArgs & { maxFlash?: number; maxSram
   const budgets = evaluateBudgets(m, { flash: a.maxFlash, sram: a.maxSram, cycles: a.maxCycles });
   const ok = budgets.every((b) => b.ok);
   const report: CheckReport = { harcCheckReport: 1, model: a.model, target: m.target, board: m.board, ok, budgets, measurement: m };
-  if (a.report) writeFileSync(a.report, JSON.stringify(report, null, 2) + '\n');
+  if (a.report) await writeFileAtomic(a.report, JSON.stringify(report, null, 2) + '\n');
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else {
     const show = (b: Budget, v: number): string => (b.unit === 'bytes' ? fmtBytes(v) : fmtInt(v));
-    console.log(`${a.model} on ${m.target} (${m.board}):`);
+    console.log(`${printable(a.model)} on ${m.target} (${m.board}):`);
     console.log(
       table(
         ['budget', 'limit', 'actual', 'use', 'status'],
-        budgets.map((b) => [b.name, show(b, b.limit), show(b, b.actual), `${((100 * b.actual) / b.limit).toFixed(1)}%`, b.ok ? 'ok' : `OVER by ${show(b, b.over)}`]),
+        budgets.map((b) => [b.name, show(b, b.limit), show(b, b.actual), b.limit > 0 ? `${((100 * b.actual) / b.limit).toFixed(1)}%` : '', b.ok ? 'ok' : `OVER by ${show(b, b.over)}`]),
       ),
     );
     console.log(ok ? 'within budget' : `over budget: ${budgets.filter((b) => !b.ok).map((b) => b.name).join(', ')}`);

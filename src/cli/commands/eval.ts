@@ -1,46 +1,42 @@
 import { compileGraph } from '../../backends/compile.ts';
 import { argmaxRows, classificationMetrics, runModelBatch, type ClassificationMetrics } from '../../backends/evaluate.ts';
+import type { TargetName } from '../../backends/targets/index.ts';
 import { inputError } from '../../ir/errors.ts';
 import { readNpy } from '../../ir/npy.ts';
-import type { CalibMethod } from '../../passes/calibrate.ts';
 import { table } from '../format.ts';
-import { defaultPrefix, loadForCli } from '../model-input.ts';
-import { precisionOptions } from '../precision.ts';
+import { defaultPrefix, loadForCli, type LoadArgs } from '../model-input.ts';
+import { printable } from '../notice.ts';
+import { effectivePrecision, precisionOptions, type PrecisionArgs } from '../precision.ts';
+import { checkLabels } from '../validate.ts';
 
-export interface EvalArgs {
+export interface EvalArgs extends PrecisionArgs, LoadArgs {
   model: string;
   data: string;
   labels: string;
-  calib?: string;
-  calibMethod?: CalibMethod;
-  calibSamples?: number;
+  target?: TargetName;
   json?: boolean;
-  const?: string[];
 }
 
 const say = (msg: string): void => void process.stderr.write(`harc: ${msg}\n`);
 
-/** `harc eval`: the float and the int8 C (exactly what goes to the device), built for the host and
- * run over a labelled set in one process each; accuracy, macro-F1 and confusion matrices. */
+/** `harc eval`: the float C and, for int8, the int8 C too (exactly what goes to the device), built
+ * for the target and run over a labelled set in one process each; accuracy, macro-F1, confusion. */
 export async function evalCommand(a: EvalArgs): Promise<number> {
-  const graph = loadForCli(a.model, a.const);
+  const target = a.target ?? 'host';
+  const graph = loadForCli(a.model, a);
   const x = readNpy(a.data);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw inputError(`${a.data}: inputs must be float32 (got ${x.dtype})`);
-  const yv = readNpy(a.labels);
-  if (!['uint8', 'int64', 'int32', 'int8', 'int16'].includes(yv.dtype)) throw inputError(`${a.labels}: labels must be integer class indices (got ${yv.dtype})`);
-  const labels = Int32Array.from(yv.data as ArrayLike<number>);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw inputError(`--data ${a.data}: inputs must be float32 (got ${x.dtype})`);
+  // every check on the data before the first (slow) build
+  const labels = checkLabels(graph, x, a.data, readNpy(a.labels), a.labels);
+  const int8 = effectivePrecision(a) === 'int8';
+  const int8Options = int8 ? precisionOptions(a, graph) : undefined;
+  if (!int8) say('evaluating float only (give --calib X.npy to compare with int8)');
   const results: Record<string, ClassificationMetrics> = {};
-  const precisions: ('float' | 'int8')[] = a.calib ? ['float', 'int8'] : ['float'];
-  if (!a.calib) say('no --calib given: evaluating float only (int8 needs calibration data)');
-  for (const precision of precisions) {
+  for (const precision of int8 ? (['float', 'int8'] as const) : (['float'] as const)) {
     say(`${precision}: compiling${precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
-    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precisionOptions({ precision, calib: a.calib, calibMethod: a.calibMethod, calibSamples: a.calibSamples }) });
-    const { outputs, rowLength, n } = await runModelBatch(model, x, { onProgress: (m) => say(`${precision}: ${m}`) });
-    if (n !== labels.length) throw inputError(`${a.data} holds ${n} inputs but ${a.labels} has ${labels.length} labels`);
-    const classes = Math.max(rowLength, Math.max(...labels) + 1);
-    const pred = argmaxRows(outputs, rowLength);
-    if (labels.some((t) => t < 0 || t >= classes)) throw inputError(`${a.labels}: labels must lie in 0..${classes - 1}`);
-    results[precision] = classificationMetrics(pred, labels, classes);
+    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precision === 'int8' ? int8Options! : { precision: 'float' } });
+    const { outputs, rowLength, n } = await runModelBatch(model, x, { target, onProgress: (m) => say(`${precision}: ${m}`) });
+    results[precision] = classificationMetrics(argmaxRows(outputs, rowLength), labels, rowLength);
     say(`${precision}: done (${n} windows)`);
   }
   if (a.json) {
@@ -50,7 +46,7 @@ export async function evalCommand(a: EvalArgs): Promise<number> {
   }
   const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
   const cols = Object.keys(results);
-  console.log(`${a.model} on ${a.data} (${labels.length} windows):`);
+  console.log(`${printable(a.model)} on ${printable(a.data)} (${labels.length} windows, ${target}):`);
   console.log(table(['metric', ...cols], [['accuracy', ...cols.map((c) => pct(results[c]!.accuracy))], ['macro-F1', ...cols.map((c) => pct(results[c]!.macroF1))]]));
   const k = results['float']!.confusion.length;
   console.log('');

@@ -1,10 +1,11 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { numel } from '../../ir/shape.ts';
 import { memorySvg, memoryTimeline, planJson } from '../memory-view.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
-import { defaultPrefix } from '../model-input.ts';
+import { defaultPrefix, type LoadArgs } from '../model-input.ts';
+import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 
 const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
@@ -23,12 +24,12 @@ export interface LayerRow {
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
  * and multiply-accumulates, plus the arena. */
-export function inspectCommand(
-  a: { model: string; json?: boolean; const?: string[]; memory?: boolean; svg?: string; memoryOptions?: CMemoryOptions } & PrecisionArgs,
-): number {
+export async function inspectCommand(
+  a: { model: string; json?: boolean; memory?: boolean; svg?: string; memoryOptions?: CMemoryOptions } & PrecisionArgs & LoadArgs,
+): Promise<number> {
   const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: a.memoryOptions });
   const g = model.graph;
-  if (a.svg) writeFileSync(a.svg, memorySvg(model.plan, g, `${model.prefix}: arena plan`));
+  if (a.svg) await writeFileAtomic(a.svg, memorySvg(model.plan, g, `${model.prefix}: arena plan`));
   const rows: LayerRow[] = model.layers.map((l) => {
     const node = g.nodes.find((n) => n.name === l.name)!;
     return {
@@ -61,21 +62,21 @@ export function inspectCommand(
     );
     return 0;
   }
-  console.log(`${a.model}: ${model.prefix}`);
+  console.log(`${printable(a.model)}: ${model.prefix}`);
   const qtext = (x: { scale?: number; zeroPoint?: number; scales?: number[]; axis?: number }): string =>
     x.scale !== undefined ? `  scale ${x.scale.toPrecision(6)} zero point ${x.zeroPoint}` : x.scales ? `  per-channel quantization (axis ${x.axis}, ${x.scales.length} scales)` : '';
-  for (const x of io(g.inputs)) console.log(`  input  ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
-  for (const x of io(g.outputs)) console.log(`  output ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
+  for (const x of io(g.inputs)) console.log(`  input  ${printable(x.name)} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
+  for (const x of io(g.outputs)) console.log(`  output ${printable(x.name)} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   console.log('');
   console.log(
     table(
       ['#', 'layer', 'op', 'output', 'params', 'MACs', 'MACs/step'],
-      rows.map((r) => [String(r.index), r.name, r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
+      rows.map((r) => [String(r.index), printable(r.name), r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
     ),
   );
   console.log('');
   console.log(`total: ${fmtInt(totals.params)} params, ${fmtInt(totals.macs)} MACs per inference; arena ${fmtBytes(model.plan.bytes)} (lower bound ${fmtBytes(model.plan.lowerBound)})`);
-  if (a.memory) console.log(`\n${memoryTimeline(model.plan, g)}`);
+  if (a.memory) console.log(`\n${memoryTimeline(model.plan, g).split('\n').map(printable).join('\n')}`);
   if (a.svg) console.log(`\nwrote ${a.svg}`);
   return 0;
 }

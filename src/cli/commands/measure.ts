@@ -2,31 +2,31 @@ import { measureModel, type Measurement } from '../../backends/measure.ts';
 import type { McuTargetName, OptLevel } from '../../backends/targets/index.ts';
 import { readNpy } from '../../ir/npy.ts';
 import { fmtBytes, fmtInt, progress, table } from '../format.ts';
-import { defaultPrefix } from '../model-input.ts';
+import { defaultPrefix, type LoadArgs } from '../model-input.ts';
+import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 import { defaultAlignment } from '../../backends/c/memory.ts';
 import { packInputs, toModelInputs } from '../tensors.ts';
 
-export interface MeasureArgs extends PrecisionArgs {
+export interface MeasureArgs extends PrecisionArgs, LoadArgs {
   model: string;
   target: McuTargetName;
   board?: string;
   opt: OptLevel;
-  input?: string;
-  const?: string[];
+  input?: string[];
   json?: boolean;
 }
 
 export async function measureFor(a: MeasureArgs): Promise<Measurement> {
   const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
   const graph = model.graph;
-  const input = a.input ? packInputs(graph, toModelInputs(graph, [readNpy(a.input)], [a.input]), [a.input]).bytes : undefined;
+  const input = a.input?.length ? packInputs(graph, toModelInputs(graph, a.input.map(readNpy), a.input), a.input).bytes : undefined;
   return measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: progress });
 }
 
 export function measurementText(m: Measurement, model: string): string {
   const lines = [
-    `${model} on ${m.target} (${m.board}, -${m.optLevel}), per inference (mean of ${m.inferences}):`,
+    `${printable(model)} on ${m.target} (${m.board}, -${m.optLevel}), per inference (mean of ${m.inferences}):`,
     `  instructions   ${fmtInt(m.instructions)}   (executed, counted in QEMU)`,
     `  cycles (est.)  ${fmtInt(m.cyclesEstimate)}   (timing model in toolchain/README.md)`,
     `  MACs           ${fmtInt(m.macs)}${m.cyclesEstimate > 0 ? `   (${(m.macs / m.cyclesEstimate).toFixed(3)} MACs/cycle)` : ''}`,
@@ -35,7 +35,7 @@ export function measurementText(m: Measurement, model: string): string {
     '',
     table(
       ['#', 'layer', 'op', 'MACs', 'instructions', '%', 'code', 'weights'],
-      m.layers.map((l) => [String(l.index), l.name, l.op, l.macs, l.instructions, m.instructions > 0 ? `${((100 * l.instructions) / m.instructions).toFixed(1)}%` : '', fmtBytes(l.codeBytes), fmtBytes(l.weightBytes)]),
+      m.layers.map((l) => [String(l.index), printable(l.name), l.op, l.macs, l.instructions, m.instructions > 0 ? `${((100 * l.instructions) / m.instructions).toFixed(1)}%` : '', fmtBytes(l.codeBytes), fmtBytes(l.weightBytes)]),
     ),
   ];
   return lines.join('\n');

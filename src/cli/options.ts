@@ -1,0 +1,64 @@
+import type { Argv } from 'yargs';
+import type { McuTargetName, OptLevel, TargetName } from '../backends/targets/index.ts';
+import type { Precision } from '../backends/precision.ts';
+import type { CalibMethod } from '../passes/calibrate.ts';
+
+// Every option is declared once here, so it has the same name, alias, type, choices and default in
+// every command. This module imports types only: `harc --help` and `--version` must not load the
+// compiler (a test checks that these lists equal the backends' own).
+
+export const TARGET_CHOICES: readonly TargetName[] = ['host', 'cortex-m4', 'riscv'];
+export const MCU_TARGET_CHOICES: readonly McuTargetName[] = ['cortex-m4', 'riscv'];
+export const PRECISION_CHOICES: readonly Precision[] = ['float', 'int8'];
+export const CALIB_METHOD_CHOICES: readonly CalibMethod[] = ['minmax', 'percentile', 'mse'];
+export const OPT_LEVEL_CHOICES: readonly OptLevel[] = ['O0', 'O1', 'O2', 'O3', 'Os'];
+
+export const modelArg = <T>(y: Argv<T>) => y.positional('model', { type: 'string', demandOption: true, describe: 'model: .onnx or harc .json graph' });
+
+/** Loading the model: constants bound in, non-finite weights refused unless allowed. */
+export const addModelOptions = <T>(y: Argv<T>) =>
+  modelArg(y)
+    .option('const', { type: 'string', array: true, describe: 'bind graph input NAME to constant data: NAME=FILE.npy (repeatable)' })
+    .option('allow-nonfinite', { type: 'boolean', default: false, describe: 'accept NaN/Inf weights (refused by default: they make every output NaN)' });
+
+/** One --target for every command, with the same choices; `measure` and `check` count instructions
+ * in QEMU, so they default to cortex-m4 and refuse host with one line. */
+export const addTargetOption = <T>(y: Argv<T>, measured = false) =>
+  y
+    .option('target', {
+      alias: 't',
+      choices: TARGET_CHOICES,
+      default: (measured ? 'cortex-m4' : 'host') as TargetName,
+      describe: 'host C or a microcontroller (default: host; cortex-m4 for measure and check, which need a microcontroller)',
+    });
+
+/** For the commands that build firmware or its build snippets. */
+export const addBoardOption = <T>(y: Argv<T>) => y.option('board', { type: 'string', describe: 'board of the target (default: its QEMU board); see toolchain/README.md' });
+
+export const addOptLevelOption = <T>(y: Argv<T>) => y.option('opt', { alias: 'O', choices: OPT_LEVEL_CHOICES, default: 'O2' as OptLevel, describe: 'C optimization level of the firmware build' });
+
+export const addPrecisionOptions = <T>(y: Argv<T>) =>
+  y
+    .option('precision', { choices: PRECISION_CHOICES, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib). Default: int8 when --calib is given, else float' })
+    .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
+    .option('calib-method', { choices: CALIB_METHOD_CHOICES, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
+    .option('calib-samples', { type: 'string', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' });
+
+/** Arena options of `compile` and `inspect`. */
+export const addMemoryOptions = <T>(y: Argv<T>) =>
+  y
+    .option('align', { type: 'string', describe: 'arena buffer alignment in bytes, a power of two ≥ 4 (default: 4 on cortex-m4 / riscv, 8 on host)' })
+    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' });
+
+export const addInputOption = <T>(y: Argv<T>, required: boolean) =>
+  y.option('input', {
+    alias: 'i',
+    type: 'string',
+    array: true,
+    demandOption: required,
+    describe: `input .npy: the input shape (1 inference) or [N, ...shape] (N inferences); one per graph input${required ? '' : ' (default: a synthetic window)'}`,
+  });
+
+export const addJsonOption = <T>(y: Argv<T>, what: string) => y.option('json', { type: 'boolean', default: false, describe: `print ${what} as JSON on stdout` });
+
+export const addForceOption = <T>(y: Argv<T>) => y.option('force', { type: 'boolean', default: false, describe: 'replace an existing -o that harc did not write (a file, or a directory with other files)' });
