@@ -17,6 +17,10 @@ export interface PrecisionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A graph whose activations already carry quantization parameters (an imported pre-quantized
+ * model): it is compiled as it is, with its own scales. */
+export const isPreQuantized = (g: Graph): boolean => g.inputs.concat(g.outputs).some((n) => !!g.tensors[n]?.quant);
+
 /** Float: the optimized graph unchanged. int8: calibrate on it, then quantize (TFLite int8 scheme). */
 export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {
   const precision = opts.precision ?? 'float';

@@ -1,0 +1,129 @@
+// TFLM's outputs for the shared .tflite models (../shared/models/reference-outputs): inputs,
+// outputs, and every intermediate tensor keyed by flatbuffer tensor index, compared against harc's
+// TypeScript reference (integer or float interpreter) tensor by tensor.
+import '../../src/ir/ops/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importTfliteDetailed } from '../../src/frontends/tflite/import.ts';
+import { interpretQuantized } from '../../src/ir/int8/interpret.ts';
+import { interpret } from '../../src/ir/interpreter.ts';
+import { numel } from '../../src/ir/shape.ts';
+import type { Graph, Value } from '../../src/ir/types.ts';
+import { parseNpy, readNpz, type NpyArray } from '../quant/npz.ts';
+
+export const SHARED = '/work/shared/models';
+export const ORACLE = join(SHARED, 'reference-outputs');
+export const HAVE_ORACLE = existsSync(ORACLE);
+
+/** Oracle folder → model file. */
+export const MODEL_FILES: Record<string, string> = {
+  kws_ref_model: 'mlcommons-tiny/kws_ref_model.tflite',
+  ad01_int8: 'mlcommons-tiny/ad01_int8.tflite',
+  ad01_fp32: 'mlcommons-tiny/ad01_fp32.tflite',
+  pretrainedResnet_quant: 'mlcommons-tiny/pretrainedResnet_quant.tflite',
+  pretrainedResnet: 'mlcommons-tiny/pretrainedResnet.tflite',
+  vww_96_int8: 'mlcommons-tiny/vww_96_int8.tflite',
+  vww_96_float: 'mlcommons-tiny/vww_96_float.tflite',
+  str_ww_ref_model: 'mlcommons-tiny/str_ww_ref_model.tflite',
+  trained_lstm_int8: 'tflite-micro/trained_lstm_int8.tflite',
+  trained_lstm: 'tflite-micro/trained_lstm.tflite',
+  micro_speech_lstm: 'tflite-micro/micro_speech_lstm.tflite',
+  micro_speech_quantized: 'tflite-micro/micro_speech_quantized.tflite',
+  person_detect: 'tflite-micro/person_detect.tflite',
+  hello_world_int8: 'tflite-micro/hello_world_int8.tflite',
+  hello_world_float: 'tflite-micro/hello_world_float.tflite',
+  keyword_scrambled: 'tflite-micro/keyword_scrambled.tflite',
+  dtln_noise_suppression: 'tflite-micro/dtln_noise_suppression.tflite',
+  magic_wand: 'tflite-micro/magic_wand.tflite',
+};
+
+export interface OracleModel {
+  folder: string;
+  graph: Graph;
+  tensorNames: Map<number, string>;
+  inputs: NpyArray;
+  outputs: NpyArray;
+  intermediates: Map<string, NpyArray>;
+  isFloat: boolean;
+}
+
+/** Imports the model, or returns the reason it cannot be (the unsupported operator). */
+export function loadOracle(folder: string): OracleModel | { skip: string } {
+  const path = join(SHARED, MODEL_FILES[folder]!);
+  let imported;
+  try {
+    imported = importTfliteDetailed(path);
+  } catch (e) {
+    return { skip: (e as Error).message.replace(/^.*?: /, '').replace(/ \(harc imports.*$/, '') };
+  }
+  const dir = join(ORACLE, folder);
+  const inputs = parseNpy(readFileSync(join(dir, 'inputs.npy')));
+  return {
+    folder,
+    ...imported,
+    inputs,
+    outputs: parseNpy(readFileSync(join(dir, 'outputs.npy'))),
+    intermediates: readNpz(join(dir, 'intermediates.npz')),
+    isFloat: inputs.dtype === '<f4',
+  };
+}
+
+export const sampleOf = (a: NpyArray, i: number, per: number): ArrayLike<number> => a.data.subarray(i * per, (i + 1) * per);
+
+/** Runs harc's TS reference on sample i; returns every tensor value by IR name. */
+export function runReference(m: OracleModel, i: number): Map<string, Value> {
+  const g = m.graph;
+  const inName = g.inputs[0]!;
+  const shape = g.tensors[inName]!.shape;
+  const x = sampleOf(m.inputs, i, numel(shape));
+  const values = new Map<string, Value>();
+  const onValue = (n: string, v: Value): void => void values.set(n, v);
+  const input: Value = m.isFloat ? { shape, dtype: 'float32', data: Float32Array.from(x) } : { shape, dtype: 'int8', data: Int8Array.from(x) };
+  values.set(inName, input);
+  if (m.isFloat) interpret(g, { [inName]: input }, { onValue });
+  else interpretQuantized(g, { [inName]: input }, { onValue });
+  return values;
+}
+
+export interface TensorMatch {
+  key: string;
+  name: string;
+  equal: number;
+  total: number;
+  maxDiff: number;
+}
+
+/** Compares harc's values of every oracle intermediate over the samples the oracle holds. */
+export function compareIntermediates(m: OracleModel, rtol = 1e-4): TensorMatch[] {
+  const keys = [...m.intermediates.keys()].map((k) => k.replace(/\.npy$/, '')).sort();
+  const rows = new Map<string, TensorMatch>();
+  const nSamples = m.intermediates.get(keys[0]!)?.shape[0] ?? m.intermediates.get(`${keys[0]}.npy`)!.shape[0]!;
+  for (let s = 0; s < nSamples; s++) {
+    const vals = runReference(m, s);
+    for (const key of keys) {
+      const ref = m.intermediates.get(key) ?? m.intermediates.get(`${key}.npy`)!;
+      const name = m.tensorNames.get(Number(key.slice(1)))!;
+      const row = rows.get(key) ?? { key, name, equal: 0, total: 0, maxDiff: 0 };
+      rows.set(key, row);
+      const per = ref.data.length / ref.shape[0]!;
+      const want = sampleOf(ref, s, per);
+      const got = vals.get(name)?.data;
+      row.total += per;
+      if (!got || got.length !== per) {
+        row.maxDiff = Infinity;
+        continue;
+      }
+      // float: rtol relative to the value, but values under 1% of the tensor's largest magnitude are
+      // judged against that 1% (accumulation-order differences do not shrink with the value)
+      let big = 0;
+      for (let j = 0; j < per; j++) big = Math.max(big, Math.abs(want[j]!));
+      for (let j = 0; j < per; j++) {
+        const d = Math.abs(got[j]! - want[j]!);
+        row.maxDiff = Math.max(row.maxDiff, d);
+        const ok = m.isFloat ? d <= rtol * Math.max(Math.abs(want[j]!), 0.01 * big) : d === 0;
+        if (ok) row.equal++;
+      }
+    }
+  }
+  return [...rows.values()];
+}
