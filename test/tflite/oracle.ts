@@ -127,3 +127,37 @@ export function compareIntermediates(m: OracleModel, rtol = 1e-4): TensorMatch[]
   }
   return [...rows.values()];
 }
+
+/** The model with every oracle intermediate (except the graph input) made a graph output, so a C
+ * build writes them all out, packed in this order. */
+export function probeGraph(m: OracleModel): { graph: Graph; keys: string[] } {
+  const g = m.graph;
+  const keys = [...m.intermediates.keys()].sort().filter((k) => m.tensorNames.get(Number(k.slice(1))) !== g.inputs[0]);
+  const names = keys.map((k) => m.tensorNames.get(Number(k.slice(1)))!);
+  return { graph: { ...g, outputs: [...new Set([...names])] }, keys };
+}
+
+/** Bytes of the first n samples of the oracle's inputs. */
+export function inputBytes(m: OracleModel, n: number): Uint8Array {
+  const per = m.inputs.data.length / m.inputs.shape[0]!;
+  const v = m.inputs.data.subarray(0, n * per);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Splits packed per-inference output bytes into one typed array per (output tensor, sample). */
+export function unpackOutputs(g: Graph, bytes: Uint8Array, n: number): Map<string, ArrayLike<number>[]> {
+  const out = new Map<string, ArrayLike<number>[]>();
+  const sizes = g.outputs.map((o) => ({ o, t: g.tensors[o]! }));
+  const per = sizes.reduce((s, { t }) => s + numel(t.shape) * ({ float32: 4, int8: 1, int16: 2, int32: 4 } as Record<string, number>)[t.dtype]!, 0);
+  let at = 0;
+  for (let s = 0; s < n; s++)
+    for (const { o, t } of sizes) {
+      const count = numel(t.shape);
+      const copy = bytes.slice(at, at + count * ({ float32: 4, int8: 1, int16: 2, int32: 4 } as Record<string, number>)[t.dtype]!).buffer;
+      at += copy.byteLength;
+      const arr = t.dtype === 'float32' ? new Float32Array(copy) : t.dtype === 'int16' ? new Int16Array(copy) : t.dtype === 'int32' ? new Int32Array(copy) : new Int8Array(copy);
+      out.set(o, [...(out.get(o) ?? []), arr]);
+    }
+  if (at !== per * n) throw new Error(`output bytes: used ${at} of ${bytes.length}`);
+  return out;
+}
