@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { inputError } from '../../ir/errors.ts';
 import { inferShapes } from '../../ir/infer.ts';
+import '../../ir/ops/index.ts';
 import type { AttrValue, DType, Graph, Node, QuantParams, Tensor, TensorData } from '../../ir/types.ts';
 import { importOperator, SUPPORTED_BUILTINS, type ImportContext } from './ops.ts';
 import { readTflite, TENSOR_TYPES, type TfliteModel, type TfliteTensor } from './schema.ts';

@@ -1,0 +1,85 @@
+// The .tflite reader and importer on small models built in the test (no ../shared needed): the
+// integer FULLY_CONNECTED result against a hand computation, and malformed files (truncated,
+// wrong identifier, bad offsets, buffer index out of range, corrupted bytes) each give one
+// input error, never a crash.
+import { describe, expect, it } from 'vitest';
+import { importTfliteDetailed } from '../../src/frontends/tflite/import.ts';
+import { HarcError } from '../../src/ir/errors.ts';
+import { interpretQuantized } from '../../src/ir/int8/interpret.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../src/ir/quant/index.ts';
+import { tinyFcModel } from './build-model.ts';
+
+const importBytes = (bytes: Uint8Array) => importTfliteDetailed('m.tflite', bytes);
+
+function inputErrorOf(bytes: Uint8Array): string {
+  try {
+    importBytes(bytes);
+  } catch (e) {
+    expect(e).toBeInstanceOf(HarcError);
+    expect((e as HarcError).kind).toBe('input');
+    expect((e as Error).message).not.toContain('\n');
+    return (e as Error).message;
+  }
+  throw new Error('expected an input error');
+}
+
+describe('tflite import', () => {
+  it('imports an int8 FULLY_CONNECTED with the file’s own quantization and computes TFLite’s result', () => {
+    const { graph } = importBytes(tinyFcModel());
+    expect(graph.nodes.map((n) => n.op)).toEqual(['Gemm']);
+    const x = Int8Array.of(-128, 5, 127);
+    const y = interpretQuantized(graph, { x: { shape: [1, 3], dtype: 'int8', data: x } })['y']!.data;
+    const W = [10, -20, 30, 40, 50, -60];
+    const B = [100, -200];
+    const m = quantizeMultiplier((0.5 * Math.fround(0.01)) / 0.25);
+    const want = [0, 1].map((j) => {
+      let acc = B[j]!;
+      for (let k = 0; k < 3; k++) acc += (x[k]! + 3) * W[j * 3 + k]!;
+      return Math.max(-128, Math.min(127, multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift) + 7));
+    });
+    expect(Array.from(y)).toEqual(want);
+  });
+
+  it('refuses a truncated file', () => {
+    const b = tinyFcModel();
+    expect(inputErrorOf(b.slice(0, 6))).toMatch(/m\.tflite: malformed \.tflite file: only 6 bytes \(truncated\)/);
+    expect(inputErrorOf(b.slice(0, Math.floor(b.length / 2)))).toMatch(/malformed \.tflite file: .* outside the \d+-byte file/);
+  });
+
+  it('refuses a wrong file identifier', () => {
+    expect(inputErrorOf(tinyFcModel({ identifier: 'ONNX' }))).toMatch(/file identifier is 'ONNX', expected 'TFL3'/);
+  });
+
+  it('refuses a root offset outside the file', () => {
+    const b = tinyFcModel();
+    new DataView(b.buffer).setUint32(0, 0x7ffffff0, true);
+    expect(inputErrorOf(b)).toMatch(/Model table lies outside the \d+-byte file/);
+  });
+
+  it('refuses a buffer index out of range', () => {
+    expect(inputErrorOf(tinyFcModel({ weightBuffer: 99 }))).toMatch(/tensor 1 \('w'\) refers to buffer 99, but the model has 3 buffers/);
+  });
+
+  it('lists unknown builtins and refuses several subgraphs', () => {
+    expect(inputErrorOf(tinyFcModel({ builtin: 44 }))).toMatch(/unsupported TFLite operator: UNIDIRECTIONAL_SEQUENCE_LSTM/);
+    expect(inputErrorOf(tinyFcModel({ extraSubgraphs: 1 }))).toMatch(/2 subgraphs; harc imports single-subgraph models only/);
+  });
+
+  it('never crashes on corrupted bytes (every single-byte corruption of the file)', () => {
+    const good = tinyFcModel();
+    let errors = 0;
+    for (let i = 0; i < good.length; i++)
+      for (const v of [0x00, 0xff, 0x7f]) {
+        const b = good.slice();
+        b[i] = v;
+        try {
+          importBytes(b);
+        } catch (e) {
+          if (!(e instanceof HarcError)) throw new Error(`byte ${i} = ${v}: ${(e as Error).stack}`);
+          expect((e as Error).message).not.toContain('\n');
+          errors++;
+        }
+      }
+    expect(errors).toBeGreaterThan(0);
+  });
+});
