@@ -186,7 +186,28 @@ const unary =
   (ctx, op, where) =>
     ctx.addNode(irOp, `op${op.index}_${irOp.toLowerCase()}`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)]);
 
+/** UNIDIRECTIONAL_SEQUENCE_LSTM without CIFG, peepholes, projection or layer norm; the variable
+ * state tensors (inputs 18, 19) become outputs 1 and 2 of the node (their value after the run). */
+const lstm: OpImporter = (ctx, op, where) => {
+  const o = options(ctx, op, where);
+  const act = o.int(0, 'fused_activation_function', 0, 1);
+  if (ACTIVATIONS[act] !== 'TANH') fail(ctx, where, `activation ${ACTIVATIONS[act] ?? act} is not supported (only TANH)`);
+  if (o.float(2, 'proj_clip', 0) !== 0) fail(ctx, where, 'proj_clip is not supported');
+  const has = (i: number): boolean => op.inputs[i] !== undefined && op.inputs[i]! >= 0;
+  const absent = [9, 10, 11, 16, 17, 20, 21, 22, 23].filter(has);
+  if (absent.length) fail(ctx, where, `peepholes, projection and layer normalisation are not supported (inputs ${absent.join(', ')} present)`);
+  const required = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 18, 19];
+  const missing = required.filter((i) => !has(i));
+  if (missing.length) fail(ctx, where, `inputs ${missing.join(', ')} are missing (CIFG LSTMs are not supported)`);
+  for (const i of [1, 2, 3, 4, 5, 6, 7, 8]) weightZeroPoints(ctx, where, requireConst(ctx, where, ctx.tensor(op.inputs[i]!), `weights (input ${i})`), ctx.tensor(op.inputs[0]!));
+  for (const i of [12, 13, 14, 15]) requireConst(ctx, where, ctx.tensor(op.inputs[i]!), `bias (input ${i})`);
+  const ins = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15].map((i) => ctx.name(op.inputs[i]!));
+  const outs = [ctx.name(op.outputs[0]!), ctx.name(op.inputs[18]!), ctx.name(op.inputs[19]!)];
+  ctx.addNode('TFLiteLSTM', `op${op.index}_lstm`, ins, outs, { time_major: o.bool(3, 'time_major') ? 1 : 0, cell_clip: o.float(1, 'cell_clip', 0) });
+};
+
 const IMPORTERS: Record<string, OpImporter> = {
+  UNIDIRECTIONAL_SEQUENCE_LSTM: lstm,
   CONV_2D: conv2d,
   DEPTHWISE_CONV_2D: depthwise,
   FULLY_CONNECTED: fullyConnected,

@@ -34,6 +34,7 @@ import {
   type RequantParams,
 } from './prepare.ts';
 import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
+import { runTfliteLstmQ } from './tflite-lstm.ts';
 
 type Kernel = (g: Graph, node: Node, ins: (Value | undefined)[]) => ArrayLike<number>;
 
@@ -249,9 +250,10 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    if (RECURRENT_OPS.has(node.op) && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
+    const recurrent = RECURRENT_OPS.has(node.op) ? runRecurrentQ : node.op === 'TFLiteLSTM' ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data) : undefined;
+    if (recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
-      runRecurrentQ(graph, node, ins).forEach((data, i) => {
+      recurrent(graph, node, ins).forEach((data, i) => {
         const o = node.outputs[i];
         if (!o) return;
         const t = graph.tensors[o]!;

@@ -17,3 +17,4 @@ import './shape-ops.ts';
 import './lstm.ts';
 import './gru.ts';
 import './rnn.ts';
+import './tflite-lstm.ts';
