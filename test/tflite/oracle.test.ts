@@ -16,7 +16,7 @@ import { compareIntermediates, HAVE_ORACLE, inputBytes, loadOracle, MODEL_FILES,
 
 const RTOL = 1e-4;
 /** QEMU runs for a subset (the large vision models take minutes per target under emulation). */
-const QEMU_MODELS = new Set(['kws_ref_model', 'ad01_int8', 'micro_speech_quantized', 'str_ww_ref_model', 'hello_world_int8', 'magic_wand']);
+const QEMU_MODELS = new Set(['kws_ref_model', 'ad01_int8', 'micro_speech_quantized', 'str_ww_ref_model', 'hello_world_int8', 'magic_wand', 'trained_lstm_int8', 'micro_speech_lstm', 'dtln_noise_suppression']);
 
 async function runC(g: Graph, bytes: Uint8Array, target: TargetName): Promise<Uint8Array> {
   const model = emitModel(g, { prefix: 'tfl' });

@@ -8,6 +8,7 @@ import { lowerPool } from './pool.ts';
 import { lowerReduce } from './reduce.ts';
 import { lowerGru, lowerLstm, lowerRnn } from './recurrent.ts';
 import { lowerSoftmax } from './softmax.ts';
+import { lowerTfliteLstm } from './tflite-lstm.ts';
 
 /** The portable-C lowering of each op (float32). */
 export const floatLowerings: Record<string, Lowering> = {
@@ -35,4 +36,5 @@ export const floatLowerings: Record<string, Lowering> = {
   LSTM: lowerLstm,
   GRU: lowerGru,
   RNN: lowerRnn,
+  TFLiteLSTM: lowerTfliteLstm,
 };

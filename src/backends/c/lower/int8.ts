@@ -22,6 +22,7 @@ import { render } from '../templates.ts';
 import type { LowerCtx, Lowering } from './context.ts';
 import { fastConvQ, fastGemmQ } from './int8-fast.ts';
 import { lowerRecurrentQ } from './int8-recurrent.ts';
+import { lowerTfliteLstmQ } from './tflite-lstm.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
@@ -207,6 +208,7 @@ export const int8Lowerings: Record<string, Lowering> = {
   LSTM: lowerRecurrentQ,
   GRU: lowerRecurrentQ,
   RNN: lowerRecurrentQ,
+  TFLiteLSTM: lowerTfliteLstmQ,
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Expand: lowerExpand,

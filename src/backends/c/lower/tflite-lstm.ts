@@ -1,0 +1,129 @@
+import { prepareTfliteLstmQ } from '../../../ir/int8/tflite-lstm.ts';
+import { attrFloat } from '../../../ir/registry.ts';
+import { tfliteLstmDims, type TfliteLstmDims } from '../../../ir/ops/tflite-lstm.ts';
+import { cLiteral } from '../c-literals.ts';
+import { render } from '../templates.ts';
+import type { LowerCtx } from './context.ts';
+import { dotS8 } from './int8-recurrent.ts';
+
+// TFLite UNIDIRECTIONAL_SEQUENCE_LSTM (TFLiteLSTM), float and int8, bit-exact with
+// src/ir/int8/tflite-lstm.ts. The state lives in the node's outputs 1 (h) and 2 (c) when the graph
+// keeps them, else in the layer's scratch; either way it is zeroed when the layer starts.
+
+const i32 = (v: number): string => cLiteral('int32', v);
+
+function offsets(d: TfliteLstmDims): { xExpr: string; yExpr: string } {
+  const at = (w: number) => (d.timeMajor ? `(t * ${d.batch} + n) * ${w}` : `(n * ${d.steps} + t) * ${w}`);
+  return { xExpr: at(d.input), yExpr: at(d.hidden) };
+}
+
+/** Scratch layout (in elements of `unit` bytes): gates, then each state without an output buffer. */
+function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: string, unit: number) {
+  const stateSize = d.batch * d.hidden;
+  const hs = ctx.res(1);
+  const cs = ctx.res(2);
+  let units = 4 * d.hidden;
+  const cOff = units;
+  if (!cs) units += stateSize;
+  const hOff = units;
+  if (!hs) units += hUnits;
+  return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, scratch: ctx.scratch(unit * units, ctype) };
+}
+
+export function lowerTfliteLstmQ(ctx: LowerCtx): string {
+  const p = prepareTfliteLstmQ(ctx.graph, ctx.node);
+  const H = p.hidden;
+  const I = p.input;
+  const data = (i: number) => ctx.input(i).data!;
+  // gate order f, i, c, o; input slots W 1 + k, R 5 + k, b 9 + k (k in i, f, c, o)
+  const bx: number[] = [];
+  const bh: number[] = [];
+  for (const k of p.slots) {
+    const W = data(1 + k);
+    const R = data(5 + k);
+    const B = data(9 + k);
+    for (let j = 0; j < H; j++) {
+      let sw = 0;
+      for (let m = 0; m < I; m++) sw += W[j * I + m]!;
+      let sr = 0;
+      for (let m = 0; m < H; m++) sr += R[j * H + m]!;
+      bx.push(B[j]! - p.xZp * sw);
+      bh.push(-p.hZp * sr);
+    }
+  }
+  const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
+  return render('kernels/int8/tflite-lstm.c', {
+    steps: p.steps,
+    batch: p.batch,
+    input: I,
+    hidden: H,
+    xZp: p.xZp,
+    hZp: p.hZp,
+    cellLog2: p.cellLog2,
+    cellClip: p.cellClip,
+    x: ctx.arg(0),
+    wi: ctx.arg(1),
+    wf: ctx.arg(2),
+    wc: ctx.arg(3),
+    wo: ctx.arg(4),
+    ri: ctx.arg(5),
+    rf: ctx.arg(6),
+    rc: ctx.arg(7),
+    ro: ctx.arg(8),
+    y: ctx.res(0),
+    ...offsets(p),
+    ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2),
+    bx: arr('bx', bx),
+    bh: arr('bh', bh),
+    dotX: dotS8('ax', 'x', 'wj', I),
+    dotH: dotS8('ar', 'h', 'rj', H),
+    wMult: arr('wmult', p.wMult),
+    wShift: arr('wshift', p.wShift),
+    rMult: arr('rmult', p.rMult),
+    rShift: arr('rshift', p.rShift),
+    fMult: i32(p.forgetMul.mult),
+    fShift: p.forgetMul.shift,
+    iMult: i32(p.inputMul.mult),
+    iShift: p.inputMul.shift,
+    hMult: i32(p.hiddenMul.mult),
+    hShift: p.hiddenMul.shift,
+    tcM: i32(p.tanhCell.inputMultiplier),
+    tcS: p.tanhCell.inputLeftShift,
+    h1: H,
+    h2: 2 * H,
+    h3: 3 * H,
+  });
+}
+
+export function lowerTfliteLstm(ctx: LowerCtx): string {
+  ctx.useMath();
+  const d = tfliteLstmDims(ctx.node, ctx.input(0).shape, ctx.input(1).shape);
+  const H = d.hidden;
+  const clip = attrFloat(ctx.node, 'cell_clip', 0);
+  return render('kernels/tflite-lstm.c', {
+    steps: d.steps,
+    batch: d.batch,
+    input: d.input,
+    hidden: H,
+    cellClip: clip > 0 ? cLiteral('float32', clip) : '',
+    x: ctx.arg(0),
+    wi: ctx.arg(1),
+    wf: ctx.arg(2),
+    wc: ctx.arg(3),
+    wo: ctx.arg(4),
+    ri: ctx.arg(5),
+    rf: ctx.arg(6),
+    rc: ctx.arg(7),
+    ro: ctx.arg(8),
+    bi: ctx.arg(9),
+    bf: ctx.arg(10),
+    bc: ctx.arg(11),
+    bo: ctx.arg(12),
+    y: ctx.res(0),
+    ...offsets(d),
+    ...stateLayout(ctx, d, d.batch * H, 'float', 4),
+    h1: H,
+    h2: 2 * H,
+    h3: 3 * H,
+  });
+}
