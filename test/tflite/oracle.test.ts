@@ -12,18 +12,18 @@ import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
 import { buildFirmware, runFirmware, type TargetName } from '../../src/backends/targets/index.ts';
 import type { Graph } from '../../src/ir/types.ts';
-import { compareIntermediates, HAVE_ORACLE, inputBytes, loadOracle, MODEL_FILES, probeGraph, sampleOf, unpackOutputs, type OracleModel } from './oracle.ts';
+import { compareIntermediates, HAVE_ORACLE, inputBytes, loadOracle, MODEL_FILES, probeGraph, runReference, sampleOf, unpackOutputs, type OracleModel } from './oracle.ts';
 
 const RTOL = 1e-4;
 /** QEMU runs for a subset (the large vision models take minutes per target under emulation). */
 const QEMU_MODELS = new Set(['kws_ref_model', 'ad01_int8', 'micro_speech_quantized', 'str_ww_ref_model', 'hello_world_int8', 'magic_wand', 'trained_lstm_int8', 'micro_speech_lstm', 'dtln_noise_suppression']);
 
-async function runC(g: Graph, bytes: Uint8Array, target: TargetName): Promise<Uint8Array> {
+async function runC(g: Graph, bytes: Uint8Array, target: TargetName, defines: Record<string, boolean> = {}): Promise<Uint8Array> {
   const model = emitModel(g, { prefix: 'tfl' });
   const dir = await mkdtemp(join(tmpdir(), 'harc-tflite-test-'));
   try {
     await writeModelDir(model, join(dir, 'src'));
-    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build') });
+    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), defines });
     const run = await runFirmware({ target, elf, input: bytes, inputBytes: model.inputBytes, outputBytes: model.outputBytes });
     return run.output;
   } finally {
@@ -96,6 +96,35 @@ describe.skipIf(!HAVE_ORACLE)('TFLite models against TFLM (reference-outputs)', 
       }, 600_000);
     }
   }
+  // stateful models: the 8 inputs as one stream (no reset in between) against outputs_stream.npy
+  for (const folder of Object.keys(MODEL_FILES)) {
+    const m = HAVE_ORACLE ? loadOracle(folder) : { skip: '' };
+    if ('skip' in m || !m.stream || m.isFloat) continue;
+    const n = m.inputs.shape[0]!;
+    const per = m.stream.data.length / n;
+    it(`${folder}: stream of ${n} inputs (state carried) equals outputs_stream.npy on TS, host${QEMU_MODELS.has(folder) ? ', cortex-m4, riscv' : ''}`, async () => {
+      const state = new Map<string, ArrayLike<number>>();
+      const out = m.graph.outputs[0]!;
+      let ts = 0;
+      for (let s = 0; s < n; s++) if (close(m, runReference(m, s, state).get(out)!.data, sampleOf(m.stream!, s, per)).equal === per) ts++;
+      log(`${folder.padEnd(24)} ts    outputs_stream.npy ${ts}/${n} samples`);
+      expect(ts).toBe(n);
+      const targets: TargetName[] = QEMU_MODELS.has(folder) ? ['host', 'cortex-m4', 'riscv'] : ['host'];
+      for (const target of targets) {
+        const got = unpackOutputs(m.graph, await runC(m.graph, inputBytes(m, n), target, { HARC_STREAM: true }), n).get(out)!;
+        let eq = 0;
+        for (let s = 0; s < n; s++) if (close(m, got[s]!, sampleOf(m.stream!, s, per)).equal === per) eq++;
+        log(`${folder.padEnd(24)} ${target.padEnd(5)} outputs_stream.npy ${eq}/${n} samples`);
+        expect(eq, target).toBe(n);
+      }
+      // where the stream differs from the per-sample outputs, carrying the state is what matched
+      // (micro_speech_lstm's outputs saturate: both are the same one-hot rows)
+      const differs = Buffer.compare(Buffer.from(m.stream!.data.buffer), Buffer.from(m.outputs.data.buffer)) !== 0;
+      log(`${folder.padEnd(24)} stream ${differs ? 'differs from' : 'equals'} the per-sample outputs.npy`);
+      if (folder !== 'micro_speech_lstm') expect(differs).toBe(true);
+    }, 600_000);
+  }
+
   it('prints the match table', () => {
     console.log(`TFLM match table (model, target, tensor, equal/total):\n${table.join('\n')}`);
   });

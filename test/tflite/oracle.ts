@@ -38,6 +38,8 @@ export const MODEL_FILES: Record<string, string> = {
 };
 
 export interface OracleModel {
+  /** outputs_stream.npy: the 8 inputs as one stream (stateful models only) */
+  stream?: NpyArray;
   folder: string;
   graph: Graph;
   tensorNames: Map<number, string>;
@@ -64,14 +66,16 @@ export function loadOracle(folder: string): OracleModel | { skip: string } {
     inputs,
     outputs: parseNpy(readFileSync(join(dir, 'outputs.npy'))),
     intermediates: readNpz(join(dir, 'intermediates.npz')),
+    ...(existsSync(join(dir, 'outputs_stream.npy')) ? { stream: parseNpy(readFileSync(join(dir, 'outputs_stream.npy'))) } : {}),
     isFloat: inputs.dtype === '<f4',
   };
 }
 
 export const sampleOf = (a: NpyArray, i: number, per: number): ArrayLike<number> => a.data.subarray(i * per, (i + 1) * per);
 
-/** Runs harc's TS reference on sample i; returns every tensor value by IR name. */
-export function runReference(m: OracleModel, i: number): Map<string, Value> {
+/** Runs harc's TS reference on sample i; returns every tensor value by IR name. With `state`, the
+ * model's state carries over from the previous call (a stream). */
+export function runReference(m: OracleModel, i: number, state?: Map<string, ArrayLike<number>>): Map<string, Value> {
   const g = m.graph;
   const inName = g.inputs[0]!;
   const shape = g.tensors[inName]!.shape;
@@ -81,7 +85,7 @@ export function runReference(m: OracleModel, i: number): Map<string, Value> {
   const input: Value = m.isFloat ? { shape, dtype: 'float32', data: Float32Array.from(x) } : { shape, dtype: 'int8', data: Int8Array.from(x) };
   values.set(inName, input);
   if (m.isFloat) interpret(g, { [inName]: input }, { onValue });
-  else interpretQuantized(g, { [inName]: input }, { onValue });
+  else interpretQuantized(g, { [inName]: input }, { onValue, state });
   return values;
 }
 
@@ -134,7 +138,9 @@ export function probeGraph(m: OracleModel): { graph: Graph; keys: string[] } {
   const g = m.graph;
   const keys = [...m.intermediates.keys()].sort().filter((k) => m.tensorNames.get(Number(k.slice(1))) !== g.inputs[0]);
   const names = keys.map((k) => m.tensorNames.get(Number(k.slice(1)))!);
-  return { graph: { ...g, outputs: [...new Set([...names])] }, keys };
+  // state tensors as outputs live in the caller's memory: per-inference state (zeroed on entry)
+  const tensors = Object.fromEntries(Object.entries(g.tensors).map(([n, t]) => [n, names.includes(n) && t.variable ? { ...t, variable: false } : t]));
+  return { graph: { ...g, tensors, outputs: [...new Set([...names])] }, keys };
 }
 
 /** Bytes of the first n samples of the oracle's inputs. */

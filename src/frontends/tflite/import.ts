@@ -98,7 +98,7 @@ export function importTfliteDetailed(path: string, bytes?: Uint8Array): TfliteIm
     const count = t.shape.reduce((a, b) => a * b, 1);
     const data = tensorData(m, t, dtype, count);
     const quant = quantOf(t, dtype);
-    tensors[name] = { name, shape: t.shape, dtype, ...(quant ? { quant } : {}), ...(data ? { data } : {}) };
+    tensors[name] = { name, shape: t.shape, dtype, ...(quant ? { quant } : {}), ...(data ? { data } : {}), ...(t.isVariable ? { variable: true } : {}) };
   }
   const nodes: Node[] = [];
   const usedNames = new Set<string>(Object.keys(tensors));

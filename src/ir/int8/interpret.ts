@@ -237,7 +237,7 @@ export const QUANT_KERNEL_OPS = new Set(Object.keys(KERNELS));
 export function interpretQuantized(
   graph: Graph,
   inputs: Record<string, Value>,
-  opts: { onValue?: (tensor: string, value: Value) => void } = {},
+  opts: { onValue?: (tensor: string, value: Value) => void; /** state tensors carried between runs (stateful models) */ state?: Map<string, ArrayLike<number>> } = {},
 ): Record<string, Value> {
   const env = new Map<string, Value>();
   for (const [name, t] of Object.entries(graph.tensors)) if (t.data) env.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
@@ -250,7 +250,7 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    const recurrent = RECURRENT_OPS.has(node.op) ? runRecurrentQ : node.op === 'TFLiteLSTM' ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data) : undefined;
+    const recurrent = RECURRENT_OPS.has(node.op) ? runRecurrentQ : node.op === 'TFLiteLSTM' ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data, opts.state) : undefined;
     if (recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
       recurrent(graph, node, ins).forEach((data, i) => {

@@ -113,14 +113,19 @@ export function prepareTfliteLstmQ(g: Graph, node: Node): TfliteLstmQParams {
 const sat16 = (v: number): number => clamp(v, -32768, 32767);
 const GATE_ACT: LogisticTanhInt16Params = { inputMultiplier: 0, inputLeftShift: 0 };
 
-/** The integer reference: [Y (int8), h (int8), c (int16)] from zero state. */
-export function runTfliteLstmQ(g: Graph, node: Node, x: ArrayLike<number>): [Int8Array, Int8Array, Int16Array] {
+/** The integer reference: [Y (int8), h (int8), c (int16)], from the zero state, or with `state`
+ * from the values it holds for the state tensors (then updated to their values after the run: a
+ * stream of inputs without TFLM's Reset() in between). */
+export function runTfliteLstmQ(g: Graph, node: Node, x: ArrayLike<number>, state?: Map<string, ArrayLike<number>>): [Int8Array, Int8Array, Int16Array] {
   const p = prepareTfliteLstmQ(g, node);
   const { hidden: H, input: I } = p;
   const data = (i: number) => g.tensors[node.inputs[i]!]!.data!;
   const y = new Int8Array(p.batch * p.steps * H);
   const hs = new Int8Array(p.batch * H).fill(p.hZp);
   const cs = new Int16Array(p.batch * H);
+  const [hName, cName] = [node.outputs[1]!, node.outputs[2]!];
+  if (state?.has(hName)) hs.set(state.get(hName)!);
+  if (state?.has(cName)) cs.set(state.get(cName)!);
   const gates = GATES.map(() => new Int16Array(H));
   for (let t = 0; t < p.steps; t++)
     for (let b = 0; b < p.batch; b++) {
@@ -157,5 +162,7 @@ export function runTfliteLstmQ(g: Graph, node: Node, x: ArrayLike<number>): [Int
         y[p.yAt(b, t) + j] = hs[s]!;
       }
     }
+  state?.set(hName, hs.slice());
+  state?.set(cName, cs.slice());
   return [y, hs, cs];
 }

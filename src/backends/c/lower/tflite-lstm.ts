@@ -7,8 +7,9 @@ import type { LowerCtx } from './context.ts';
 import { dotS8 } from './int8-recurrent.ts';
 
 // TFLite UNIDIRECTIONAL_SEQUENCE_LSTM (TFLiteLSTM), float and int8, bit-exact with
-// src/ir/int8/tflite-lstm.ts. The state lives in the node's outputs 1 (h) and 2 (c) when the graph
-// keeps them, else in the layer's scratch; either way it is zeroed when the layer starts.
+// src/ir/int8/tflite-lstm.ts. The state lives in the node's outputs 1 (h) and 2 (c): variable
+// tensors carry it from one run to the next (zeroed by <name>_reset()); otherwise (outputs not
+// variable, or dropped into the layer's scratch) it is zeroed when the layer starts.
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
@@ -27,7 +28,9 @@ function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: st
   if (!cs) units += stateSize;
   const hOff = units;
   if (!hs) units += hUnits;
-  return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, scratch: ctx.scratch(unit * units, ctype) };
+  // a variable (state) tensor in the graph keeps its value between runs (reset by <name>_reset())
+  const persistent = !!hs && !!cs && !!ctx.output(1).variable && !!ctx.output(2).variable;
+  return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, persistent, scratch: ctx.scratch(unit * units, ctype) };
 }
 
 export function lowerTfliteLstmQ(ctx: LowerCtx): string {
