@@ -93,8 +93,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
           .option('const', constOpt)
+          .option('stream', { type: 'boolean', default: false, describe: 'stateful models: keep the state across the inferences of the input file (default: reset before each)' })
           .example('$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy', '256 windows in QEMU'),
-      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
+      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, stream: a.stream, ...precisionArgs(a) }))(),
     )
     .command(
       'measure <model>',
