@@ -82,7 +82,8 @@ export function runReference(m: OracleModel, i: number, state?: Map<string, Arra
   const x = sampleOf(m.inputs, i, numel(shape));
   const values = new Map<string, Value>();
   const onValue = (n: string, v: Value): void => void values.set(n, v);
-  const input: Value = m.isFloat ? { shape, dtype: 'float32', data: Float32Array.from(x) } : { shape, dtype: 'int8', data: Int8Array.from(x) };
+  const dt = g.tensors[inName]!.dtype;
+  const input: Value = m.isFloat ? { shape, dtype: 'float32', data: Float32Array.from(x) } : { shape, dtype: dt, data: dt === 'int16' ? Int16Array.from(x) : Int8Array.from(x) };
   values.set(inName, input);
   if (m.isFloat) interpret(g, { [inName]: input }, { onValue });
   else interpretQuantized(g, { [inName]: input }, { onValue, state });

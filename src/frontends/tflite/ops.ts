@@ -206,7 +206,31 @@ const lstm: OpImporter = (ctx, op, where) => {
   ctx.addNode('TFLiteLSTM', `op${op.index}_lstm`, ins, outs, { time_major: o.bool(3, 'time_major') ? 1 : 0, cell_clip: o.float(1, 'cell_clip', 0) });
 };
 
+/** SVDF: the variable state (input 4) becomes output 1 of the node (its value after the run). */
+const svdf: OpImporter = (ctx, op, where) => {
+  const o = options(ctx, op, where);
+  const has = (i: number): boolean => op.inputs[i] !== undefined && op.inputs[i]! >= 0;
+  if (!has(1) || !has(2) || !has(4)) fail(ctx, where, 'inputs 1 (weights_feature), 2 (weights_time) and 4 (state) are required');
+  requireConst(ctx, where, ctx.tensor(op.inputs[1]!), 'weights_feature');
+  requireConst(ctx, where, ctx.tensor(op.inputs[2]!), 'weights_time');
+  const ins = [0, 1, 2, ...(has(3) ? [3] : [])].map((i) => ctx.name(op.inputs[i]!));
+  ctx.addNode('TFLiteSVDF', `op${op.index}_svdf`, ins, [ctx.name(op.outputs[0]!), ctx.name(op.inputs[4]!)], {
+    rank: o.int(0, 'rank', 1),
+    ...fusedActivation(ctx, where, o.int(1, 'fused_activation_function', 0, 1)),
+  });
+};
+
+/** QUANTIZE between integer tensors (a requantization); float ↔ integer is not imported yet. */
+const quantizeOp: OpImporter = (ctx, op, where) => {
+  const x = ctx.tensor(op.inputs[0]!)!;
+  const y = ctx.tensor(op.outputs[0]!)!;
+  if (x.dtype === 'float32' || !x.quant || !y.quant) fail(ctx, where, `QUANTIZE from ${x.dtype} is not supported (only integer → integer requantization)`);
+  ctx.addNode('Requantize', `op${op.index}_requantize`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)], { to: y.dtype });
+};
+
 const IMPORTERS: Record<string, OpImporter> = {
+  SVDF: svdf,
+  QUANTIZE: quantizeOp,
   UNIDIRECTIONAL_SEQUENCE_LSTM: lstm,
   CONV_2D: conv2d,
   DEPTHWISE_CONV_2D: depthwise,

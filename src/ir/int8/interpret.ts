@@ -30,11 +30,14 @@ import {
   prepareMeanQ,
   prepareMulQ,
   preparePoolQ,
+  prepareRequant,
   prepareSoftmaxQ,
+  tq,
   type RequantParams,
 } from './prepare.ts';
 import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
 import { runTfliteLstmQ } from './tflite-lstm.ts';
+import { runTfliteSvdfQ } from './tflite-svdf.ts';
 
 type Kernel = (g: Graph, node: Node, ins: (Value | undefined)[]) => ArrayLike<number>;
 
@@ -212,7 +215,11 @@ const KERNELS: Record<string, Kernel> = {
   },
   Softmax: (g, node, [x]) => {
     const p = prepareSoftmaxQ(g, node);
-    return softmaxInt8(x!.data as ArrayLike<number>, p.depth, p, 8);
+    return softmaxInt8(x!.data as ArrayLike<number>, p.depth, p, g.tensors[node.outputs[0]!]!.quant!.bits);
+  },
+  Requantize: (g, node, [x]) => {
+    const p = prepareRequant(tq(g.tensors[node.inputs[0]!]!, node), tq(g.tensors[node.outputs[0]!]!, node));
+    return Array.from(x!.data as ArrayLike<number>, (v) => requantize(v, p));
   },
   Concat: (g, node, ins) => {
     const ps = prepareConcatQ(g, node);
@@ -250,7 +257,13 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    const recurrent = RECURRENT_OPS.has(node.op) ? runRecurrentQ : node.op === 'TFLiteLSTM' ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data, opts.state) : undefined;
+    const recurrent = RECURRENT_OPS.has(node.op)
+      ? runRecurrentQ
+      : node.op === 'TFLiteLSTM'
+        ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data, opts.state)
+        : node.op === 'TFLiteSVDF'
+          ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteSvdfQ(gr, n, v[0]!.data, opts.state)
+          : undefined;
     if (recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
       recurrent(graph, node, ins).forEach((data, i) => {
@@ -270,7 +283,7 @@ export function interpretQuantized(
       if (node.op === 'Identity' || node.op === 'Copy' || node.op === 'Dropout') data = ins[0]!.data;
       else data = opOf(node).evaluate(node, ins)[0]!.data;
     } else throw inputError(`node '${node.name}' (${node.op}): not quantized; the integer interpreter cannot run it`);
-    const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : Int16Array.from(data) };
+    const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : outT.dtype === 'int32' ? Int32Array.from(data) : Int16Array.from(data) };
     env.set(node.outputs[0]!, v);
     opts.onValue?.(node.outputs[0]!, v);
   }

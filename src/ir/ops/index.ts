@@ -18,3 +18,5 @@ import './lstm.ts';
 import './gru.ts';
 import './rnn.ts';
 import './tflite-lstm.ts';
+import './tflite-svdf.ts';
+import './requantize.ts';
