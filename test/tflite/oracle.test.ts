@@ -16,7 +16,7 @@ import { compareIntermediates, HAVE_ORACLE, inputBytes, loadOracle, MODEL_FILES,
 
 const RTOL = 1e-4;
 /** QEMU runs for a subset (the large vision models take minutes per target under emulation). */
-const QEMU_MODELS = new Set(['kws_ref_model', 'ad01_int8', 'micro_speech_quantized', 'str_ww_ref_model', 'hello_world_int8', 'magic_wand', 'trained_lstm_int8', 'micro_speech_lstm', 'dtln_noise_suppression']);
+const QEMU_MODELS = new Set(['kws_ref_model', 'ad01_int8', 'micro_speech_quantized', 'str_ww_ref_model', 'hello_world_int8', 'magic_wand', 'trained_lstm_int8', 'micro_speech_lstm', 'dtln_noise_suppression', 'keyword_scrambled']);
 
 async function runC(g: Graph, bytes: Uint8Array, target: TargetName, defines: Record<string, boolean> = {}): Promise<Uint8Array> {
   const model = emitModel(g, { prefix: 'tfl' });
@@ -118,10 +118,10 @@ describe.skipIf(!HAVE_ORACLE)('TFLite models against TFLM (reference-outputs)', 
         expect(eq, target).toBe(n);
       }
       // where the stream differs from the per-sample outputs, carrying the state is what matched
-      // (micro_speech_lstm's outputs saturate: both are the same one-hot rows)
+      // (micro_speech_lstm's and keyword_scrambled's outputs saturate: 1 distinct row either way)
       const differs = Buffer.compare(Buffer.from(m.stream!.data.buffer), Buffer.from(m.outputs.data.buffer)) !== 0;
       log(`${folder.padEnd(24)} stream ${differs ? 'differs from' : 'equals'} the per-sample outputs.npy`);
-      if (folder !== 'micro_speech_lstm') expect(differs).toBe(true);
+      if (folder !== 'micro_speech_lstm' && folder !== 'keyword_scrambled') expect(differs).toBe(true);
     }, 600_000);
   }
 

@@ -141,7 +141,10 @@ export function probeGraph(m: OracleModel): { graph: Graph; keys: string[] } {
   const names = keys.map((k) => m.tensorNames.get(Number(k.slice(1)))!);
   // state tensors as outputs live in the caller's memory: per-inference state (zeroed on entry)
   const tensors = Object.fromEntries(Object.entries(g.tensors).map(([n, t]) => [n, names.includes(n) && t.variable ? { ...t, variable: false } : t]));
-  return { graph: { ...g, tensors, outputs: [...new Set([...names])] }, keys };
+  // packed back to back in the harness's output buffer: widest types first keeps every output aligned
+  const width = (n: string): number => ({ float32: 4, int32: 4, int16: 2 } as Record<string, number>)[g.tensors[n]!.dtype] ?? 1;
+  const outputs = [...new Set(names)].sort((a, b) => width(b) - width(a));
+  return { graph: { ...g, tensors, outputs }, keys };
 }
 
 /** Bytes of the first n samples of the oracle's inputs. */

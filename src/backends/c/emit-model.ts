@@ -190,7 +190,8 @@ export function emitModel(
     });
   const qin = qio(graph.inputs);
   const qout = qio(graph.outputs);
-  const floatApi = quantized && [...qin, ...qout].every(Boolean);
+  // (the float entry quantizes to int8 inputs; a model with wider integer inputs has none)
+  const floatApi = quantized && [...qin, ...qout].every(Boolean) && inputs.every((x) => x.ctype === 'int8_t');
   let at = 0;
   const packedIn = inputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
   at = 0;

@@ -178,7 +178,9 @@ const reshapeOp: OpImporter = (ctx, op, where) => {
 const softmax: OpImporter = (ctx, op, where) => {
   const beta = op.options ? op.options.float(0, 'beta', 1) : 1;
   if (beta !== 1) fail(ctx, where, `softmax beta ${beta} is not supported (only 1)`);
-  ctx.addNode('Softmax', `op${op.index}_softmax`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)], { axis: -1 });
+  const x = ctx.tensor(op.inputs[0]!)!;
+  const y = ctx.tensor(op.outputs[0]!)!;
+  ctx.addNode('Softmax', `op${op.index}_softmax`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)], { axis: -1, ...(y.dtype !== x.dtype ? { out_dtype: y.dtype } : {}) });
 };
 
 const unary =
