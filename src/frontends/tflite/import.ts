@@ -88,7 +88,7 @@ export function importTfliteDetailed(path: string, bytes?: Uint8Array): TfliteIm
   if (m.subgraphCount > 1) throw inputError(`${path}: the model has ${m.subgraphCount} subgraphs; harc imports single-subgraph models only (no control flow / CALL_ONCE)`);
   const unknown = [...new Set(m.operators.map((o) => o.opcode).filter((c) => !SUPPORTED_BUILTINS.has(c)))];
   if (unknown.length > 0)
-    throw inputError(`${path}: unsupported TFLite operator${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (harc imports ${[...SUPPORTED_BUILTINS].join(', ')})`);
+    throw inputError(`${path}: unsupported TFLite operator${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (harc imports ${[...SUPPORTED_BUILTINS].sort().join(', ')})`);
 
   const names = irNames(m);
   const tensors: Record<string, Tensor> = {};
