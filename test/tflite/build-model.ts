@@ -10,6 +10,8 @@ export interface TinyFcOptions {
   /** extra subgraphs (copies of the first) */
   extraSubgraphs?: number;
   identifier?: string;
+  /** float input and output: QUANTIZE → FULLY_CONNECTED → DEQUANTIZE */
+  floatIo?: boolean;
 }
 
 const ints = (b: Builder, v: number[]): number => {
@@ -70,6 +72,7 @@ export function tinyFcModel(o: TinyFcOptions = {}): Uint8Array {
       tensor('w', [2, 3], 9, o.weightBuffer ?? 1, quant([0.01], [0])),
       tensor('b', [2], 2, 2, quant([0.005], [0])),
       tensor('y', [1, 2], 9, 0, quant([0.25], [7])),
+      ...(o.floatIo ? [tensor('xf', [1, 3], 0, 0, 0), tensor('yf', [1, 2], 0, 0, 0)] : []),
     ];
     const opIns = ints(b, [0, 1, 2]);
     const opOuts = ints(b, [3]);
@@ -83,10 +86,20 @@ export function tinyFcModel(o: TinyFcOptions = {}): Uint8Array {
     b.addFieldInt8(3, 8, 0); // BuiltinOptions.FullyConnectedOptions
     b.addFieldOffset(4, fcOpts, 0);
     const op = b.endObject();
+    const simple = (code: number, i: number, out: number): number => {
+      const iv1 = ints(b, [i]);
+      const ov1 = ints(b, [out]);
+      b.startObject(5);
+      b.addFieldInt32(0, code, 0);
+      b.addFieldOffset(1, iv1, 0);
+      b.addFieldOffset(2, ov1, 0);
+      return b.endObject();
+    };
+    const ops = o.floatIo ? [simple(1, 4, 0), op, simple(2, 3, 5)] : [op];
     const tv = offsets(b, ts);
-    const iv = ints(b, [0]);
-    const ov = ints(b, [3]);
-    const opv = offsets(b, [op]);
+    const iv = ints(b, [o.floatIo ? 4 : 0]);
+    const ov = ints(b, [o.floatIo ? 5 : 3]);
+    const opv = offsets(b, ops);
     b.startObject(5);
     b.addFieldOffset(0, tv, 0);
     b.addFieldOffset(1, iv, 0);
@@ -95,12 +108,14 @@ export function tinyFcModel(o: TinyFcOptions = {}): Uint8Array {
     return b.endObject();
   };
   const sgs = Array.from({ length: 1 + (o.extraSubgraphs ?? 0) }, subgraph);
-  b.startObject(4);
-  b.addFieldInt8(0, Math.min(o.builtin ?? 9, 127), 0);
-  b.addFieldInt32(2, 1, 1);
-  b.addFieldInt32(3, o.builtin ?? 9, 0);
-  const code = b.endObject();
-  const codes = offsets(b, [code]);
+  const opcode = (builtin: number): number => {
+    b.startObject(4);
+    b.addFieldInt8(0, Math.min(builtin, 127), 0);
+    b.addFieldInt32(2, 1, 1);
+    b.addFieldInt32(3, builtin, 0);
+    return b.endObject();
+  };
+  const codes = offsets(b, [opcode(o.builtin ?? 9), ...(o.floatIo ? [opcode(114), opcode(6)] : [])]);
   const sgv = offsets(b, sgs);
   const bv = offsets(b, buffers);
   b.startObject(5);

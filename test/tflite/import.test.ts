@@ -6,7 +6,26 @@ import { describe, expect, it } from 'vitest';
 import { importTfliteDetailed } from '../../src/frontends/tflite/import.ts';
 import { HarcError } from '../../src/ir/errors.ts';
 import { interpretQuantized } from '../../src/ir/int8/interpret.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../src/ir/quant/index.ts';
+import { dequantize, multiplyByQuantizedMultiplier, quantize, quantizeMultiplier } from '../../src/ir/quant/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emitModel } from '../../src/backends/c/emit-model.ts';
+import { writeModelDir } from '../../src/backends/compile.ts';
+import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import type { Graph } from '../../src/ir/types.ts';
+
+async function runOnHost(g: Graph, input: Uint8Array): Promise<Uint8Array> {
+  const model = emitModel(g, { prefix: 'tiny' });
+  const dir = await mkdtemp(join(tmpdir(), 'harc-tflite-import-'));
+  try {
+    await writeModelDir(model, join(dir, 'src'));
+    const { elf } = await buildFirmware({ target: 'host', modelDir: join(dir, 'src'), outDir: join(dir, 'build') });
+    return (await runFirmware({ target: 'host', elf, input, inputBytes: model.inputBytes, outputBytes: model.outputBytes })).output;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 import { tinyFcModel } from './build-model.ts';
 
 const importBytes = (bytes: Uint8Array) => importTfliteDetailed('m.tflite', bytes);
@@ -39,6 +58,25 @@ describe('tflite import', () => {
     });
     expect(Array.from(y)).toEqual(want);
   });
+
+  it('imports float input / output through QUANTIZE and DEQUANTIZE; host C equals the TS reference', async () => {
+    const { graph } = importBytes(tinyFcModel({ floatIo: true }));
+    expect(graph.nodes.map((n) => n.op)).toEqual(['Requantize', 'Gemm', 'Dequantize']);
+    const xf = Float32Array.of(-64.25, 4, 65.1, 1.25, -0.75, 1e9);
+    const ref: number[] = [];
+    for (let s = 0; s < 2; s++) {
+      const row = xf.subarray(3 * s, 3 * s + 3);
+      const y = interpretQuantized(graph, { xf: { shape: [1, 3], dtype: 'float32', data: row } })['yf']!;
+      expect(y.dtype).toBe('float32');
+      // by hand: TFLite Quantize, the FC of the test above, Dequantize
+      const xq = Array.from(row, (v) => quantize(v, 0.5, -3));
+      const yi = interpretQuantized(importBytes(tinyFcModel()).graph, { x: { shape: [1, 3], dtype: 'int8', data: Int8Array.from(xq) } })['y']!.data;
+      expect(Array.from(y.data)).toEqual(Array.from(yi, (q) => dequantize(q, 0.25, 7)));
+      ref.push(...Array.from(y.data));
+    }
+    const c = await runOnHost(graph, new Uint8Array(xf.buffer));
+    expect(Array.from(new Float32Array(c.buffer, c.byteOffset, c.length / 4))).toEqual(ref);
+  }, 120_000);
 
   it('refuses a truncated file', () => {
     const b = tinyFcModel();

@@ -222,17 +222,26 @@ const svdf: OpImporter = (ctx, op, where) => {
   });
 };
 
-/** QUANTIZE between integer tensors (a requantization); float ↔ integer is not imported yet. */
+/** QUANTIZE float → integer or integer → integer (a requantization). */
 const quantizeOp: OpImporter = (ctx, op, where) => {
   const x = ctx.tensor(op.inputs[0]!)!;
   const y = ctx.tensor(op.outputs[0]!)!;
-  if (x.dtype === 'float32' || !x.quant || !y.quant) fail(ctx, where, `QUANTIZE from ${x.dtype} is not supported (only integer → integer requantization)`);
-  ctx.addNode('Requantize', `op${op.index}_requantize`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)], { to: y.dtype });
+  if (!y.quant || y.quant.scale.length !== 1 || (x.dtype !== 'float32' && !x.quant)) fail(ctx, where, `QUANTIZE ${x.dtype} → ${y.dtype} needs per-tensor parameters on its integer tensors`);
+  ctx.addNode('Requantize', `op${op.index}_quantize`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)], { to: y.dtype });
+};
+
+/** DEQUANTIZE integer → float. */
+const dequantizeOp: OpImporter = (ctx, op, where) => {
+  const x = ctx.tensor(op.inputs[0]!)!;
+  const y = ctx.tensor(op.outputs[0]!)!;
+  if (!x.quant || x.quant.scale.length !== 1 || y.dtype !== 'float32') fail(ctx, where, `DEQUANTIZE ${x.dtype} → ${y.dtype} is not supported (per-tensor integer → float32)`);
+  ctx.addNode('Dequantize', `op${op.index}_dequantize`, [ctx.name(op.inputs[0]!)], [ctx.name(op.outputs[0]!)]);
 };
 
 const IMPORTERS: Record<string, OpImporter> = {
   SVDF: svdf,
   QUANTIZE: quantizeOp,
+  DEQUANTIZE: dequantizeOp,
   UNIDIRECTIONAL_SEQUENCE_LSTM: lstm,
   CONV_2D: conv2d,
   DEPTHWISE_CONV_2D: depthwise,

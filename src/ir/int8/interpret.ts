@@ -10,10 +10,12 @@ import type { Graph, Node, Value } from '../types.ts';
 import {
   addQuantized,
   clamp,
+  dequantize,
   hardSwish,
   logisticInt8,
   multiplyByQuantizedMultiplier,
   mulQuantized,
+  quantize,
   softmaxInt8,
   tanhInt8,
 } from '../quant/index.ts';
@@ -218,7 +220,10 @@ const KERNELS: Record<string, Kernel> = {
     return softmaxInt8(x!.data as ArrayLike<number>, p.depth, p, g.tensors[node.outputs[0]!]!.quant!.bits);
   },
   Requantize: (g, node, [x]) => {
-    const p = prepareRequant(tq(g.tensors[node.inputs[0]!]!, node), tq(g.tensors[node.outputs[0]!]!, node));
+    const qo = tq(g.tensors[node.outputs[0]!]!, node);
+    // from float: TFLite AffineQuantize (float division, round half away, saturate)
+    if (x!.dtype === 'float32') return Array.from(x!.data as ArrayLike<number>, (v) => quantize(v, qo.scale, qo.zeroPoint, qo.bits));
+    const p = prepareRequant(tq(g.tensors[node.inputs[0]!]!, node), qo);
     return Array.from(x!.data as ArrayLike<number>, (v) => requantize(v, p));
   },
   Concat: (g, node, ins) => {
@@ -282,6 +287,13 @@ export function interpretQuantized(
     else if (isQuantized(outT) || PASSTHROUGH_OPS.has(node.op) || opOf(node).isView || node.op === 'Identity') {
       if (node.op === 'Identity' || node.op === 'Copy' || node.op === 'Dropout') data = ins[0]!.data;
       else data = opOf(node).evaluate(node, ins)[0]!.data;
+    } else if (node.op === 'Dequantize') {
+      const q = tq(graph.tensors[node.inputs[0]!]!, node);
+      const f = Float32Array.from(ins[0]!.data as ArrayLike<number>, (v) => dequantize(v, q.scale, q.zeroPoint));
+      const v: Value = { shape: outT.shape, dtype: 'float32', data: f };
+      env.set(node.outputs[0]!, v);
+      opts.onValue?.(node.outputs[0]!, v);
+      continue;
     } else throw inputError(`node '${node.name}' (${node.op}): not quantized; the integer interpreter cannot run it`);
     const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : outT.dtype === 'int32' ? Int32Array.from(data) : Int16Array.from(data) };
     env.set(node.outputs[0]!, v);

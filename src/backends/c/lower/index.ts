@@ -9,6 +9,7 @@ import { lowerReduce } from './reduce.ts';
 import { lowerGru, lowerLstm, lowerRnn } from './recurrent.ts';
 import { lowerSoftmax } from './softmax.ts';
 import { lowerTfliteLstm } from './tflite-lstm.ts';
+import { lowerDequantize } from './quantize.ts';
 
 /** The portable-C lowering of each op (float32). */
 export const floatLowerings: Record<string, Lowering> = {
@@ -37,4 +38,5 @@ export const floatLowerings: Record<string, Lowering> = {
   GRU: lowerGru,
   RNN: lowerRnn,
   TFLiteLSTM: lowerTfliteLstm,
+  Dequantize: lowerDequantize,
 };

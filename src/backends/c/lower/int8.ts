@@ -23,7 +23,8 @@ import type { LowerCtx, Lowering } from './context.ts';
 import { fastConvQ, fastGemmQ } from './int8-fast.ts';
 import { lowerRecurrentQ } from './int8-recurrent.ts';
 import { lowerTfliteLstmQ } from './tflite-lstm.ts';
-import { lowerRequantizeQ, lowerTfliteSvdfQ } from './tflite-svdf.ts';
+import { lowerRequantizeQ } from './quantize.ts';
+import { lowerTfliteSvdfQ } from './tflite-svdf.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every

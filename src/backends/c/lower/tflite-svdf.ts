@@ -1,12 +1,8 @@
-import { prepareRequant, tq } from '../../../ir/int8/prepare.ts';
 import { prepareTfliteSvdfQ } from '../../../ir/int8/tflite-svdf.ts';
-import { numel } from '../../../ir/shape.ts';
-import { cTypeOf } from '../../../ir/dtype.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
 
-// TFLite SVDF (TFLiteSVDF, integer) and QUANTIZE between integer types (Requantize), bit-exact
-// with src/ir/int8/tflite-svdf.ts and src/ir/int8/interpret.ts.
+// TFLite SVDF (TFLiteSVDF, integer), bit-exact with src/ir/int8/tflite-svdf.ts.
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
@@ -44,20 +40,6 @@ export function lowerTfliteSvdfQ(ctx: LowerCtx): string {
     `      ${ctx.res(0)}[n * ${units} + u] = (int8_t)harc_clamp32(harc_mbqm(acc, ${i32(p.mult2)}, ${p.shift2}) + (${p.yZp}), -128, 127);`,
     `    }`,
     `  }`,
-    '',
-  ].join('\n');
-}
-
-/** TFLM reference_ops::Requantize between integer types. */
-export function lowerRequantizeQ(ctx: LowerCtx): string {
-  const x = ctx.input(0);
-  const y = ctx.output(0);
-  const p = prepareRequant(tq(x, ctx.node), tq(y, ctx.node));
-  const n = numel(y.shape);
-  return [
-    `  /* TFLite QUANTIZE ${x.dtype} -> ${y.dtype}: MBQM(x - ${p.inZp}) + ${p.outZp}, saturated */`,
-    `  for (int i = 0; i < ${n}; ++i)`,
-    `    ${ctx.res(0)}[i] = (${cTypeOf(y.dtype)})harc_clamp32(harc_mbqm((int32_t)${ctx.arg(0)}[i] - (${i32(p.inZp)}), ${i32(p.mult)}, ${p.shift}) + (${i32(p.outZp)}), ${i32(p.outMin)}, ${i32(p.outMax)});`,
     '',
   ].join('\n');
 }
