@@ -13,6 +13,12 @@ import { dotS8 } from './int8-recurrent.ts';
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
+/** C names of x, the gates' W (wi…wo), R (ri…ro) and, with 13 operands, biases (bi…bo); and Y. */
+function operands(ctx: LowerCtx, count: 9 | 13): Record<string, string> {
+  const names = ['x', 'wi', 'wf', 'wc', 'wo', 'ri', 'rf', 'rc', 'ro', 'bi', 'bf', 'bc', 'bo'].slice(0, count);
+  return { ...Object.fromEntries(names.map((n, i) => [n, ctx.arg(i)])), y: ctx.res(0) };
+}
+
 function offsets(d: TfliteLstmDims): { xExpr: string; yExpr: string } {
   const at = (w: number) => (d.timeMajor ? `(t * ${d.batch} + n) * ${w}` : `(n * ${d.steps} + t) * ${w}`);
   return { xExpr: at(d.input), yExpr: at(d.hidden) };
@@ -64,16 +70,7 @@ export function lowerTfliteLstmQ(ctx: LowerCtx): string {
     hZp: p.hZp,
     cellLog2: p.cellLog2,
     cellClip: p.cellClip,
-    x: ctx.arg(0),
-    wi: ctx.arg(1),
-    wf: ctx.arg(2),
-    wc: ctx.arg(3),
-    wo: ctx.arg(4),
-    ri: ctx.arg(5),
-    rf: ctx.arg(6),
-    rc: ctx.arg(7),
-    ro: ctx.arg(8),
-    y: ctx.res(0),
+    ...operands(ctx, 9),
     ...offsets(p),
     ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2),
     bx: arr('bx', bx),
@@ -109,20 +106,7 @@ export function lowerTfliteLstm(ctx: LowerCtx): string {
     input: d.input,
     hidden: H,
     cellClip: clip > 0 ? cLiteral('float32', clip) : '',
-    x: ctx.arg(0),
-    wi: ctx.arg(1),
-    wf: ctx.arg(2),
-    wc: ctx.arg(3),
-    wo: ctx.arg(4),
-    ri: ctx.arg(5),
-    rf: ctx.arg(6),
-    rc: ctx.arg(7),
-    ro: ctx.arg(8),
-    bi: ctx.arg(9),
-    bf: ctx.arg(10),
-    bc: ctx.arg(11),
-    bo: ctx.arg(12),
-    y: ctx.res(0),
+    ...operands(ctx, 13),
     ...offsets(d),
     ...stateLayout(ctx, d, d.batch * H, 'float', 4),
     h1: H,
