@@ -17,9 +17,10 @@ export interface PrecisionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A graph whose activations already carry quantization parameters (an imported pre-quantized
- * model): it is compiled as it is, with its own scales. */
-export const isPreQuantized = (g: Graph): boolean => g.inputs.concat(g.outputs).some((n) => !!g.tensors[n]?.quant);
+/** A graph whose tensors already carry quantization parameters (an imported pre-quantized model,
+ * possibly with float inputs / outputs around QUANTIZE / DEQUANTIZE): it is compiled as it is,
+ * with its own scales. */
+export const isPreQuantized = (g: Graph): boolean => Object.values(g.tensors).some((t) => !!t.quant);
 
 /** Float: the optimized graph unchanged. int8: calibrate on it, then quantize (TFLite int8 scheme). */
 export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {

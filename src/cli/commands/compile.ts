@@ -31,7 +31,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   if (a.saveJson) writeFileSync(a.saveJson, JSON.stringify(graphToJson(model.graph).json, null, 1) + '\n');
   console.log(
     `wrote ${join(a.out, 'model.h')}, model.c, weights.c/.h, ${model.files['harc_fixedpoint.h'] ? 'harc_fixedpoint.h, ' : ''}harc.mk, harc.cmake: ${model.layers.length} layers, ` +
-      `arena ${fmtBytes(model.plan.bytes)}, API ${model.prefix}_run()${model.files['harc_fixedpoint.h'] ? ` (int8) and ${model.prefix}_run_float()` : ''}`,
+      `arena ${fmtBytes(model.plan.bytes)}, API ${model.prefix}_run()${model.files['model.h']!.includes(`${model.prefix}_run_float(`) ? ` (int8) and ${model.prefix}_run_float()` : ''}`,
   );
   return 0;
 }
