@@ -4,7 +4,7 @@ import { tfliteLstmDims, type TfliteLstmDims } from '../../../ir/ops/tflite-lstm
 import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
 import type { LowerCtx } from './context.ts';
-import { dotS8 } from './int8-recurrent.ts';
+import { dotRow, dotRowPair, pad4, packRowPairs, widenS8 } from './s8-rowpair.ts';
 
 // TFLite UNIDIRECTIONAL_SEQUENCE_LSTM (TFLiteLSTM), float and int8, bit-exact with
 // src/ir/int8/tflite-lstm.ts. The state lives in the node's outputs 1 (h) and 2 (c): variable
@@ -24,8 +24,9 @@ function offsets(d: TfliteLstmDims): { xExpr: string; yExpr: string } {
   return { xExpr: at(d.input), yExpr: at(d.hidden) };
 }
 
-/** Scratch layout (in elements of `unit` bytes): gates, then each state without an output buffer. */
-function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: string, unit: number) {
+/** Scratch layout (in elements of `unit` bytes): gates, then each state without an output buffer,
+ * then `extraUnits` more from an even offset (4-byte aligned in int16 units). */
+function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: string, unit: number, extraUnits = 0) {
   const stateSize = d.batch * d.hidden;
   const hs = ctx.res(1);
   const cs = ctx.res(2);
@@ -34,9 +35,11 @@ function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: st
   if (!cs) units += stateSize;
   const hOff = units;
   if (!hs) units += hUnits;
+  const extraOff = units + (units % 2);
+  if (extraUnits) units = extraOff + extraUnits;
   // a variable (state) tensor in the graph keeps its value between runs (reset by <name>_reset())
   const persistent = !!hs && !!cs && !!ctx.output(1).variable && !!ctx.output(2).variable;
-  return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, persistent, scratch: ctx.scratch(unit * units, ctype) };
+  return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, extraOff, persistent, scratch: ctx.scratch(unit * units, ctype) };
 }
 
 export function lowerTfliteLstmQ(ctx: LowerCtx): string {
@@ -61,7 +64,36 @@ export function lowerTfliteLstmQ(ctx: LowerCtx): string {
     }
   }
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
+  // weights of the 4 gates (order f, i, c, o), each packed in row pairs (s8-rowpair.ts)
+  const packed = (base: number, k: number): string => {
+    const all: number[] = [];
+    for (const slot of p.slots) {
+      const W = data(base + slot);
+      all.push(...packRowPairs(H, k, (r, i) => W[r * k + i]!));
+    }
+    return ctx.constArray(base === 1 ? 'wpk' : 'rpk', 'int8_t', all.map(String));
+  };
+  const ind = '          ';
+  const gate = (ax: string, ar: string, j: string): string =>
+    `${ind}gates[g * ${H} + ${j}] = harc_tfl_gate(g, harc_clamp32(harc_mbqm(${ax}, wmul[g], wshf[g]), -32768, 32767) + harc_clamp32(harc_mbqm(${ar}, rmul[g], rshf[g]), -32768, 32767));`;
   return render('kernels/int8/tflite-lstm.c', {
+    wp: packed(1, I),
+    rp: packed(5, H),
+    wGate: H * pad4(I),
+    rGate: H * pad4(H),
+    k4x: pad4(I),
+    k4h: pad4(H),
+    oddH: H % 2 === 1,
+    lastH: H - 1,
+    widenX: widenS8('x', 'xq', I, '      '),
+    widenH: widenS8('h', 'hq', H, '      '),
+    dotX2: dotRowPair('ax0', 'ax1', 'x', 'xq', 'wj', I, ind),
+    dotH2: dotRowPair('ar0', 'ar1', 'h', 'hq', 'rj', H, ind),
+    dotX1: dotRow('ax0', 'x', 'xq', 'wj', I, ind),
+    dotH1: dotRow('ar0', 'h', 'hq', 'rj', H, ind),
+    gate0: gate('ax0', 'ar0', 'j'),
+    gate1: gate('ax1', 'ar1', 'j + 1'),
+    xqOff: 0,
     steps: p.steps,
     batch: p.batch,
     input: I,
@@ -72,11 +104,10 @@ export function lowerTfliteLstmQ(ctx: LowerCtx): string {
     cellClip: p.cellClip,
     ...operands(ctx, 9),
     ...offsets(p),
-    ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2),
+    ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2, pad4(I) + pad4(H)),
+    hqOff: pad4(I) / 2,
     bx: arr('bx', bx),
     bh: arr('bh', bh),
-    dotX: dotS8('ax', 'x', 'wj', I),
-    dotH: dotS8('ar', 'h', 'rj', H),
     wMult: arr('wmult', p.wMult),
     wShift: arr('wshift', p.wShift),
     rMult: arr('rmult', p.rMult),
