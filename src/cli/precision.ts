@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { compileGraph, type CompileOptions } from '../backends/compile.ts';
 import type { EmittedModel } from '../backends/c/emit-model.ts';
-import { PRECISIONS, type Precision, type PrecisionOptions } from '../backends/precision.ts';
+import { isPreQuantized, PRECISIONS, type Precision, type PrecisionOptions } from '../backends/precision.ts';
 import { inputError } from '../ir/errors.ts';
 import { readNpy } from '../ir/npy.ts';
 import { CALIB_METHODS, type CalibMethod } from '../passes/calibrate.ts';
@@ -61,5 +61,10 @@ export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
 /** Load + optimize + (calibrate + quantize) + emit C: what every command compiles. */
 export function compileForCli(model: string, a: PrecisionArgs & { const?: string[]; name?: string }, opts: Omit<CompileOptions, 'precision'> = {}): EmittedModel {
   const graph = loadForCli(model, a.const);
+  // a pre-quantized model (.tflite) carries its own quantization: nothing to calibrate
+  if (isPreQuantized(graph)) {
+    if (a.precision === 'int8' || a.calib) progress(`${model} is already quantized; --precision / --calib are ignored`);
+    return compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts });
+  }
   return compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts, precision: precisionOptions(a) });
 }
