@@ -1,26 +1,16 @@
 // Matrix · vector for one int8 vector against rows of int8 weights, two rows at a time, the rows
 // packed at compile time (per pair and 4 k: 4 bytes of row j, then 4 of row j + 1; zeros past K;
 // an odd last row as a plain padded row). On Cortex-M4 (DSP extension) the vector is widened once
-// into int16 pairs (k, k+2) (k+1, k+3) and each 8 MACs cost one LDRD, two LDR, four SXTB16 and four
+// into int16 pairs (k, k+2) (k+1, k+3) and each 8 MACs cost two vector loads, two weight loads, four SXTB16 and four
 // SMLAD; elsewhere a plain loop over the same packing. Integer sums are exact, so every target gives
 // the same int32 as the reference's Σ x·w.
 
-export const pad4 = (k: number): number => Math.ceil(k / 4) * 4;
+import { dspK as pad4, packS8Weights } from './int8-fast.ts';
 
-/** Packs rows × k weights (`w(row, k)`) as described above. */
-export function packRowPairs(rows: number, k: number, w: (r: number, k: number) => number): number[] {
-  const K4 = pad4(k);
-  const at = (r: number, i: number): number => (i < k ? w(r, i) : 0);
-  const out: number[] = [];
-  let r = 0;
-  for (; r + 1 < rows; r += 2)
-    for (let c = 0; c < K4; c += 4) {
-      for (let i = 0; i < 4; i++) out.push(at(r, c + i));
-      for (let i = 0; i < 4; i++) out.push(at(r + 1, c + i));
-    }
-  if (r < rows) for (let c = 0; c < K4; c++) out.push(at(r, c));
-  return out;
-}
+export { pad4 };
+
+/** Packs rows × k weights (`w(row, k)`) as described above: the DSP layout of harc_s8_mat2. */
+export const packRowPairs = (rows: number, k: number, w: (r: number, k: number) => number): number[] => packS8Weights(w, rows, k, 'dsp');
 
 /** C statements widening the k-byte int8 vector `v` into `q` (int32 words, pad4(k) / 2 of them),
  * on DSP targets only (inside `#if defined(__ARM_FEATURE_DSP)`). */
