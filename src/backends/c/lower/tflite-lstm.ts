@@ -13,9 +13,9 @@ import { dotRow, dotRowPair, pad4, packRowPairs, widenS8 } from './s8-rowpair.ts
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
-/** C names of x, the gates' W (wi…wo), R (ri…ro) and, with 13 operands, biases (bi…bo); and Y. */
-function operands(ctx: LowerCtx, count: 9 | 13): Record<string, string> {
-  const names = ['x', 'wi', 'wf', 'wc', 'wo', 'ri', 'rf', 'rc', 'ro', 'bi', 'bf', 'bc', 'bo'].slice(0, count);
+/** C names of x, the gates' W (wi…wo), R (ri…ro) and biases (bi…bo); and Y. */
+function operands(ctx: LowerCtx): Record<string, string> {
+  const names = ['x', 'wi', 'wf', 'wc', 'wo', 'ri', 'rf', 'rc', 'ro', 'bi', 'bf', 'bc', 'bo'];
   return { ...Object.fromEntries(names.map((n, i) => [n, ctx.arg(i)])), y: ctx.res(0) };
 }
 
@@ -102,7 +102,9 @@ export function lowerTfliteLstmQ(ctx: LowerCtx): string {
     hZp: p.hZp,
     cellLog2: p.cellLog2,
     cellClip: p.cellClip,
-    ...operands(ctx, 9),
+    // the weights are read through their packed copies only (ctx.arg would emit the originals too)
+    x: ctx.arg(0),
+    y: ctx.res(0),
     ...offsets(p),
     ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2, pad4(I) + pad4(H)),
     hqOff: pad4(I) / 2,
@@ -137,7 +139,7 @@ export function lowerTfliteLstm(ctx: LowerCtx): string {
     input: d.input,
     hidden: H,
     cellClip: clip > 0 ? cLiteral('float32', clip) : '',
-    ...operands(ctx, 13),
+    ...operands(ctx),
     ...offsets(d),
     ...stateLayout(ctx, d, d.batch * H, 'float', 4),
     h1: H,
