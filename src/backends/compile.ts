@@ -1,11 +1,12 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
 import { cannotWrite, makeDirs } from './fs-safe.ts';
 import { optimize, type PassRecord } from '../passes/pipeline.ts';
 import { emitModel, type EmittedModel } from './c/emit-model.ts';
 import type { CMemoryOptions } from './c/memory.ts';
-import { applyPrecision, type PrecisionOptions } from './precision.ts';
+import { applyPrecision, isPreQuantized, type PrecisionOptions } from './precision.ts';
 
 export interface CompileOptions {
   prefix?: string;
@@ -20,7 +21,8 @@ export interface CompileOptions {
 
 /** Graph → optimized graph → C sources (in memory). */
 export function compileGraph(graph: Graph, opts: CompileOptions = {}): EmittedModel {
-  const optimized = applyPrecision(optimize(graph, { trace: opts.trace }), opts.precision).graph;
+  // a pre-quantized import (.tflite) is already the integer graph: no float passes, no calibration
+  const optimized = isPreQuantized(graph) ? inferShapes(graph, { fold: false }) : applyPrecision(optimize(graph, { trace: opts.trace }), opts.precision).graph;
   return emitModel(optimized, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment, memory: opts.memory });
 }
 

@@ -18,6 +18,11 @@ export interface PrecisionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A graph whose tensors already carry quantization parameters (an imported pre-quantized model,
+ * possibly with float inputs / outputs around QUANTIZE / DEQUANTIZE): it is compiled as it is,
+ * with its own scales. */
+export const isPreQuantized = (g: Graph): boolean => Object.values(g.tensors).some((t) => !!t.quant);
+
 /** Float: the optimized graph after the float-only passes. int8: calibrate on it, then quantize (TFLite int8 scheme). */
 export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {
   const precision = opts.precision ?? 'float';

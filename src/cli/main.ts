@@ -129,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y)))), true)), 'the outputs')
           .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
+          .option('stream', { type: 'boolean', default: false, describe: 'stateful models: keep the state across the inferences of the input file (default: reset before each)' })
           .example(EXAMPLES.run, '256 windows in QEMU'),
       (a) =>
         run(async () => {
@@ -136,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           for (const o of a.out ?? []) checkOutFile(o, '-o');
           await checkBoard(a.target, a.board);
           const { runCommand } = await import('./commands/run.ts');
-          return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json });
+          return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json, stream: a.stream });
         }),
     )
     .command(

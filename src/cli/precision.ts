@@ -1,6 +1,6 @@
 import { compileGraph, type CompileOptions } from '../backends/compile.ts';
 import type { EmittedModel } from '../backends/c/emit-model.ts';
-import type { Precision, PrecisionOptions } from '../backends/precision.ts';
+import { isPreQuantized, type Precision, type PrecisionOptions } from '../backends/precision.ts';
 import { inputError } from '../ir/errors.ts';
 import { readNpy } from '../ir/npy.ts';
 import type { Graph } from '../ir/types.ts';
@@ -51,7 +51,11 @@ export function precisionOptions(a: PrecisionArgs, graph: Graph): PrecisionOptio
 /** Load + check + optimize + (calibrate + quantize) + emit C: what every command compiles. */
 export function compileForCli(model: string, a: PrecisionArgs & LoadArgs & { name?: string }, opts: Omit<CompileOptions, 'precision'> = {}): EmittedModel {
   const graph = loadForCli(model, a);
-  const emitted = compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts, precision: precisionOptions(a, graph) });
+  // a pre-quantized model (.tflite) carries its own quantization: nothing to calibrate
+  const preQuantized = isPreQuantized(graph);
+  if (preQuantized && (a.precision === 'int8' || a.calib)) notice(`${model} is already quantized; --precision / --calib are ignored`);
+  const precision = preQuantized ? undefined : precisionOptions(a, graph);
+  const emitted = compileGraph(graph, { prefix: a.name ?? defaultPrefix(model), source: model, ...opts, precision });
   checkArenaSize(emitted.plan.bytes, model);
   return emitted;
 }

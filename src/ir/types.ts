@@ -22,6 +22,9 @@ export interface Tensor {
   dtype: DType;
   quant?: QuantParams;
   data?: TensorData;
+  /** Persistent state (a TFLite variable tensor: LSTM / SVDF state): kept in the arena across
+   * inferences, set to its zero point by the generated `<name>_reset()`. */
+  variable?: boolean;
 }
 
 export type AttrValue = number | string | number[] | string[];

@@ -78,8 +78,10 @@ export function planArena(graph: Graph, opts: PlanOptions = {}): ArenaPlan {
   const bufferOf: Record<string, number> = {};
   const byRoot = new Map<number, PlannedBuffer>();
   for (const g of model.groups) {
-    const first = g.input !== undefined ? -1 : Math.min(N, ...g.writers.map((w) => step.get(w)!));
-    const last = g.output !== undefined ? N : Math.max(first, ...g.readers.map((r) => step.get(r)!));
+    // persistent state (variable tensors) keeps its bytes between inferences: live throughout
+    const persistent = g.tensors.some((t) => graph.tensors[t]?.variable);
+    const first = g.input !== undefined || persistent ? -1 : Math.min(N, ...g.writers.map((w) => step.get(w)!));
+    const last = g.output !== undefined || persistent ? N : Math.max(first, ...g.readers.map((r) => step.get(r)!));
     const r = dfind(g.id);
     let b = byRoot.get(r);
     if (!b) {

@@ -39,6 +39,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "harc: input size is not a multiple of %d\n", HARC_MODEL_INPUT_BYTES);
             return 11;
         }
+#if defined(HARC_MODEL_RESET) && !defined(HARC_STREAM)
+        /* stateful model: every inference from the zero state unless built with -DHARC_STREAM */
+        HARC_MODEL_RESET();
+#endif
         harc_inference_begin();
         rc = HARC_MODEL_INVOKE(harc_in_buf, harc_out_buf);
         harc_inference_end();

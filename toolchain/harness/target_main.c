@@ -103,6 +103,10 @@ int main(void)
         if (harc_sh_read(fin, harc_in_buf, sizeof harc_in_buf) != 0) {
             return HARC_ERR_READ;
         }
+#if defined(HARC_MODEL_RESET) && !defined(HARC_STREAM)
+        /* stateful model: every inference from the zero state unless built with -DHARC_STREAM */
+        HARC_MODEL_RESET();
+#endif
         harc_inference_begin();
         rc = HARC_MODEL_INVOKE(harc_in_buf, harc_out_buf);
         harc_inference_end();

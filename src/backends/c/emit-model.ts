@@ -47,6 +47,23 @@ interface ConstSymbol {
 
 /** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
  * arena), weights.c/.h (const arrays). */
+/** `<name>_reset()` statements: each variable (state) tensor's arena bytes set to its zero point. */
+function stateResets(graph: Graph, plan: ArenaPlan): string[] {
+  const lines: string[] = [];
+  for (const t of Object.values(graph.tensors)) {
+    if (!t.variable || t.data) continue;
+    const id = plan.bufferOf[t.name];
+    const b = id === undefined ? undefined : plan.buffers[id];
+    if (!b) continue;
+    if (b.location.kind !== 'arena') throw inputError(`state tensor '${t.name}' must live in the arena (it cannot be a graph input or output)`);
+    const at = b.location.offset + (b.offsets[t.name] ?? 0);
+    const fill = t.quant?.zeroPoint[0] ?? 0;
+    lines.push(`  for (i = 0; i < ${numel(t.shape) * bytesPerElement(t.dtype)}u; ++i) harc_arena.bytes[${at}u + i] = (unsigned char)${fill & 0xff}u; /* '${t.name.replace(/\*\//g, '* /')}' = ${fill} */`);
+    if (fill !== 0 && bytesPerElement(t.dtype) !== 1) throw inputError(`state tensor '${t.name}': a non-zero zero point on a ${t.dtype} state is not supported`);
+  }
+  return lines;
+}
+
 export function emitModel(
   optimized: Graph,
   opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering>; intLowerings?: Record<string, Lowering>; memory?: CMemoryOptions } = {},
@@ -173,7 +190,8 @@ export function emitModel(
     });
   const qin = qio(graph.inputs);
   const qout = qio(graph.outputs);
-  const floatApi = quantized && [...qin, ...qout].every(Boolean);
+  // (the float entry quantizes to int8 inputs; a model with wider integer inputs has none)
+  const floatApi = quantized && [...qin, ...qout].every(Boolean) && inputs.every((x) => x.ctype === 'int8_t');
   let at = 0;
   const packedIn = inputs.map((x) => ({ ...x, offset: (at += x.bytes) - x.bytes }));
   at = 0;
@@ -188,6 +206,7 @@ export function emitModel(
   const ctx = {
     prefix,
     PREFIX: prefix.toUpperCase(),
+    stateResets: stateResets(graph, plan),
     source: opts.source ?? graph.source ?? graph.name,
     inputs: packedIn.map((x, i) => ({ ...x, q: qin[i], arenaOffset: ioArenaOffset('input', i) })),
     outputs: packedOut.map((x, i) => ({ ...x, q: qout[i], arenaOffset: ioArenaOffset('output', i) })),

@@ -42,7 +42,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   }
   console.log(
     `wrote ${join(a.out, 'model.h')}, model.c, weights.c/.h, ${int8 ? 'harc_fixedpoint.h, ' : ''}harc.mk, harc.cmake: ${model.layers.length} layers, ` +
-      `arena ${fmtBytes(model.plan.bytes)}, API ${model.prefix}_run()${int8 ? ` (int8) and ${model.prefix}_run_float()` : ''}`,
+      `arena ${fmtBytes(model.plan.bytes)}, API ${model.prefix}_run()${model.files['model.h']!.includes(`${model.prefix}_run_float(`) ? ` (int8) and ${model.prefix}_run_float()` : ''}`,
   );
   return 0;
 }

@@ -22,6 +22,8 @@ export interface RunArgs extends PrecisionArgs, LoadArgs {
   json?: boolean;
   board?: string;
   opt: OptLevel;
+  /** stateful models: no reset between the inferences (one stream) */
+  stream?: boolean;
 }
 
 /** `harc run`: compile, build for the target, run (natively or in QEMU), write/print outputs. */
@@ -35,7 +37,9 @@ export async function runCommand(a: RunArgs): Promise<number> {
   try {
     await writeModelDir(model, join(dir, 'src'));
     progress(`building for ${a.target} (-${a.opt})`);
-    const { elf } = await buildFirmware({ target: a.target, board: a.board, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), optLevel: a.opt });
+    if (a.stream && !model.files['model.h']!.includes('HARC_MODEL_RESET')) progress('--stream: the model has no state; every inference is independent anyway');
+    const defines = a.stream ? { HARC_STREAM: true } : undefined;
+    const { elf } = await buildFirmware({ target: a.target, board: a.board, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), optLevel: a.opt, defines });
     progress(`running ${packed.n} inference${packed.n === 1 ? '' : 's'}${a.target === 'host' ? '' : ' in QEMU'}`);
     const run = await runFirmware({ target: a.target, board: a.board, elf, input: packed.bytes, inputBytes: model.inputBytes, outputBytes: model.outputBytes, timeoutMs: 300_000 });
     const outs = unpackOutputs(model.graph, run.output, packed.n, packed.batched);

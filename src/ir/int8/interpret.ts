@@ -10,10 +10,12 @@ import type { Graph, Node, Value } from '../types.ts';
 import {
   addQuantized,
   clamp,
+  dequantize,
   hardSwish,
   logisticInt8,
   multiplyByQuantizedMultiplier,
   mulQuantized,
+  quantize,
   softmaxInt8,
   tanhInt8,
 } from '../quant/index.ts';
@@ -30,10 +32,14 @@ import {
   prepareMeanQ,
   prepareMulQ,
   preparePoolQ,
+  prepareRequant,
   prepareSoftmaxQ,
+  tq,
   type RequantParams,
 } from './prepare.ts';
 import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
+import { runTfliteLstmQ } from './tflite-lstm.ts';
+import { runTfliteSvdfQ } from './tflite-svdf.ts';
 
 type Kernel = (g: Graph, node: Node, ins: (Value | undefined)[]) => ArrayLike<number>;
 
@@ -211,7 +217,14 @@ const KERNELS: Record<string, Kernel> = {
   },
   Softmax: (g, node, [x]) => {
     const p = prepareSoftmaxQ(g, node);
-    return softmaxInt8(x!.data as ArrayLike<number>, p.depth, p, 8);
+    return softmaxInt8(x!.data as ArrayLike<number>, p.depth, p, g.tensors[node.outputs[0]!]!.quant!.bits);
+  },
+  Requantize: (g, node, [x]) => {
+    const qo = tq(g.tensors[node.outputs[0]!]!, node);
+    // from float: TFLite AffineQuantize (float division, round half away, saturate)
+    if (x!.dtype === 'float32') return Array.from(x!.data as ArrayLike<number>, (v) => quantize(v, qo.scale, qo.zeroPoint, qo.bits));
+    const p = prepareRequant(tq(g.tensors[node.inputs[0]!]!, node), qo);
+    return Array.from(x!.data as ArrayLike<number>, (v) => requantize(v, p));
   },
   Concat: (g, node, ins) => {
     const ps = prepareConcatQ(g, node);
@@ -236,7 +249,7 @@ export const QUANT_KERNEL_OPS = new Set(Object.keys(KERNELS));
 export function interpretQuantized(
   graph: Graph,
   inputs: Record<string, Value>,
-  opts: { onValue?: (tensor: string, value: Value) => void } = {},
+  opts: { onValue?: (tensor: string, value: Value) => void; /** state tensors carried between runs (stateful models) */ state?: Map<string, ArrayLike<number>> } = {},
 ): Record<string, Value> {
   const env = new Map<string, Value>();
   for (const [name, t] of Object.entries(graph.tensors)) if (t.data) env.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
@@ -249,9 +262,16 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    if (RECURRENT_OPS.has(node.op) && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
+    const recurrent = RECURRENT_OPS.has(node.op)
+      ? runRecurrentQ
+      : node.op === 'TFLiteLSTM'
+        ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data, opts.state)
+        : node.op === 'TFLiteSVDF'
+          ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteSvdfQ(gr, n, v[0]!.data, opts.state)
+          : undefined;
+    if (recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
-      runRecurrentQ(graph, node, ins).forEach((data, i) => {
+      recurrent(graph, node, ins).forEach((data, i) => {
         const o = node.outputs[i];
         if (!o) return;
         const t = graph.tensors[o]!;
@@ -267,8 +287,15 @@ export function interpretQuantized(
     else if (isQuantized(outT) || PASSTHROUGH_OPS.has(node.op) || opOf(node).isView || node.op === 'Identity') {
       if (node.op === 'Identity' || node.op === 'Copy' || node.op === 'Dropout') data = ins[0]!.data;
       else data = opOf(node).evaluate(node, ins)[0]!.data;
+    } else if (node.op === 'Dequantize') {
+      const q = tq(graph.tensors[node.inputs[0]!]!, node);
+      const f = Float32Array.from(ins[0]!.data as ArrayLike<number>, (v) => dequantize(v, q.scale, q.zeroPoint));
+      const v: Value = { shape: outT.shape, dtype: 'float32', data: f };
+      env.set(node.outputs[0]!, v);
+      opts.onValue?.(node.outputs[0]!, v);
+      continue;
     } else throw inputError(`node '${node.name}' (${node.op}): not quantized; the integer interpreter cannot run it`);
-    const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : Int16Array.from(data) };
+    const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : outT.dtype === 'int32' ? Int32Array.from(data) : Int16Array.from(data) };
     env.set(node.outputs[0]!, v);
     opts.onValue?.(node.outputs[0]!, v);
   }

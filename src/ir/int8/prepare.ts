@@ -19,6 +19,7 @@ import {
   type SoftmaxParams,
   LOGISTIC_INT8_OUTPUT,
   SOFTMAX_INT8_OUTPUT,
+  SOFTMAX_INT16_OUTPUT,
   TANH_INT8_OUTPUT,
   dequantize,
   f32,
@@ -42,7 +43,7 @@ export interface TQ {
   bits: number;
 }
 
-export const isQuantized = (t: Tensor | undefined): boolean => !!t?.quant && (t.dtype === 'int8' || t.dtype === 'int16');
+export const isQuantized = (t: Tensor | undefined): boolean => !!t?.quant && (t.dtype === 'int8' || t.dtype === 'int16' || t.dtype === 'int32');
 
 /** The per-tensor quantization parameters of an activation tensor (error if it has none). */
 export function tq(t: Tensor, node?: Node): TQ {
@@ -285,7 +286,12 @@ export function prepareSoftmaxQ(g: Graph, node: Node): SoftmaxQParams {
   const qo = tq(g.tensors[node.outputs[0]!]!, node);
   const axis = normAxis(attrInt(node, 'axis', -1), x.shape.length);
   if (axis !== x.shape.length - 1) throw inputError(`node '${node.name}' (Softmax): quantized softmax needs the last axis`);
-  if (!sameQ(qo, { ...SOFTMAX_INT8_OUTPUT, bits: 8 })) throw inputError(`node '${node.name}' (Softmax): output must be scale 1/256, zero point -128`);
+  // int8 output, or int16 (TFLM SOFTMAX int8 → int16); the kernel's output scale is fixed, and
+  // TFLM accepts a declared scale within 0.1% of it (converters write 1/65535)
+  const near = (o: { scale: number; zeroPoint: number }, bits: number): boolean =>
+    qo.bits === bits && qo.zeroPoint === o.zeroPoint && Math.abs(f32(qo.scale) - o.scale) <= 0.001 * o.scale;
+  if (!near(SOFTMAX_INT8_OUTPUT, 8) && !(qi.bits === 8 && near(SOFTMAX_INT16_OUTPUT, 16)))
+    throw inputError(`node '${node.name}' (Softmax): output must be scale 1/256, zero point -128 (int8) or 1/65536, -32768 (int16)`);
   const depth = x.shape[axis]!;
   if (depth >= 512) throw inputError(`node '${node.name}' (Softmax): int8 softmax rows must be shorter than 512`);
   return { ...prepareSoftmaxInt8(qi.scale, 1.0), depth, rows: numel(x.shape) / depth };

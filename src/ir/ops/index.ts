@@ -17,3 +17,6 @@ import './shape-ops.ts';
 import './lstm.ts';
 import './gru.ts';
 import './rnn.ts';
+import './tflite-lstm.ts';
+import './tflite-svdf.ts';
+import './requantize.ts';

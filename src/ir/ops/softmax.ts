@@ -1,12 +1,14 @@
 import { attrInt, registerOp } from '../registry.ts';
 import { normAxis, numel } from '../shape.ts';
+import type { DType } from '../types.ts';
 
 /** Softmax along one axis (opset ≥ 13 semantics). */
 registerOp({
   op: 'Softmax',
-  attrs: { axis: -1, coerce_2d: 0 },
+  // out_dtype (harc): an integer softmax with a wider output than its input (TFLite int8 → int16)
+  attrs: { axis: -1, coerce_2d: 0, out_dtype: undefined },
   arity: [1, 1],
-  infer: (_node, [x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  infer: (node, [x]) => [{ shape: x!.shape, dtype: typeof node.attrs['out_dtype'] === 'string' ? (node.attrs['out_dtype'] as DType) : x!.dtype }],
   evaluate(node, [x]) {
     const axis = normAxis(attrInt(node, 'axis'), x!.shape.length);
     // Before opset 13 Softmax flattened every axis from `axis` on into one.

@@ -8,6 +8,8 @@ import { lowerPool } from './pool.ts';
 import { lowerReduce } from './reduce.ts';
 import { lowerGru, lowerLstm, lowerRnn } from './recurrent.ts';
 import { lowerSoftmax } from './softmax.ts';
+import { lowerTfliteLstm } from './tflite-lstm.ts';
+import { lowerDequantize } from './quantize.ts';
 
 /** The portable-C lowering of each op (float32). */
 export const floatLowerings: Record<string, Lowering> = {
@@ -35,4 +37,6 @@ export const floatLowerings: Record<string, Lowering> = {
   LSTM: lowerLstm,
   GRU: lowerGru,
   RNN: lowerRnn,
+  TFLiteLSTM: lowerTfliteLstm,
+  Dequantize: lowerDequantize,
 };

@@ -22,6 +22,9 @@ import { render } from '../templates.ts';
 import type { LowerCtx, Lowering } from './context.ts';
 import { fastConvQ, fastGemmQ } from './int8-fast.ts';
 import { lowerRecurrentQ } from './int8-recurrent.ts';
+import { lowerTfliteLstmQ } from './tflite-lstm.ts';
+import { lowerRequantizeQ } from './quantize.ts';
+import { lowerTfliteSvdfQ } from './tflite-svdf.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
@@ -151,14 +154,17 @@ function lowerLutQ(ctx: LowerCtx): string {
 }
 
 function lowerSoftmaxQ(ctx: LowerCtx): string {
-  require8(ctx);
+  // int8 → int16 (TFLM): the row kernel writes the int16 output
+  const out16 = ctx.output(0).dtype === 'int16';
+  if (!out16) require8(ctx);
   const p = prepareSoftmaxQ(ctx.graph, ctx.node);
   const axis = normAxis(attrInt(ctx.node, 'axis', -1), ctx.input(0).shape.length);
   void axis;
+  const out = (r: string): string => (out16 ? `(int8_t *)0, ${ctx.res(0)} + ${r}` : `${ctx.res(0)} + ${r}, (int16_t *)0`);
   return [
-    `  /* TFLite int8 SOFTMAX over rows of ${p.depth}: output scale 1/256, zero point -128 */`,
+    `  /* TFLite int8 SOFTMAX over rows of ${p.depth}: output ${out16 ? 'int16, scale 1/65536, zero point -32768' : 'scale 1/256, zero point -128'} */`,
     `  for (int r = 0; r < ${p.rows}; ++r)`,
-    `    harc_softmax_s8_row(${ctx.arg(0)} + r * ${p.depth}, ${p.depth}, ${i32(p.inputMultiplier)}, ${p.inputLeftShift}, ${i32(p.diffMin)}, 8, ${ctx.res(0)} + r * ${p.depth}, (int16_t *)0);`,
+    `    harc_softmax_s8_row(${ctx.arg(0)} + r * ${p.depth}, ${p.depth}, ${i32(p.inputMultiplier)}, ${p.inputLeftShift}, ${i32(p.diffMin)}, ${out16 ? 16 : 8}, ${out(`r * ${p.depth}`)});`,
     '',
   ].join('\n');
 }
@@ -207,6 +213,9 @@ export const int8Lowerings: Record<string, Lowering> = {
   LSTM: lowerRecurrentQ,
   GRU: lowerRecurrentQ,
   RNN: lowerRecurrentQ,
+  TFLiteLSTM: lowerTfliteLstmQ,
+  TFLiteSVDF: lowerTfliteSvdfQ,
+  Requantize: lowerRequantizeQ,
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Expand: lowerExpand,
