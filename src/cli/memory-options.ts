@@ -1,17 +1,20 @@
 import type { Argv } from 'yargs';
 import { defaultAlignment, type CMemoryOptions } from '../backends/c/memory.ts';
 import { inputError } from '../ir/errors.ts';
+import { DEFAULT_PLANNER, PLANNER_NAMES } from '../passes/planner.ts';
 
 /** Arena options shared by `compile` and `inspect`. */
 export const addMemoryOptions = <T>(y: Argv<T>) =>
   y
     .option('align', { type: 'number', describe: 'arena buffer alignment in bytes (default: 4 on cortex-m4 / riscv, 8 on host)' })
-    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' });
+    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' })
+    .option('planner', { choices: PLANNER_NAMES, default: DEFAULT_PLANNER, describe: 'arena offset planner (docs/memory.md); every search is bounded by counts, never time' });
 
 /** Parsed yargs → CMemoryOptions for a target. */
-export function memoryArgs(a: { align?: number; 'io-in-arena'?: boolean }, target = 'host'): CMemoryOptions {
+export function memoryArgs(a: { align?: number; 'io-in-arena'?: boolean; planner?: string }, target = 'host'): CMemoryOptions {
   const alignment = a.align ?? defaultAlignment(target);
   if (!Number.isInteger(alignment) || alignment < 4 || (alignment & (alignment - 1)) !== 0)
     throw inputError(`--align ${a.align}: expected a power of two ≥ 4`);
-  return { alignment, ioInArena: a['io-in-arena'] ?? false };
+  if (a.planner !== undefined && !PLANNER_NAMES.includes(a.planner)) throw inputError(`--planner ${a.planner}: expected one of ${PLANNER_NAMES.join(', ')}`);
+  return { alignment, ioInArena: a['io-in-arena'] ?? false, planner: a.planner ?? DEFAULT_PLANNER };
 }

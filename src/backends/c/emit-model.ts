@@ -51,15 +51,15 @@ export function emitModel(
   optimized: Graph,
   opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering>; intLowerings?: Record<string, Lowering>; memory?: CMemoryOptions } = {},
 ): EmittedModel {
-  const graph = inferShapes(materializeOutputs(optimized), { fold: false });
-  const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
+  const unscheduled = inferShapes(materializeOutputs(optimized), { fold: false });
+  const prefix = cIdent(opts.prefix ?? unscheduled.name).toLowerCase();
   const floatLower = opts.lowerings ?? floatLowerings;
   const intLower = opts.intLowerings ?? int8Lowerings;
   // A node is integer when its output carries quantization parameters (src/passes/quantize.ts).
-  const lowerOf = (n: Node): Lowering | undefined => (isQuantized(graph.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  const lowerOf = (n: Node): Lowering | undefined => (isQuantized(unscheduled.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  // memory-aware schedule (the returned graph has its nodes in that order), then the arena plan
+  const { graph, plan } = planModelMemory(unscheduled, lowerOf, { ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
   const quantized = graph.nodes.some((n) => isQuantized(graph.tensors[n.outputs[0]!]));
-  // memory-aware schedule (reorders graph.nodes), then the arena plan of that order
-  const { plan } = planModelMemory(graph, lowerOf, { ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
   const consts = new Map<string, ConstSymbol>();
   const constOrder: ConstSymbol[] = [];
   let useMath = false;

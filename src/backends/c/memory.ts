@@ -1,7 +1,7 @@
 import { inputError } from '../../ir/errors.ts';
 import { lookupOp } from '../../ir/registry.ts';
 import type { Graph, Node } from '../../ir/types.ts';
-import { planArena, type ArenaPlan } from '../../passes/arena-plan.ts';
+import { planArena, type ArenaPlan, type PlanBudget } from '../../passes/arena-plan.ts';
 import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { binaryOps, unaryOps } from './lower/elementwise.ts';
@@ -19,6 +19,10 @@ export interface CMemoryOptions {
   inPlace?: boolean;
   /** Concats as views of their producers' outputs (default true). */
   concatInPlace?: boolean;
+  /** Arena offset planner by name (src/passes/planner.ts; default 'search'). */
+  planner?: string;
+  /** Scheduling and placement search budget (counts, never time). */
+  budget?: Partial<PlanBudget>;
 }
 
 /** Arena alignment per target: 4 bytes is what every Cortex-M4 / RV32 load needs (float, int32,
@@ -74,12 +78,13 @@ export function probeScratch(graph: Graph, lowerOf: (n: Node) => Lowering | unde
   return scratch;
 }
 
-/** Schedules `graph` for memory (reordering graph.nodes in place) and plans its arena. */
+/** Schedules `graph` for memory and plans its arena; returns the graph with its nodes in the
+ * scheduled order (the given graph is not changed). */
 export function planModelMemory(
   graph: Graph,
   lowerOf: (n: Node) => Lowering | undefined,
   opts: CMemoryOptions = {},
-): { plan: ArenaPlan; schedule?: ScheduleResult } {
+): { graph: Graph; plan: ArenaPlan; schedule?: ScheduleResult } {
   const scratchBytes = probeScratch(graph, lowerOf);
   const memory = {
     alignment: opts.alignment ?? 8,
@@ -88,10 +93,7 @@ export function planModelMemory(
     inPlace: opts.inPlace === false ? undefined : (n: Node) => inPlaceInputs(graph, n),
     scratch: (n: Node) => scratchBytes.get(n) ?? 0,
   };
-  let schedule: ScheduleResult | undefined;
-  if (opts.schedule !== false) {
-    schedule = scheduleForMemory(graph, memory);
-    graph.nodes = schedule.nodes;
-  }
-  return { plan: planArena(graph, memory), schedule };
+  const schedule = opts.schedule !== false ? scheduleForMemory(graph, { ...memory, budget: opts.budget }) : undefined;
+  const scheduled = schedule ? { ...graph, nodes: schedule.nodes } : graph;
+  return { graph: scheduled, plan: planArena(scheduled, { ...memory, planner: opts.planner, budget: opts.budget }), schedule };
 }
