@@ -1,3 +1,4 @@
+// @module-tag c
 // Per-op int8 tests on tiny graphs: the host C output bytes must equal the TypeScript integer
 // reference bytes, and the dequantized result must approximate the float reference.
 import { describe, expect, it } from 'vitest';

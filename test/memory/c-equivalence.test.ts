@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';

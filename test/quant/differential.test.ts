@@ -1,3 +1,4 @@
+// @module-tag c
 // Differential test: the TypeScript model (src/ir/quant) against the C runtime header
 // (templates/runtime/harc_fixedpoint.h) compiled with the host gcc, on seeded random and
 // edge-case inputs. Every result must be identical.
