@@ -1,12 +1,11 @@
+import { traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { foldableProducer, outputBias, perChannelConstant, scaleOutputChannels, setOutputBias } from './channel-constants.ts';
 import { bypassNode, cloneGraph, producerOf, singleConsumer } from './rewrite.ts';
 
-const AFFINE = new Set(['Add', 'Sub', 'Mul', 'Div']);
-
 /** The non-constant operand and the per-channel constant of an affine op, if it is one. */
 function affineOperands(g: Graph, node: Node): { x: string; c: string } | undefined {
-  if (!AFFINE.has(node.op)) return undefined;
+  if (!traitsOf(node.op)?.affine) return undefined;
   const [a, b] = node.inputs as [string, string];
   if (g.tensors[b]?.data && !g.tensors[a]?.data) return { x: a, c: b };
   if ((node.op === 'Add' || node.op === 'Mul') && g.tensors[a]?.data && !g.tensors[b]?.data) return { x: b, c: a };

@@ -1,10 +1,10 @@
 import { inputError } from '../../ir/errors.ts';
-import { lookupOp } from '../../ir/registry.ts';
+import { lookupOp, traitsOf } from '../../ir/registry.ts';
+import { inPlaceInputsOf } from '../../ir/traits.ts';
 import type { Graph, Node } from '../../ir/types.ts';
 import { planArena, type ArenaPlan, type PlanBudget } from '../../passes/arena-plan.ts';
 import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
-import { binaryOps, unaryOps } from './lower/elementwise.ts';
 
 /** Memory options of the C backend (harc compile --align, --io-in-arena, ...). */
 export interface CMemoryOptions {
@@ -29,20 +29,16 @@ export interface CMemoryOptions {
  * LDRD on M4, word-wise int8 SIMD); the host keeps 8. */
 export const defaultAlignment = (target: string): number => (target === 'cortex-m4' || target === 'riscv' ? 4 : 8);
 
-const UNARY = new Set(unaryOps);
-const BINARY = new Set(binaryOps);
-
-/** Inputs the float kernel of `node` may overwrite with its output: each of these kernels reads an
- * element (or a whole softmax row) before writing the same element, and the C has no `restrict`.
- * Integer kernels are not listed (their parameters may differ per operand). Pooling, conv, gemm,
- * transposes, recurrent ops are never in place. */
+/** Inputs the float kernel of `node` may overwrite with its output (elementwise ops, and those with
+ * the inPlace trait: BatchNormalization, Softmax): each of these kernels reads an element (or a
+ * whole softmax row) before writing the same element, and the C has no `restrict`. Integer kernels
+ * are never in place (their parameters may differ per operand), nor are pooling, conv, gemm,
+ * transposes and recurrent ops. */
 export function inPlaceInputs(graph: Graph, node: Node): number[] {
   const t = (name: string | undefined) => (name ? graph.tensors[name] : undefined);
   const allFloat = [...node.inputs, ...node.outputs].every((n) => !n || t(n)?.dtype === 'float32');
   if (!allFloat || t(node.outputs[0])?.quant) return [];
-  if (UNARY.has(node.op) || node.op === 'BatchNormalization' || node.op === 'Softmax') return [0];
-  if (BINARY.has(node.op)) return [0, 1];
-  return [];
+  return inPlaceInputsOf(traitsOf(node.op));
 }
 
 /** Runs each kernel's lowering once with a throw-away context to learn how much scratch it asks

@@ -4,7 +4,7 @@
 // Gather, ...) run their ordinary reference implementation on the integer data.
 
 import { inputError } from '../errors.ts';
-import { opOf } from '../registry.ts';
+import { opOf, registeredOps, traitsOf } from '../registry.ts';
 import { numel, sameShape, stridesOf, broadcastIndexMap } from '../shape.ts';
 import type { Graph, Node, Value } from '../types.ts';
 import {
@@ -17,8 +17,8 @@ import {
   softmaxInt8,
   tanhInt8,
 } from '../quant/index.ts';
+import '../ops/index.ts';
 import {
-  LUT_OPS,
   isQuantized,
   prepareAddQ,
   prepareConcatQ,
@@ -33,7 +33,7 @@ import {
   prepareSoftmaxQ,
   type RequantParams,
 } from './prepare.ts';
-import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
+import { runRecurrentQ } from './recurrent.ts';
 
 type Kernel = (g: Graph, node: Node, ins: (Value | undefined)[]) => ArrayLike<number>;
 
@@ -220,17 +220,15 @@ const KERNELS: Record<string, Kernel> = {
     return opOf(node).evaluate(node, rq)[0]!.data.slice(0, numel(out.shape));
   },
 };
-for (const op of LUT_OPS)
+for (const op of registeredOps().filter((o) => traitsOf(o)?.int8 === 'lut'))
   KERNELS[op] = (g, node, [x]) => {
     const t = prepareLutQ(g, node);
     const lo = -(2 ** (g.tensors[node.inputs[0]!]!.quant!.bits - 1));
     return Array.from(x!.data as ArrayLike<number>, (v) => t[v - lo]!);
   };
 
-/** Ops that carry the quantization of their input through unchanged and only move bytes. */
-export const PASSTHROUGH_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Pad', 'Gather', 'Expand', 'Copy', 'Identity', 'Dropout']);
-
-export const QUANT_KERNEL_OPS = new Set(Object.keys(KERNELS));
+/** The ops with an integer kernel in this interpreter (the coverage check reads it). */
+export const QUANT_KERNEL_OPS = new Set([...Object.keys(KERNELS), ...registeredOps().filter((o) => traitsOf(o)?.recurrent)]);
 
 /** Runs a quantized graph on integer inputs (Int8Array data); returns every graph output. */
 export function interpretQuantized(
@@ -249,7 +247,8 @@ export function interpretQuantized(
   }
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    if (RECURRENT_OPS.has(node.op) && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
+    const traits = traitsOf(node.op);
+    if (traits?.recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
       runRecurrentQ(graph, node, ins).forEach((data, i) => {
         const o = node.outputs[i];
@@ -263,9 +262,12 @@ export function interpretQuantized(
     }
     const outT = graph.tensors[node.outputs[0]!]!;
     let data: ArrayLike<number>;
-    if (isQuantized(outT) && KERNELS[node.op] && !(PASSTHROUGH_OPS.has(node.op) || opOf(node).isView)) data = KERNELS[node.op]!(graph, node, ins);
-    else if (isQuantized(outT) || PASSTHROUGH_OPS.has(node.op) || opOf(node).isView || node.op === 'Identity') {
-      if (node.op === 'Identity' || node.op === 'Copy' || node.op === 'Dropout') data = ins[0]!.data;
+    // data movement (int8: 'move') runs the float reference on the codes; an elementwise move
+    // (Identity, Dropout) passes them through as they are
+    const moves = traits?.int8 === 'move' || opOf(node).isView;
+    if (isQuantized(outT) && KERNELS[node.op] && !moves) data = KERNELS[node.op]!(graph, node, ins);
+    else if (isQuantized(outT) || moves) {
+      if (moves && traits?.elementwise === 'unary') data = ins[0]!.data;
       else data = opOf(node).evaluate(node, ins)[0]!.data;
     } else throw inputError(`node '${node.name}' (${node.op}): not quantized; the integer interpreter cannot run it`);
     const v: Value = { shape: outT.shape, dtype: outT.dtype, data: outT.dtype === 'int8' ? Int8Array.from(data) : Int16Array.from(data) };

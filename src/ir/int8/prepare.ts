@@ -312,11 +312,10 @@ export function prepareConcatQ(g: Graph, node: Node): RequantParams[] {
   return node.inputs.map((n) => prepareRequant(tq(g.tensors[n]!, node), qo));
 }
 
-/** Unary ops computed as a 2^bits-entry table: each input code is dequantized, put through the op's
- * float reference semantics, and quantized with the output parameters (the table is built here,
- * in TypeScript, and emitted as a constant, so C and the reference agree by construction). */
-export const LUT_OPS = new Set(['HardSigmoid', 'LeakyRelu', 'Relu', 'Clip', 'Elu', 'Selu', 'Exp', 'Neg', 'Abs', 'Softplus', 'Softsign']);
-
+/** The table of an op with the `int8: 'lut'` trait: each of the 2^bits input codes is dequantized,
+ * put through the op's float reference semantics, and quantized with the output parameters (the
+ * table is built here, in TypeScript, and emitted as a constant, so C and the reference agree by
+ * construction). */
 export function prepareLutQ(g: Graph, node: Node): number[] {
   const x = g.tensors[node.inputs[0]!]!;
   const qi = tq(x, node);

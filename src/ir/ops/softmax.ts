@@ -1,3 +1,4 @@
+import { SOFTMAX_INT8_OUTPUT } from '../quant/activations.ts';
 import { attrInt, registerOp } from '../registry.ts';
 import { normAxis, numel } from '../shape.ts';
 
@@ -6,6 +7,7 @@ registerOp({
   op: 'Softmax',
   attrs: { axis: -1, coerce_2d: 0 },
   arity: [1, 1],
+  traits: { inPlace: [0], quant: { kind: 'fixed', ...SOFTMAX_INT8_OUTPUT }, int8: 'kernel' },
   infer: (_node, [x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   evaluate(node, [x]) {
     const axis = normAxis(attrInt(node, 'axis'), x!.shape.length);

@@ -1,7 +1,7 @@
 import type { Lowering } from './context.ts';
 import { lowerBatchNorm } from './batchnorm.ts';
 import { lowerConv } from './conv.ts';
-import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+import { lowerConcat, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 import { binaryOps, lowerBinary, lowerUnary, unaryOps } from './elementwise.ts';
 import { lowerGemm, lowerMatMul } from './gemm.ts';
 import { lowerPool } from './pool.ts';
@@ -31,7 +31,6 @@ export const floatLowerings: Record<string, Lowering> = {
   Concat: lowerConcat,
   Gather: lowerGather,
   Pad: lowerPad,
-  Copy: lowerCopy,
   LSTM: lowerLstm,
   GRU: lowerGru,
   RNN: lowerRnn,

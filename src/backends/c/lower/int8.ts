@@ -1,6 +1,5 @@
 import { inputError } from '../../../ir/errors.ts';
 import {
-  LUT_OPS,
   isQuantized,
   prepareAddQ,
   prepareConcatQ,
@@ -14,7 +13,8 @@ import {
   preparePoolQ,
   prepareSoftmaxQ,
 } from '../../../ir/int8/prepare.ts';
-import { attrInt } from '../../../ir/registry.ts';
+import '../../../ir/ops/index.ts';
+import { attrInt, registeredOps, traitsOf } from '../../../ir/registry.ts';
 import { normAxis, stridesOf } from '../../../ir/shape.ts';
 import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
@@ -212,8 +212,8 @@ export const int8Lowerings: Record<string, Lowering> = {
   Expand: lowerExpand,
   Gather: lowerGather,
   Pad: lowerPad,
-  Copy: lowerCopy,
   Identity: lowerCopy,
   Dropout: lowerCopy,
-  ...Object.fromEntries([...LUT_OPS].map((op) => [op, lowerLutQ])),
+  // every op whose int8 trait is a lookup table (src/ir/traits.ts)
+  ...Object.fromEntries(registeredOps().filter((op) => traitsOf(op)?.int8 === 'lut').map((op) => [op, lowerLutQ])),
 };
