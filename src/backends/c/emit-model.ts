@@ -128,7 +128,12 @@ export function emitModel(
         return c.symbol;
       },
       useMath: () => void (useMath = true),
-      scratch: (_bytes, ctype = 'unsigned char') => ((scratchType = ctype), 's0'),
+      scratch(bytes, ctype = 'unsigned char') {
+        const declared = lowerOf(node)!.scratchBytes?.(graph, node) ?? 0;
+        if (scratchType || bytes !== declared) throw new Error(`node '${node.name}' (${node.op}): the lowering asks for ${bytes} B of scratch but declares ${declared} B (Lowering.scratchBytes)`);
+        scratchType = ctype;
+        return 's0';
+      },
     };
     const body = lowerOf(node)!(ctx);
     const scratchBuf = plan.buffers.find((b) => b.scratchOf === step);

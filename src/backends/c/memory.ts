@@ -1,10 +1,9 @@
-import { inputError } from '../../ir/errors.ts';
 import { lookupOp, traitsOf } from '../../ir/registry.ts';
 import { inPlaceInputsOf } from '../../ir/traits.ts';
 import type { Graph, Node } from '../../ir/types.ts';
 import { planArena, type ArenaPlan, type PlanBudget } from '../../passes/arena-plan.ts';
 import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
-import type { LowerCtx, Lowering } from './lower/context.ts';
+import type { Lowering } from './lower/context.ts';
 
 /** Memory options of the C backend (harc compile --align, --io-in-arena, ...). */
 export interface CMemoryOptions {
@@ -41,34 +40,13 @@ export function inPlaceInputs(graph: Graph, node: Node): number[] {
   return inPlaceInputsOf(traitsOf(node.op));
 }
 
-/** Runs each kernel's lowering once with a throw-away context to learn how much scratch it asks
- * for (LowerCtx.scratch), so scratch can be scheduled and planned like a tensor. */
-export function probeScratch(graph: Graph, lowerOf: (n: Node) => Lowering | undefined): Map<Node, number> {
+/** The scratch each kernel's lowering declares (Lowering.scratchBytes), so scratch can be
+ * scheduled and planned like a tensor without running the lowering. */
+export function declaredScratch(graph: Graph, lowerOf: (n: Node) => Lowering | undefined): Map<Node, number> {
   const scratch = new Map<Node, number>();
   for (const node of graph.nodes) {
-    const lower = lowerOf(node);
-    if (!lower || lookupOp(node.op)?.isView) continue;
-    let bytes = 0;
-    const ctx: LowerCtx = {
-      graph,
-      node,
-      input: (i) => graph.tensors[node.inputs[i]!]!,
-      output: (i) => graph.tensors[node.outputs[i]!]!,
-      arg: (i) => (node.inputs[i] ? `x${i}` : ''),
-      res: (i) => (node.outputs[i] ? `y${i}` : ''),
-      constArray: (suffix) => `probe_${suffix}`,
-      useMath: () => {},
-      scratch(b) {
-        if (bytes > 0) throw inputError(`node '${node.name}': one scratch request per kernel`);
-        bytes = b;
-        return 's0';
-      },
-    };
-    try {
-      lower(ctx);
-    } catch {
-      // the real lowering reports it
-    }
+    if (lookupOp(node.op)?.isView) continue;
+    const bytes = lowerOf(node)?.scratchBytes?.(graph, node) ?? 0;
     if (bytes > 0) scratch.set(node, bytes);
   }
   return scratch;
@@ -81,7 +59,7 @@ export function planModelMemory(
   lowerOf: (n: Node) => Lowering | undefined,
   opts: CMemoryOptions = {},
 ): { graph: Graph; plan: ArenaPlan; schedule?: ScheduleResult } {
-  const scratchBytes = probeScratch(graph, lowerOf);
+  const scratchBytes = declaredScratch(graph, lowerOf);
   const memory = {
     alignment: opts.alignment ?? 8,
     ioInArena: opts.ioInArena ?? false,

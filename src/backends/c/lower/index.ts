@@ -1,4 +1,4 @@
-import type { Lowering } from './context.ts';
+import { withScratch, type Lowering } from './context.ts';
 import { lowerBatchNorm } from './batchnorm.ts';
 import { lowerConv } from './conv.ts';
 import { lowerConcat, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
@@ -6,7 +6,7 @@ import { binaryOps, lowerBinary, lowerUnary, unaryOps } from './elementwise.ts';
 import { lowerGemm, lowerMatMul } from './gemm.ts';
 import { lowerPool } from './pool.ts';
 import { lowerReduce } from './reduce.ts';
-import { lowerGru, lowerLstm, lowerRnn } from './recurrent.ts';
+import { lowerGru, lowerLstm, lowerRnn, recurrentScratchBytes } from './recurrent.ts';
 import { lowerSoftmax } from './softmax.ts';
 
 /** The portable-C lowering of each op (float32). */
@@ -31,7 +31,7 @@ export const floatLowerings: Record<string, Lowering> = {
   Concat: lowerConcat,
   Gather: lowerGather,
   Pad: lowerPad,
-  LSTM: lowerLstm,
-  GRU: lowerGru,
-  RNN: lowerRnn,
+  LSTM: withScratch(lowerLstm, recurrentScratchBytes),
+  GRU: withScratch(lowerGru, recurrentScratchBytes),
+  RNN: withScratch(lowerRnn, recurrentScratchBytes),
 };

@@ -84,6 +84,19 @@ export const fastRequant = (mult: number[], shift: number[]): boolean => mult.ev
 const wrap = (fast: string[], reference: string, scratch?: string): string =>
   ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference.replace(/\n$/, ''), '#endif', ''].join('\n');
 
+/** Scratch bytes fastConvQ asks for: none for depthwise or non-constant weights; else the DSP
+ * path's widened patch, plus two gathered patches when the patch is not contiguous in x. */
+export function fastConvScratchBytes(p: ConvQParams, constWeights: boolean): number {
+  if (!constWeights || (p.cinPerGroup === 1 && p.group === p.channels && p.cout / p.group === 1)) return 0;
+  const K = p.kH * p.kW * p.cinPerGroup;
+  const anyPad = p.padTop > 0 || p.padLeft > 0 || p.padBottom > 0 || p.padRight > 0;
+  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
+  return 4 * dspK(K) + (!contiguous || anyPad ? 2 * K : 0);
+}
+
+/** Scratch bytes fastGemmQ asks for (the DSP path's widened row; none without constant weights). */
+export const fastGemmScratchBytes = (p: GemmQParams, constWeights: boolean): number => (constWeights ? 4 * dspK(p.k) : 0);
+
 /** Conv (incl. 1-D, pointwise, grouped, depthwise): the optimized path around the reference body. */
 export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, reference: string): string {
   const wdata = intData(ctx, 1);

@@ -1,5 +1,7 @@
 import { inputError } from '../../../ir/errors.ts';
 import { prepareRecurrentQ, type RecurrentQParams } from '../../../ir/int8/recurrent.ts';
+import { recurrentGeometry } from '../../../ir/ops/recurrent-common.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
 import type { LowerCtx } from './context.ts';
@@ -72,6 +74,18 @@ export function dotS8(acc: string, a: string, b: string, n: number, indent = '  
     '#endif',
     '',
   ].join('\n');
+}
+
+/** Scratch bytes of lowerRecurrentQ on `node` (int16 units: gates, [GRU lbr=0: r ⊙ h], [LSTM c
+ * state], [GRU int16 h state], [int8 h state when Y_h is not an output]). */
+export function recurrentQScratchBytes(graph: Graph, node: Node): number {
+  const { batch, hidden: H, dirs, gates: G, kind, linearBeforeReset } = recurrentGeometry(node, node.inputs.map((n) => (n ? graph.tensors[n] : undefined)));
+  const stateSize = dirs * batch * H;
+  let units = G * H + (kind === 'GRU' && !linearBeforeReset ? H : 0);
+  if (kind === 'LSTM' && !node.outputs[2]) units += stateSize;
+  if (kind === 'GRU') units += stateSize;
+  if (!node.outputs[1]) units += Math.ceil(stateSize / 2);
+  return 2 * units;
 }
 
 export function lowerRecurrentQ(ctx: LowerCtx): string {

@@ -16,12 +16,13 @@ import {
 import '../../../ir/ops/index.ts';
 import { attrInt, registeredOps, traitsOf } from '../../../ir/registry.ts';
 import { normAxis, stridesOf } from '../../../ir/shape.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
-import type { LowerCtx, Lowering } from './context.ts';
-import { fastConvQ, fastGemmQ } from './int8-fast.ts';
-import { lowerRecurrentQ } from './int8-recurrent.ts';
+import { withScratch, type LowerCtx, type Lowering } from './context.ts';
+import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes } from './int8-fast.ts';
+import { lowerRecurrentQ, recurrentQScratchBytes } from './int8-recurrent.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
@@ -185,11 +186,13 @@ function lowerConcatQ(ctx: LowerCtx): string {
     .join('');
 }
 
+const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] && g.tensors[n.inputs[1]]?.data);
+
 /** Lowerings of integer nodes (a node is integer when its output tensor carries quantization). */
 export const int8Lowerings: Record<string, Lowering> = {
-  Conv: lowerConvQ,
-  Gemm: lowerGemmQ,
-  MatMul: lowerGemmQ,
+  Conv: withScratch(lowerConvQ, (g, n) => fastConvScratchBytes(prepareConvQ(g, n), hasConstWeights(g, n))),
+  Gemm: withScratch(lowerGemmQ, (g, n) => fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
+  MatMul: withScratch(lowerGemmQ, (g, n) => fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
   MaxPool: lowerPoolQ,
   AveragePool: lowerPoolQ,
   GlobalAveragePool: lowerMeanQ,
@@ -204,9 +207,9 @@ export const int8Lowerings: Record<string, Lowering> = {
   HardSwish: lowerHardSwishQ,
   Softmax: lowerSoftmaxQ,
   Concat: lowerConcatQ,
-  LSTM: lowerRecurrentQ,
-  GRU: lowerRecurrentQ,
-  RNN: lowerRecurrentQ,
+  LSTM: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
+  GRU: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
+  RNN: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Expand: lowerExpand,

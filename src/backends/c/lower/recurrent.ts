@@ -1,6 +1,7 @@
 import { recurrentGeometry, type RecurrentGeometry } from '../../../ir/ops/recurrent-common.ts';
 import { cFloat } from '../c-literals.ts';
 import { render } from '../templates.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { requireFloat, type LowerCtx } from './context.ts';
 
 // LSTM / GRU / RNN: one C function per node. A bidirectional layer is one function that runs the
@@ -63,6 +64,16 @@ function scratchLayout(ctx: LowerCtx, gateFloats: number, states: boolean[], sta
     if (needed) floats += stateSize;
   }
   return { scratch: ctx.scratch(4 * floats, 'float'), scratchBytes: 4 * floats, offsets };
+}
+
+/** Scratch bytes of the float LSTM / GRU / RNN lowering of `node` (scratchLayout's total): the
+ * gate floats of one step, then the hidden (and LSTM cell) state when no output holds it. */
+export function recurrentScratchBytes(graph: Graph, node: Node): number {
+  const g = recurrentGeometry(node, node.inputs.map((n) => (n ? graph.tensors[n] : undefined)));
+  const stateSize = g.dirs * g.batch * g.hidden;
+  const gateFloats = g.kind === 'LSTM' ? g.gates * g.hidden : g.kind === 'GRU' ? (g.linearBeforeReset ? 3 : 4) * g.hidden : g.hidden;
+  const states = [!node.outputs[1], ...(g.kind === 'LSTM' ? [!node.outputs[2]] : [])];
+  return 4 * (gateFloats + states.filter(Boolean).length * stateSize);
 }
 
 export function lowerLstm(ctx: LowerCtx): string {
