@@ -64,9 +64,10 @@ export async function main(argv: string[]): Promise<number> {
           .option('board', boardOpt)
           .option('const', constOpt)
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON' })
+          .option('trace', { type: 'boolean', describe: 'print what each stage of the pipeline changed (stderr)' })
           .example('$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn', 'C for a Cortex-M4')
           .example('$0 compile zoo/models/har-cnn.onnx --precision int8 --calib zoo/data/calib_X.npy -o out/har-cnn-int8', 'int8 C'),
-      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
+      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], trace: a.trace, ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
     )
     .command(
       'inspect <model>',

@@ -45,20 +45,42 @@ interface ConstSymbol {
   bytes: number;
 }
 
-/** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
- * arena), weights.c/.h (const arrays). */
-export function emitModel(
-  optimized: Graph,
-  opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering>; intLowerings?: Record<string, Lowering>; memory?: CMemoryOptions } = {},
-): EmittedModel {
-  const unscheduled = inferShapes(materializeOutputs(optimized), { fold: false });
-  const prefix = cIdent(opts.prefix ?? unscheduled.name).toLowerCase();
+export interface EmitOptions {
+  prefix?: string;
+  source?: string;
+  alignment?: number;
+  lowerings?: Record<string, Lowering>;
+  intLowerings?: Record<string, Lowering>;
+  memory?: CMemoryOptions;
+}
+
+/** Stage 'materialize outputs': every graph output written by a kernel, shapes re-inferred. */
+export const prepareForC = (optimized: Graph): Graph => inferShapes(materializeOutputs(optimized), { fold: false });
+
+/** The lowering of each node: integer when its output carries quantization parameters
+ * (src/passes/quantize.ts), float otherwise. */
+export function loweringsFor(graph: Graph, opts: EmitOptions = {}): (n: Node) => Lowering | undefined {
   const floatLower = opts.lowerings ?? floatLowerings;
   const intLower = opts.intLowerings ?? int8Lowerings;
-  // A node is integer when its output carries quantization parameters (src/passes/quantize.ts).
-  const lowerOf = (n: Node): Lowering | undefined => (isQuantized(unscheduled.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  return (n) => (isQuantized(graph.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+}
+
+export const memoryOptionsOf = (opts: EmitOptions): CMemoryOptions => ({ ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
+
+/** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
+ * arena), weights.c/.h (const arrays). The stages of src/backends/pipeline.ts in one call. */
+export function emitModel(optimized: Graph, opts: EmitOptions = {}): EmittedModel {
+  const prepared = prepareForC(optimized);
   // memory-aware schedule (the returned graph has its nodes in that order), then the arena plan
-  const { graph, plan } = planModelMemory(unscheduled, lowerOf, { ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
+  const { graph, plan } = planModelMemory(prepared, loweringsFor(prepared, opts), memoryOptionsOf(opts));
+  return renderModel(graph, plan, opts);
+}
+
+/** Stage 'lower + render': each node's kernel (its lowering) in one layer function, the arena
+ * offsets of the plan, the constants; model.c/.h and weights.c/.h. */
+export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {}): EmittedModel {
+  const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
+  const lowerOf = loweringsFor(graph, opts);
   const quantized = graph.nodes.some((n) => isQuantized(graph.tensors[n.outputs[0]!]));
   const consts = new Map<string, ConstSymbol>();
   const constOrder: ConstSymbol[] = [];

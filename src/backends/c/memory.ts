@@ -1,7 +1,7 @@
 import { lookupOp, traitsOf } from '../../ir/registry.ts';
 import { inPlaceInputsOf } from '../../ir/traits.ts';
 import type { Graph, Node } from '../../ir/types.ts';
-import { planArena, type ArenaPlan, type PlanBudget } from '../../passes/arena-plan.ts';
+import { planArena, type ArenaPlan, type MemoryOptions, type PlanBudget } from '../../passes/arena-plan.ts';
 import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
 import type { Lowering } from './lower/context.ts';
 
@@ -52,6 +52,30 @@ export function declaredScratch(graph: Graph, lowerOf: (n: Node) => Lowering | u
   return scratch;
 }
 
+/** What memory planning needs to know of the C backend: alignment, in-place kernels, scratch. */
+function memoryModel(graph: Graph, lowerOf: (n: Node) => Lowering | undefined, opts: CMemoryOptions): MemoryOptions {
+  const scratchBytes = declaredScratch(graph, lowerOf);
+  return {
+    alignment: opts.alignment ?? 8,
+    ioInArena: opts.ioInArena ?? false,
+    concatInPlace: opts.concatInPlace ?? true,
+    inPlace: opts.inPlace === false ? undefined : (n: Node) => inPlaceInputs(graph, n),
+    scratch: (n: Node) => scratchBytes.get(n) ?? 0,
+  };
+}
+
+/** Stage 'schedule': the graph with its nodes in the memory-aware order (the given graph is not
+ * changed; with `schedule: false` it is returned as it is). */
+export function scheduleModel(graph: Graph, lowerOf: (n: Node) => Lowering | undefined, opts: CMemoryOptions = {}): { graph: Graph; schedule?: ScheduleResult } {
+  if (opts.schedule === false) return { graph };
+  const schedule = scheduleForMemory(graph, { ...memoryModel(graph, lowerOf, opts), budget: opts.budget });
+  return { graph: { ...graph, nodes: schedule.nodes }, schedule };
+}
+
+/** Stage 'plan arena': liveness over the graph's node order and the offsets of every buffer. */
+export const planModelArena = (graph: Graph, lowerOf: (n: Node) => Lowering | undefined, opts: CMemoryOptions = {}): ArenaPlan =>
+  planArena(graph, { ...memoryModel(graph, lowerOf, opts), planner: opts.planner, budget: opts.budget });
+
 /** Schedules `graph` for memory and plans its arena; returns the graph with its nodes in the
  * scheduled order (the given graph is not changed). */
 export function planModelMemory(
@@ -59,15 +83,6 @@ export function planModelMemory(
   lowerOf: (n: Node) => Lowering | undefined,
   opts: CMemoryOptions = {},
 ): { graph: Graph; plan: ArenaPlan; schedule?: ScheduleResult } {
-  const scratchBytes = declaredScratch(graph, lowerOf);
-  const memory = {
-    alignment: opts.alignment ?? 8,
-    ioInArena: opts.ioInArena ?? false,
-    concatInPlace: opts.concatInPlace ?? true,
-    inPlace: opts.inPlace === false ? undefined : (n: Node) => inPlaceInputs(graph, n),
-    scratch: (n: Node) => scratchBytes.get(n) ?? 0,
-  };
-  const schedule = opts.schedule !== false ? scheduleForMemory(graph, { ...memory, budget: opts.budget }) : undefined;
-  const scheduled = schedule ? { ...graph, nodes: schedule.nodes } : graph;
-  return { graph: scheduled, plan: planArena(scheduled, { ...memory, planner: opts.planner, budget: opts.budget }), schedule };
+  const { graph: scheduled, schedule } = scheduleModel(graph, lowerOf, opts);
+  return { graph: scheduled, plan: planModelArena(scheduled, lowerOf, opts), schedule };
 }

@@ -19,12 +19,15 @@ export interface CompileArgs extends PrecisionArgs {
   saveJson?: string;
   /** Arena options (--align, --io-in-arena). */
   memory?: CMemoryOptions;
+  /** Print what each pipeline stage changed (stderr). */
+  trace?: boolean;
 }
 
 /** `harc compile`: C sources, weights and build snippets for one model. */
 export async function compileCommand(a: CompileArgs): Promise<number> {
   progress(`loading ${a.model}`);
-  const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory });
+  const onStage = a.trace ? (stage: string, summary: string) => void process.stderr.write(`harc: ${stage.padEnd(19)} ${summary}\n`) : undefined;
+  const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory, onStage });
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
   const snippet = { prefix: model.prefix, target: a.target, cpuFlags };
   await writeModelDir(model, a.out, { 'harc.mk': render('model/harc.mk', snippet), 'harc.cmake': render('model/harc.cmake', snippet) });
