@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DEFAULT_KERNEL_SET, kernelSetNames } from '../backends/c/kernels/index.ts';
 import { defaultAlignment, type CMemoryOptions } from '../backends/c/memory.ts';
 import { inputError } from '../ir/errors.ts';
 import { DEFAULT_PLANNER, PLANNER_NAMES } from '../passes/planner.ts';
@@ -8,13 +9,15 @@ export const addMemoryOptions = <T>(y: Argv<T>) =>
   y
     .option('align', { type: 'number', describe: 'arena buffer alignment in bytes (default: 4 on cortex-m4 / riscv, 8 on host)' })
     .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' })
-    .option('planner', { choices: PLANNER_NAMES, default: DEFAULT_PLANNER, describe: 'arena offset planner (docs/memory.md); every search is bounded by counts, never time' });
+    .option('planner', { choices: PLANNER_NAMES, default: DEFAULT_PLANNER, describe: 'arena offset planner (docs/memory.md); every search is bounded by counts, never time' })
+    .option('kernels', { choices: kernelSetNames(), default: DEFAULT_KERNEL_SET, describe: 'int8 kernel set (docs/int8-kernels.md): portable = every path under #if, harc = the target path only, reference' });
 
 /** Parsed yargs → CMemoryOptions for a target. */
-export function memoryArgs(a: { align?: number; 'io-in-arena'?: boolean; planner?: string }, target = 'host'): CMemoryOptions {
+export function memoryArgs(a: { align?: number; 'io-in-arena'?: boolean; planner?: string; kernels?: string }, target = 'host'): CMemoryOptions {
   const alignment = a.align ?? defaultAlignment(target);
   if (!Number.isInteger(alignment) || alignment < 4 || (alignment & (alignment - 1)) !== 0)
     throw inputError(`--align ${a.align}: expected a power of two ≥ 4`);
   if (a.planner !== undefined && !PLANNER_NAMES.includes(a.planner)) throw inputError(`--planner ${a.planner}: expected one of ${PLANNER_NAMES.join(', ')}`);
-  return { alignment, ioInArena: a['io-in-arena'] ?? false, planner: a.planner ?? DEFAULT_PLANNER };
+  if (a.kernels !== undefined && !kernelSetNames().includes(a.kernels)) throw inputError(`--kernels ${a.kernels}: expected one of ${kernelSetNames().join(', ')}`);
+  return { alignment, ioInArena: a['io-in-arena'] ?? false, planner: a.planner ?? DEFAULT_PLANNER, kernels: a.kernels ?? DEFAULT_KERNEL_SET, target };
 }

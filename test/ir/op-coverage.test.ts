@@ -50,7 +50,7 @@ describe('op coverage', () => {
     const rows = new Map(lines.slice(2).map((l) => [l.split(/\s+/)[0]!, l]));
     expect([...rows.keys()].sort()).toEqual(registeredOps());
     expect(rows.get('Elu')).toMatch(/C kernel\s+lookup table\s+calibrated\s+reference/);
-    expect(rows.get('Conv')).toMatch(/integer kernel.*reference, harc/);
+    expect(rows.get('Conv')).toMatch(/integer kernel.*reference, portable, harc/);
     expect(rows.get('Reshape')).toMatch(/view/);
     expect(lines.some((l) => l.startsWith('incomplete'))).toBe(false);
   });

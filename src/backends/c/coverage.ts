@@ -2,6 +2,7 @@ import { QUANT_KERNEL_OPS } from '../../ir/int8/interpret.ts';
 import '../../ir/ops/index.ts';
 import { lookupOp, registeredOps } from '../../ir/registry.ts';
 import type { Lowering } from './lower/context.ts';
+import { kernelSetNamed, kernelSetNames } from './kernels/index.ts';
 import { floatLowerings } from './lower/index.ts';
 import { int8Lowerings } from './lower/int8.ts';
 
@@ -30,11 +31,24 @@ export interface CoverageTables {
   kernelSets: Record<string, readonly string[]>;
 }
 
-export const defaultCoverageTables = (kernelSets: Record<string, readonly string[]> = {}): CoverageTables => ({
+/** The ops each kernel set lowers on some target (the reference set: every float and int8 lowering). */
+function kernelSetOps(): Record<string, readonly string[]> {
+  const targets = ['host', 'cortex-m4', 'riscv'];
+  return Object.fromEntries(
+    kernelSetNames().map((name) => {
+      const set = kernelSetNamed(name)!;
+      const ops = new Set(targets.flatMap((t) => Object.keys(set.int8(t))));
+      if (name === 'reference') for (const op of Object.keys(floatLowerings)) ops.add(op);
+      return [name, [...ops].sort()];
+    }),
+  );
+}
+
+export const defaultCoverageTables = (extraKernelSets: Record<string, readonly string[]> = {}): CoverageTables => ({
   float: floatLowerings,
   int8: int8Lowerings,
   int8Interpreter: QUANT_KERNEL_OPS,
-  kernelSets: { reference: [...new Set([...Object.keys(floatLowerings), ...Object.keys(int8Lowerings)])], ...kernelSets },
+  kernelSets: { ...kernelSetOps(), ...extraKernelSets },
 });
 
 export function opCoverage(tables: CoverageTables = defaultCoverageTables()): { rows: OpCoverage[]; problems: string[] } {

@@ -11,7 +11,7 @@ import { planModelMemory, type CMemoryOptions } from './memory.ts';
 import { cArrayBody, cFloat, cIdent } from './c-literals.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { floatLowerings } from './lower/index.ts';
-import { int8Lowerings } from './lower/int8.ts';
+import { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet } from './kernels/index.ts';
 import { isQuantized } from '../../ir/int8/prepare.ts';
 import { materializeOutputs } from './prepare.ts';
 import { render, repoRoot } from './templates.ts';
@@ -61,8 +61,18 @@ export const prepareForC = (optimized: Graph): Graph => inferShapes(materializeO
  * (src/passes/quantize.ts), float otherwise. */
 export function loweringsFor(graph: Graph, opts: EmitOptions = {}): (n: Node) => Lowering | undefined {
   const floatLower = opts.lowerings ?? floatLowerings;
-  const intLower = opts.intLowerings ?? int8Lowerings;
-  return (n) => (isQuantized(graph.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  const set = kernelSetOf(opts);
+  const target = opts.memory?.target ?? 'host';
+  const intLower = opts.intLowerings;
+  return (n) => (!isQuantized(graph.tensors[n.outputs[0]!]) ? floatLower[n.op] : intLower ? intLower[n.op] : int8LoweringFor(set, target, graph, n));
+}
+
+/** The kernel set the options name (default 'portable'). */
+export function kernelSetOf(opts: EmitOptions): KernelSet {
+  const name = opts.memory?.kernels ?? DEFAULT_KERNEL_SET;
+  const set = kernelSetNamed(name);
+  if (!set) throw inputError(`--kernels ${name}: unknown kernel set (use ${kernelSetNames().join(', ')})`);
+  return set;
 }
 
 export const memoryOptionsOf = (opts: EmitOptions): CMemoryOptions => ({ ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
@@ -81,6 +91,7 @@ export function emitModel(optimized: Graph, opts: EmitOptions = {}): EmittedMode
 export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {}): EmittedModel {
   const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
   const lowerOf = loweringsFor(graph, opts);
+  const runtimeHeaders = kernelSetOf(opts).runtimeHeaders;
   const quantized = graph.nodes.some((n) => isQuantized(graph.tensors[n.outputs[0]!]));
   const consts = new Map<string, ConstSymbol>();
   const constOrder: ConstSymbol[] = [];
@@ -231,6 +242,7 @@ export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {
     calls,
     useMath,
     consts: constOrder,
+    runtimeHeaders,
   };
   const files: Record<string, string> = {
     'model.h': render('model/model.h', ctx),
@@ -238,9 +250,8 @@ export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {
     'weights.h': render('model/weights.h', ctx),
     'weights.c': render('model/weights.c', ctx),
   };
-  if (quantized) files['harc_fixedpoint.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_fixedpoint.h'), 'utf8');
-  // optimized int8 kernels, selected per C compiler target (lower/int8-fast.ts)
-  if (quantized) files['harc_int8_kernels.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_int8_kernels.h'), 'utf8');
+  // the kernel set's runtime headers (fixed-point arithmetic; the optimized kernels)
+  if (quantized) for (const h of runtimeHeaders) files[h] = readFileSync(join(repoRoot, 'templates', 'runtime', h), 'utf8');
   return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
 }
 

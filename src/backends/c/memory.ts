@@ -22,6 +22,11 @@ export interface CMemoryOptions {
   planner?: string;
   /** Scheduling and placement search budget (counts, never time). */
   budget?: Partial<PlanBudget>;
+  /** Kernel set by name (src/backends/c/kernels/; default 'portable'); it declares the scratch
+   * its lowerings need, so it is part of what memory planning sees. */
+  kernels?: string;
+  /** The target the kernel set lowers for (default 'host'). */
+  target?: string;
 }
 
 /** Arena alignment per target: 4 bytes is what every Cortex-M4 / RV32 load needs (float, int32,

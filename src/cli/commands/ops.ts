@@ -1,5 +1,4 @@
 import { defaultCoverageTables, opCoverage } from '../../backends/c/coverage.ts';
-import { KERNEL_SET_OPS } from '../../backends/c/kernel-sets.ts';
 import { table } from '../format.ts';
 
 const FLOAT = { kernel: 'C kernel', view: 'view (no code)', folded: 'folded at compile time', missing: '—' } as const;
@@ -9,7 +8,7 @@ const QUANT: Record<string, string> = { calibrated: 'calibrated', weights: 'cali
 /** `harc ops`: every registered operator, derived from its op record (src/ir/traits.ts) and the
  * lowering tables: float32, int8 (and how its output scale is chosen), the kernel sets lowering it. */
 export function opsCommand(): number {
-  const { rows, problems } = opCoverage(defaultCoverageTables(KERNEL_SET_OPS));
+  const { rows, problems } = opCoverage(defaultCoverageTables());
   console.log(
     table(
       ['op', 'float32', 'int8', 'int8 output scale', 'kernel sets'],

@@ -21,7 +21,7 @@ import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
 import { withScratch, type LowerCtx, type Lowering } from './context.ts';
-import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes } from './int8-fast.ts';
+import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes, type FastMode } from './int8-fast.ts';
 import { lowerRecurrentQ, recurrentQScratchBytes } from './int8-recurrent.ts';
 import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
@@ -44,12 +44,29 @@ function require8(ctx: LowerCtx): void {
   });
 }
 
-function lowerConvQ(ctx: LowerCtx): string {
+/** The weights (input 1) are a compile-time constant: what the optimized paths need. */
+export const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] && g.tensors[n.inputs[1]]?.data);
+
+/** int8 Conv: the reference kernel alone, or with the optimized paths of `mode` (int8-fast.ts). */
+export const convQ = (mode: FastMode | 'reference'): Lowering =>
+  withScratch(
+    (ctx) => lowerConvQ(ctx, mode),
+    (g, n) => (mode === 'reference' ? 0 : fastConvScratchBytes(prepareConvQ(g, n), hasConstWeights(g, n))),
+  );
+
+/** int8 Gemm / MatMul, as convQ. */
+export const gemmQ = (mode: FastMode | 'reference'): Lowering =>
+  withScratch(
+    (ctx) => lowerGemmQ(ctx, mode),
+    (g, n) => (mode === 'reference' ? 0 : fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
+  );
+
+function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   require8(ctx);
   const p = prepareConvQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  return fastConvQ(ctx, p, mult, shift, render('kernels/int8/conv.c', {
+  const reference = (): string => render('kernels/int8/conv.c', {
     ...p,
     x: ctx.arg(0),
     w: ctx.arg(1),
@@ -64,15 +81,16 @@ function lowerConvQ(ctx: LowerCtx): string {
     shift,
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
-  }));
+  });
+  return mode === 'reference' ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode);
 }
 
-function lowerGemmQ(ctx: LowerCtx): string {
+function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   require8(ctx);
   const p = prepareGemmQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  return fastGemmQ(ctx, p, mult, shift, render('kernels/int8/gemm.c', {
+  const reference = (): string => render('kernels/int8/gemm.c', {
     ...p,
     op: ctx.node.op,
     x: ctx.arg(0),
@@ -82,7 +100,8 @@ function lowerGemmQ(ctx: LowerCtx): string {
     zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
     mult,
     shift,
-  }));
+  });
+  return mode === 'reference' ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode);
 }
 
 function lowerPoolQ(ctx: LowerCtx): string {
@@ -186,13 +205,12 @@ function lowerConcatQ(ctx: LowerCtx): string {
     .join('');
 }
 
-const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] && g.tensors[n.inputs[1]]?.data);
-
-/** Lowerings of integer nodes (a node is integer when its output tensor carries quantization). */
+/** The reference lowerings of integer nodes (a node is integer when its output tensor carries
+ * quantization): the `reference` kernel set, and the fallback of every other set. */
 export const int8Lowerings: Record<string, Lowering> = {
-  Conv: withScratch(lowerConvQ, (g, n) => fastConvScratchBytes(prepareConvQ(g, n), hasConstWeights(g, n))),
-  Gemm: withScratch(lowerGemmQ, (g, n) => fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
-  MatMul: withScratch(lowerGemmQ, (g, n) => fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
+  Conv: convQ('reference'),
+  Gemm: gemmQ('reference'),
+  MatMul: gemmQ('reference'),
   MaxPool: lowerPoolQ,
   AveragePool: lowerPoolQ,
   GlobalAveragePool: lowerMeanQ,
