@@ -2,7 +2,7 @@ import { consumerMap } from '../ir/graph.ts';
 import { lookupOp, traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { perChannelConstant } from './channel-constants.ts';
-import { addConstant, bypassNode, cloneGraph } from './rewrite.ts';
+import { addConstant, bypassNode, rewriteToFixpoint } from './rewrite.ts';
 
 // (x − m)/s (or x·k + d) per feature on the input of LSTM / GRU / RNN layers folds into their input
 // weights: W' = W·diag(k), Wb' = Wb + W·d (the R side is untouched). The sequence models normalise
@@ -92,12 +92,4 @@ function foldOne(g: Graph, node: Node): boolean {
   return true;
 }
 
-export function foldAffineIntoRecurrent(graph: Graph): Graph {
-  const g = cloneGraph(graph);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const node of [...g.nodes]) if (g.nodes.includes(node) && foldOne(g, node)) changed = true;
-  }
-  return g;
-}
+export const foldAffineIntoRecurrent = (graph: Graph): Graph => rewriteToFixpoint(graph, foldOne);

@@ -4,6 +4,7 @@
 // Gather, ...) run their ordinary reference implementation on the integer data.
 
 import { inputError } from '../errors.ts';
+import { startValues } from '../interpreter.ts';
 import { opOf, registeredOps, traitsOf } from '../registry.ts';
 import { numel, sameShape, stridesOf, broadcastIndexMap } from '../shape.ts';
 import type { Graph, Node, Value } from '../types.ts';
@@ -236,15 +237,8 @@ export function interpretQuantized(
   inputs: Record<string, Value>,
   opts: { onValue?: (tensor: string, value: Value) => void } = {},
 ): Record<string, Value> {
-  const env = new Map<string, Value>();
-  for (const [name, t] of Object.entries(graph.tensors)) if (t.data) env.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
-  for (const name of graph.inputs) {
-    const v = inputs[name];
-    const t = graph.tensors[name]!;
-    if (!v) throw inputError(`no value given for graph input '${name}'`);
-    if (numel(v.shape) !== numel(t.shape)) throw inputError(`graph input '${name}' expects shape [${t.shape}], got [${v.shape}]`);
-    env.set(name, { shape: t.shape, dtype: t.dtype, data: v.data });
-  }
+  // integer inputs take their tensor's dtype label (the codes come in as any integer array)
+  const env = startValues(graph, inputs, (v, t) => ({ shape: t.shape, dtype: t.dtype, data: v.data }));
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
     const traits = traitsOf(node.op);

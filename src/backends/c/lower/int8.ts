@@ -23,7 +23,7 @@ import { render } from '../templates.ts';
 import { withScratch, type LowerCtx, type Lowering } from './context.ts';
 import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes, type FastMode } from './int8-fast.ts';
 import { lowerRecurrentQ, recurrentQScratchBytes } from './int8-recurrent.ts';
-import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+import { concatPieces, lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
 // requantization constant is computed at compile time by src/ir/int8/prepare.ts and emitted as a
@@ -188,21 +188,13 @@ function lowerConcatQ(ctx: LowerCtx): string {
   require8(ctx);
   const ps = prepareConcatQ(ctx.graph, ctx.node);
   if (ps.every((p) => p.identity)) return lowerConcat(ctx);
-  const out = ctx.output(0);
-  const axis = normAxis(attrInt(ctx.node, 'axis'), out.shape.length);
-  const outStrides = stridesOf(out.shape);
-  let offset = 0;
-  return ctx.node.inputs
-    .map((_, i) => {
-      const shape = ctx.input(i).shape;
-      const p = ps[i]!;
-      const nest = loopNest(shape, [{ strides: outStrides, base: offset * outStrides[axis]! }, contiguous(shape)]);
-      offset += shape[axis]!;
-      const src = `${ctx.arg(i)}[${nest.index[1]}]`;
-      const v = p.identity ? src : `(int8_t)harc_clamp32(harc_mbqm((int32_t)${src} - (${p.inZp}), ${i32(p.mult)}, ${p.shift}) + (${p.outZp}), ${p.outMin}, ${p.outMax})`;
-      return render('kernels/loop-nest.c', { decls: [], loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${v};`] });
-    })
-    .join('');
+  return concatPieces(ctx, (i, shape, slice) => {
+    const p = ps[i]!;
+    const nest = loopNest(shape, [slice, contiguous(shape)]);
+    const src = `${ctx.arg(i)}[${nest.index[1]}]`;
+    const v = p.identity ? src : `(int8_t)harc_clamp32(harc_mbqm((int32_t)${src} - (${p.inZp}), ${i32(p.mult)}, ${p.shift}) + (${p.outZp}), ${p.outMin}, ${p.outMax})`;
+    return render('kernels/loop-nest.c', { decls: [], loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${v};`] });
+  });
 }
 
 /** The reference lowerings of integer nodes (a node is integer when its output tensor carries

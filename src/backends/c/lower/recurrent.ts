@@ -20,12 +20,12 @@ function optionalArg(ctx: LowerCtx, i: number): string {
   return ctx.arg(i);
 }
 
-function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
+/** The template context the LSTM / GRU / RNN kernels share, float and int8: geometry, operands,
+ * where the hidden state lives, per-direction sizes and strides, the time index of step s. */
+export function recurrentContext(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
   const { seq, batch, input, hidden: H, dirs, gates: G, strides: s } = g;
-  const stateSize = dirs * batch * H;
   const yh = ctx.res(1);
   return {
-    kind: g.kind,
     direction: g.direction,
     layoutText: g.layout === 0 ? 'time-major' : 'batch-major (layout 1)',
     seq, batch, input, hidden: H, dirs,
@@ -33,11 +33,10 @@ function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
     w: ctx.arg(1),
     r: ctx.arg(2),
     b: ctx.node.inputs[3] ? ctx.arg(3) : '',
-    h0: optionalArg(ctx, 5),
     y: ctx.res(0),
     hStatic: !yh,
     hs: yh || 'h_state',
-    stateSize,
+    stateSize: dirs * batch * H,
     wDir: G * H * input,
     rDir: G * H * H,
     bDir: 2 * G * H,
@@ -45,8 +44,11 @@ function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
     h1: H, h2: 2 * H, h3: 3 * H,
     tExpr: g.direction === 'forward' ? 's' : g.direction === 'reverse' ? `${seq - 1} - s` : `d == 0 ? s : ${seq - 1} - s`,
     ...s,
-    clip: g.clip === undefined ? '' : cFloat(g.clip),
   };
+}
+
+function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
+  return { ...recurrentContext(ctx, g), kind: g.kind, h0: optionalArg(ctx, 5), clip: g.clip === undefined ? '' : cFloat(g.clip) };
 }
 
 function geometryOf(ctx: LowerCtx): RecurrentGeometry {
