@@ -7,7 +7,10 @@ import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';
 import { loadModel } from '../../src/frontends/load.ts';
 import { assignOffsets, peakOf, type OffsetItem } from '../../src/passes/arena-plan.ts';
 import { DEFAULT_BUDGET, PLANNER_NAMES } from '../../src/passes/planner.ts';
-import { repo } from '../helpers.ts';
+import { defaultAlignment } from '../../src/backends/c/memory.ts';
+import { memoryArgs } from '../../src/cli/memory-options.ts';
+import { compileForCli } from '../../src/cli/precision.ts';
+import { harc, repo } from '../helpers.ts';
 
 // The plan (and so model.c) must not depend on the machine's load: every search is bounded by
 // counts (planner.ts PlanBudget), never by time.
@@ -71,6 +74,17 @@ describe('deterministic planning', () => {
       const model = join('zoo', 'models', m);
       expect(await compiledFiles(model, { budget: big }), m).toEqual(await compiledFiles(model));
     }
+  });
+
+  it('inspect --memory, compile and measure plan the same arena for the same model and target', async () => {
+    const model = join(repo, 'zoo', 'models', 'mobilenet-1d.onnx');
+    const inspected = JSON.parse((await harc(['inspect', model, '--json', '--memory', '--target', 'cortex-m4'])).stdout);
+    const compiled = compileForCli(model, {}, { memory: memoryArgs({}, 'cortex-m4') }).plan;
+    // what `harc measure --target cortex-m4` compiles (src/cli/commands/measure.ts)
+    const measured = compileForCli(model, {}, { memory: { alignment: defaultAlignment('cortex-m4') } }).plan;
+    expect(inspected.arena.bytes).toBe(compiled.bytes);
+    expect(measured.bytes).toBe(compiled.bytes);
+    expect(measured.buffers).toEqual(compiled.buffers);
   });
 
   it('unknown planner names are input errors naming the choices', () => {
