@@ -33,6 +33,9 @@ export interface OpTraits {
   clamp?(node: Node, inputs: (Tensor | undefined)[]): { min: number; max: number } | undefined;
   /** Inputs (besides elementwise ones) the float kernel may overwrite with output 0. */
   inPlace?: number[];
+  /** Reduces over the axes of its `axes` attribute or input (ReduceMean / Max / Sum): the layout
+   * pass remaps the axes. */
+  reduction?: boolean;
   /** LSTM / GRU / RNN: sequence state, their own quantization and folding rules. */
   recurrent?: boolean;
   /** Computed at compile time only (shape arithmetic): folded away, never lowered. */

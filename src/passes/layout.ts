@@ -125,7 +125,7 @@ function pushThrough(g: Graph, n: Node, p: number[], srcOf: (input: string) => s
     const padsName = addConstant(g, `${n.inputs[1]}__cl`, { shape: [2 * r], dtype: 'int64', data: Float64Array.from(moved) });
     return { inputs: [src, padsName, ...n.inputs.slice(2)], attrs: n.attrs, outPerm: p };
   }
-  if (n.op === 'ReduceMean' || n.op === 'ReduceMax' || n.op === 'ReduceSum') {
+  if (traitsOf(n.op)?.reduction) {
     const src = srcOf(n.inputs[0]!);
     const axesT = n.inputs[1] ? g.tensors[n.inputs[1]] : undefined;
     const axes = axesT?.data ? Array.from(axesT.data) : (n.attrs['axes'] as number[] | undefined);

@@ -19,7 +19,7 @@ function reduceOp(op: string, init: number, step: (acc: number, v: number) => nu
     op,
     attrs: { axes: undefined, keepdims: 1, noop_with_empty_axes: 0 },
     arity: [1, 2],
-    traits,
+    traits: { reduction: true, ...traits },
     infer(node, inputs) {
       const x = inputs[0]!;
       const axes = reduceAxes(node, inputs, x.shape.length);
