@@ -17,6 +17,8 @@ import { inputError } from '../ir/errors.ts';
 /** What the stages hand on. */
 export interface PipelineState {
   graph: Graph;
+  /** The float passes that ran, with the node count after each. */
+  passes?: PassRecord[];
   calibration?: CalibrationTable;
   schedule?: ScheduleResult;
   plan?: ArenaPlan;
@@ -68,8 +70,17 @@ export const STAGES: readonly Stage[] = [
     name: 'float passes',
     kind: 'graph pass',
     what: 'src/passes/pipeline.ts: folding, BN/affine folding, channels-last layout, fusion, views, dead code',
-    run: (s, o) => ({ ...s, graph: optimize(s.graph, { trace: o.passTrace }) }),
-    summary: (b, a) => opDiff(b.graph, a.graph),
+    run(s, o) {
+      const passes: PassRecord[] = [];
+      const graph = optimize(s.graph, { trace: passes });
+      o.passTrace?.push(...passes);
+      return { ...s, graph, passes };
+    },
+    summary(b, a) {
+      let n = b.graph.nodes.length;
+      const changed = (a.passes ?? []).flatMap((p) => (p.nodes === n ? [] : [`${p.pass} ${n}→${(n = p.nodes)}`]));
+      return opDiff(b.graph, a.graph) + (changed.length ? `; ${changed.join(', ')}` : '');
+    },
   },
   {
     name: 'calibrate',
