@@ -68,12 +68,14 @@ describe('deterministic planning', () => {
     expect(assignOffsets(hardInstance(), { budget: { exactVisits: 2000 } }).bytes).toBeGreaterThan(idleHard.bytes);
   });
 
-  it('zoo models: the same bytes under ten times the default budget (all meet the lower bound)', async () => {
+  it('zoo models and fixtures: the same bytes under ten times the default budget (all meet the lower bound)', async () => {
     const big = Object.fromEntries(Object.entries(DEFAULT_BUDGET).map(([k, v]) => [k, k === 'exactMaxBuffers' ? v : v * 10]));
-    for (const m of readdirSync(join(repo, 'zoo', 'models')).filter((f) => f.endsWith('.onnx'))) {
-      const model = join('zoo', 'models', m);
-      expect(await compiledFiles(model, { budget: big }), m).toEqual(await compiledFiles(model));
-    }
+    const dirs = [join('zoo', 'models'), join('test', 'fixtures', 'onnx')];
+    for (const dir of dirs)
+      for (const m of readdirSync(join(repo, dir)).filter((f) => f.endsWith('.onnx'))) {
+        const model = join(dir, m);
+        expect(await compiledFiles(model, { budget: big }), m).toEqual(await compiledFiles(model));
+      }
   });
 
   it('inspect --memory, compile and measure plan the same arena for the same model and target', async () => {
