@@ -48,7 +48,7 @@ for (const rel of models) {
   const t0 = performance.now();
   const m = emitModel(optimized, { memory: { alignment } });
   const planMs = performance.now() - t0;
-  const plain = planArena(given, { alignment, concatInPlace: false, offsets: 'tflm' });
+  const plain = planArena(given, { alignment, concatInPlace: false, planner: 'tflm' });
   const noReuse = plain.buffers.filter((b) => b.location.kind === 'arena').reduce((s, b) => s + alignUp(b.bytes, alignment), 0);
   const p = m.plan;
   const viewSteps = new Set(p.elided);

@@ -1,12 +1,12 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
 import { cannotWrite, makeDirs } from './fs-safe.ts';
-import { optimize, type PassRecord } from '../passes/pipeline.ts';
-import { emitModel, type EmittedModel } from './c/emit-model.ts';
+import type { PassRecord } from '../passes/pipeline.ts';
+import type { EmittedModel } from './c/emit-model.ts';
 import type { CMemoryOptions } from './c/memory.ts';
-import { applyPrecision, isPreQuantized, type PrecisionOptions } from './precision.ts';
+import { runPipeline } from './pipeline.ts';
+import type { PrecisionOptions } from './precision.ts';
 
 export interface CompileOptions {
   prefix?: string;
@@ -17,13 +17,13 @@ export interface CompileOptions {
   precision?: PrecisionOptions;
   /** Arena planning: alignment, inputs/outputs in the arena, scheduling / in-place switches. */
   memory?: CMemoryOptions;
+  /** After every stage of src/backends/pipeline.ts: what it changed (harc compile --trace). */
+  onStage?: (stage: string, summary: string) => void;
 }
 
-/** Graph → optimized graph → C sources (in memory). */
+/** Graph → C sources (in memory): the stages of src/backends/pipeline.ts. */
 export function compileGraph(graph: Graph, opts: CompileOptions = {}): EmittedModel {
-  // a pre-quantized import (.tflite) is already the integer graph: no float passes, no calibration
-  const optimized = isPreQuantized(graph) ? inferShapes(graph, { fold: false }) : applyPrecision(optimize(graph, { trace: opts.trace }), opts.precision).graph;
-  return emitModel(optimized, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment, memory: opts.memory });
+  return runPipeline(graph, { prefix: opts.prefix, source: opts.source, alignment: opts.alignment, memory: opts.memory, precision: opts.precision, passTrace: opts.trace, onStage: opts.onStage });
 }
 
 /** Writes the emitted files atomically: into a sibling temp dir first, then renamed into place, so

@@ -23,13 +23,18 @@ export interface PrecisionOptions {
  * with its own scales. */
 export const isPreQuantized = (g: Graph): boolean => Object.values(g.tensors).some((t) => !!t.quant);
 
+/** The calibration table of an optimized graph (the pipeline's 'calibrate' stage). */
+export function calibrateFor(optimized: Graph, opts: PrecisionOptions): CalibrationTable {
+  if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
+  const samples = splitSamples(optimized, opts.calib, 'calibration data');
+  return calibrate(optimized, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
+}
+
 /** Float: the optimized graph after the float-only passes. int8: calibrate on it, then quantize (TFLite int8 scheme). */
 export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): { graph: Graph; table?: CalibrationTable } {
   const precision = opts.precision ?? 'float';
   if (precision === 'float') return { graph: optimizeFloatOnly(optimized) };
   if (precision !== 'int8') throw inputError(`unknown precision '${precision}' (use float or int8)`);
-  if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
-  const samples = splitSamples(optimized, opts.calib, 'calibration data');
-  const table = calibrate(optimized, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
+  const table = calibrateFor(optimized, opts);
   return { graph: quantizeGraph(optimized, table, { bits: 8 }), table };
 }

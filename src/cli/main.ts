@@ -94,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory: new, empty, or written by harc before (replaced atomically)' })
           .option('name', { type: 'string', describe: 'C prefix of the API (default: the model file name)' })
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON to this file' })
+          .option('trace', { type: 'boolean', default: false, describe: 'print what each stage of the pipeline changed (stderr)' })
           .example(EXAMPLES.compile, ''),
       (a) =>
         run(async () => {
@@ -102,8 +103,8 @@ export async function main(argv: string[]): Promise<number> {
           if (a['save-json'] !== undefined) checkOutFile(a['save-json'], '--save-json');
           await checkBoard(a.target, a.board);
           const [{ compileCommand }, { memoryArgs }] = await Promise.all([import('./commands/compile.ts'), import('./memory-options.ts')]);
-          const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'] }, a.target);
-          return compileCommand({ ...c, target: a.target, out: a.out, name: a.name, saveJson: a['save-json'], json: a.json, memory });
+          const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels }, a.target);
+          return compileCommand({ ...c, target: a.target, out: a.out, name: a.name, saveJson: a['save-json'], json: a.json, trace: a.trace, memory });
         }),
     )
     .command(
@@ -119,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
           const c = commonArgs(a);
           if (a.svg !== undefined) checkOutFile(a.svg, '--svg');
           const [{ inspectCommand }, { memoryArgs }] = await Promise.all([import('./commands/inspect.ts'), import('./memory-options.ts')]);
-          const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'] }, a.target);
+          const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels }, a.target);
           return inspectCommand({ ...c, json: a.json, memory: a.memory, svg: a.svg, memoryOptions });
         }),
     )

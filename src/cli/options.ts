@@ -48,7 +48,9 @@ export const addPrecisionOptions = <T>(y: Argv<T>) =>
 export const addMemoryOptions = <T>(y: Argv<T>) =>
   y
     .option('align', { type: 'string', describe: 'arena buffer alignment in bytes, a power of two ≥ 4 (default: 4 on cortex-m4 / riscv, 8 on host)' })
-    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' });
+    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' })
+    .option('planner', { type: 'string', describe: 'arena offset planner: search (default), greedy or tflm (docs/memory.md); every search is bounded by counts, never time' })
+    .option('kernels', { type: 'string', describe: 'int8 kernel set: portable (default; every path under #if), harc (the target path only) or reference (docs/int8-kernels.md)' });
 
 export const addInputOption = <T>(y: Argv<T>, required: boolean) =>
   y.option('input', {

@@ -1,4 +1,5 @@
 import { inputError } from './errors.ts';
+import type { OpTraits } from './traits.ts';
 import type { AttrValue, DType, Node, Tensor, Value } from './types.ts';
 
 export interface TypedShape {
@@ -21,6 +22,9 @@ export interface OpDef {
   isView?: boolean;
   /** Multiply-accumulates per inference, for `harc inspect`. */
   macs?(node: Node, inputs: Tensor[], outputs: Tensor[]): number;
+  /** What passes, quantization and lowerings need to know (traits.ts); the coverage check
+   * (backends/c/coverage.ts) reports an op registered without them. */
+  traits?: OpTraits;
 }
 
 const registry = new Map<string, OpDef>();
@@ -31,6 +35,14 @@ export function registerOp(def: OpDef): void {
 
 export const lookupOp = (op: string): OpDef | undefined => registry.get(op);
 export const registeredOps = (): string[] => [...registry.keys()].sort();
+
+/** The traits of an op (undefined for an unknown op or one registered without traits). */
+export const traitsOf = (op: string): OpTraits | undefined => registry.get(op)?.traits;
+
+/** Removes an op (tests that register a deliberately incomplete one clean up with it). */
+export function unregisterOp(op: string): void {
+  registry.delete(op);
+}
 
 export function opOf(node: Node): OpDef {
   const def = registry.get(node.op);

@@ -4,12 +4,23 @@ export type DType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32'
 
 /** Quantization of a tensor. The bit-width is data: 8 for activations today, 16 for recurrent
  * state, 4 and 2 for weights; per-channel when `scale` has more than one entry (along `axis`). */
+/** A tensor's quantization record: real = scale · (q − zeroPoint), per tensor (one scale) or per
+ * channel along `axis`. */
 export interface QuantParams {
   bits: number;
   signed: boolean;
   scale: number[];
   zeroPoint: number[];
   axis?: number;
+}
+
+/** The per-tensor case of QuantParams as scalars: what kernel parameters are computed from. The
+ * one quantization-parameter type besides the record (src/ir/quant works on it). */
+export interface TensorQuant {
+  /** float32 value as stored in the tensor's quantization parameters */
+  scale: number;
+  zeroPoint: number;
+  bits: number;
 }
 
 /** Constant data. float32 → Float32Array; every integer dtype (incl. int64, whose values here are

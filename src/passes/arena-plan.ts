@@ -1,7 +1,10 @@
+import { inputError } from '../ir/errors.ts';
 import type { Graph } from '../ir/types.ts';
+import { DEFAULT_PLANNER, PLANNER_NAMES, peakOf, planBudget, plannerNamed, type OffsetItem, type PlanBudget, type Placement } from './planner.ts';
 import { alignUp, buildGroups, type GroupModel, type MemoryOptions } from './memory-groups.ts';
 
 export type { MemoryOptions } from './memory-groups.ts';
+export { peakOf, type OffsetItem, type PlanBudget } from './planner.ts';
 
 /** Where a buffer lives: the static arena, or memory the caller passes in (inputs, outputs). */
 export type BufferLocation = { kind: 'arena'; offset: number } | { kind: 'input'; index: number } | { kind: 'output'; index: number };
@@ -43,11 +46,10 @@ export interface ArenaPlan {
 }
 
 export interface PlanOptions extends MemoryOptions {
-  /** 'best' (default): several greedy orderings × best/first fit, then an exact search on small
-   * problems; 'tflm': greedy by size, first fit (TensorFlow Lite Micro's GreedyMemoryPlanner). */
-  offsets?: 'best' | 'tflm';
-  /** Time cap of the exact offset search (ms). */
-  searchMs?: number;
+  /** Offset planner by name (planner.ts): 'search' (default), 'greedy', 'tflm'. */
+  planner?: string;
+  /** Search budget (counts, never time). */
+  budget?: Partial<PlanBudget>;
 }
 
 /** Liveness over the graph's node order (the schedule) and arena offsets. Views and eligible
@@ -110,7 +112,7 @@ export function planArena(graph: Graph, opts: PlanOptions = {}): ArenaPlan {
   const arena = buffers.filter((b) => b.location.kind === 'arena');
   const items = arena.map((b) => ({ id: b.id, size: alignUp(b.bytes, alignment), first: b.firstStep, last: b.lastStep }));
   const lowerBound = peakOf(items);
-  const placed = assignOffsets(items, { strategy: opts.offsets ?? 'best', lowerBound, searchMs: opts.searchMs ?? 200 });
+  const placed = assignOffsets(items, { planner: opts.planner, lowerBound, budget: opts.budget });
   for (const b of arena) b.location = { kind: 'arena', offset: placed.offsets.get(b.id)! };
   return {
     bytes: placed.bytes,
@@ -125,156 +127,16 @@ export function planArena(graph: Graph, opts: PlanOptions = {}): ArenaPlan {
   };
 }
 
-/** Peak of the sum of sizes live at one step. */
-export function peakOf(items: { size: number; first: number; last: number }[]): number {
-  const events = new Map<number, number>();
-  for (const b of items) {
-    events.set(b.first, (events.get(b.first) ?? 0) + b.size);
-    events.set(b.last + 1, (events.get(b.last + 1) ?? 0) - b.size);
-  }
-  let cur = 0;
-  let peak = 0;
-  for (const k of [...events.keys()].sort((a, b) => a - b)) {
-    cur += events.get(k)!;
-    peak = Math.max(peak, cur);
-  }
-  return peak;
-}
-
-export interface OffsetItem {
-  id: number;
-  size: number;
-  first: number;
-  last: number;
-}
-
-const overlaps = (a: OffsetItem, b: OffsetItem): boolean => a.first <= b.last && b.first <= a.last;
-
-/** Gaps [start, end) left free by `busy` intervals (end = Infinity for the top). */
-function gapsOf(busy: [number, number][]): [number, number][] {
-  busy.sort((x, y) => x[0] - y[0]);
-  const gaps: [number, number][] = [];
-  let at = 0;
-  for (const [s, e] of busy) {
-    if (s > at) gaps.push([at, s]);
-    at = Math.max(at, e);
-  }
-  gaps.push([at, Infinity]);
-  return gaps;
-}
-
-function greedy(order: OffsetItem[], fit: 'first' | 'best'): { offsets: Map<number, number>; bytes: number } {
-  const offsets = new Map<number, number>();
-  const placed: OffsetItem[] = [];
-  let bytes = 0;
-  for (const b of order) {
-    const busy = placed.filter((p) => overlaps(p, b)).map((p) => [offsets.get(p.id)!, offsets.get(p.id)! + p.size] as [number, number]);
-    const gaps = gapsOf(busy).filter(([s, e]) => e - s >= b.size);
-    let at: number;
-    if (fit === 'first') at = gaps[0]![0];
-    else {
-      const bounded = gaps.filter(([, e]) => e !== Infinity).sort((x, y) => x[1] - x[0] - (y[1] - y[0]) || x[0] - y[0]);
-      at = (bounded[0] ?? gaps[gaps.length - 1]!)[0];
-    }
-    offsets.set(b.id, at);
-    placed.push(b);
-    bytes = Math.max(bytes, at + b.size);
-  }
-  return { offsets, bytes };
-}
-
-/** Offsets for buffers with known lifetimes (dynamic storage allocation). 'tflm' is greedy by
- * size with first fit. 'best' tries five orderings (size, lifetime length, first use, size ×
- * lifetime, conflicts) × (first fit, best fit), keeps the smallest, and when that misses the lower
- * bound on ≤ 20 buffers runs an exact branch-and-bound (next buffer at its lowest feasible offset;
- * every optimum can be reached that way) until it meets the bound or runs out of time. */
+/** Offsets for buffers with known lifetimes (dynamic storage allocation) by the named planner
+ * (planner.ts; default 'search'), within the budget. */
 export function assignOffsets(
   items: OffsetItem[],
-  opts: { strategy?: 'best' | 'tflm'; lowerBound?: number; searchMs?: number } = {},
-): { offsets: Map<number, number>; bytes: number; strategy: string } {
-  const lowerBound = opts.lowerBound ?? peakOf(items);
-  const bySize = (x: OffsetItem, y: OffsetItem): number => y.size - x.size || x.first - y.first || x.id - y.id;
-  if (opts.strategy === 'tflm') return { ...greedy([...items].sort(bySize), 'first'), strategy: 'greedy by size, first fit' };
-  const len = (b: OffsetItem): number => b.last - b.first + 1;
-  const conflicts = new Map(items.map((b) => [b.id, items.filter((o) => o !== b && overlaps(o, b)).reduce((s, o) => s + o.size, 0)]));
-  const orders: [string, (x: OffsetItem, y: OffsetItem) => number][] = [
-    ['size', bySize],
-    ['lifetime', (x, y) => len(y) - len(x) || bySize(x, y)],
-    ['first use', (x, y) => x.first - y.first || bySize(x, y)],
-    ['size × lifetime', (x, y) => y.size * len(y) - x.size * len(x) || bySize(x, y)],
-    ['conflicts', (x, y) => conflicts.get(y.id)! - conflicts.get(x.id)! || bySize(x, y)],
-  ];
-  let best: { offsets: Map<number, number>; bytes: number; strategy: string } | undefined;
-  for (const [name, cmp] of orders)
-    for (const fit of ['best', 'first'] as const) {
-      const r = greedy([...items].sort(cmp), fit);
-      if (!best || r.bytes < best.bytes) best = { ...r, strategy: `greedy by ${name}, ${fit} fit` };
-      if (best.bytes <= lowerBound) return best;
-    }
-  if (items.length <= 20) {
-    const r = exactOffsets(items, best!.bytes, lowerBound, opts.searchMs ?? 200);
-    if (r && r.bytes < best!.bytes) best = { ...r, strategy: r.complete ? 'exact search (optimal)' : 'exact search (time cap)' };
-    else if (r?.complete) best = { ...best!, strategy: `${best!.strategy} (proved optimal)` };
-  } else {
-    // larger problems: hill climbing over the placement order (swap two, keep if not worse)
-    let order = [...items].sort(bySize);
-    let cur = greedy(order, 'best').bytes;
-    let seed = 12345;
-    const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
-    const deadline = Date.now() + (opts.searchMs ?? 200);
-    for (let it = 0; Date.now() < deadline && best!.bytes > lowerBound; it++) {
-      const next = [...order];
-      const i = rnd(next.length);
-      const j = rnd(next.length);
-      [next[i], next[j]] = [next[j]!, next[i]!];
-      const r = greedy(next, it % 2 ? 'first' : 'best');
-      if (r.bytes <= cur) (order = next), (cur = r.bytes);
-      if (r.bytes < best!.bytes) best = { ...r, strategy: 'local search over placement orders' };
-    }
-  }
-  return best!;
-}
-
-function exactOffsets(items: OffsetItem[], upper: number, lowerBound: number, ms: number) {
-  const n = items.length;
-  const sorted = [...items].sort((x, y) => y.size - x.size || x.first - y.first);
-  const conflict = sorted.map((a) => sorted.map((b) => a !== b && overlaps(a, b)));
-  const offs = new Array<number>(n).fill(-1);
-  let bestBytes = upper;
-  let bestOffs: number[] | undefined;
-  const deadline = Date.now() + ms;
-  let visits = 0;
-  let timedOut = false;
-  const dfs = (count: number, top: number, last: number): void => {
-    if (timedOut || bestBytes <= lowerBound) return;
-    if (++visits % 1024 === 0 && Date.now() > deadline) {
-      timedOut = true;
-      return;
-    }
-    if (count === n) {
-      bestBytes = top;
-      bestOffs = [...offs];
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      if (offs[i]! >= 0) continue;
-      // adjacent independent placements commute: keep one order of them
-      if (last >= 0 && !conflict[i]![last] && i < last) continue;
-      const busy: [number, number][] = [];
-      for (let j = 0; j < n; j++) if (offs[j]! >= 0 && conflict[i]![j]) busy.push([offs[j]!, offs[j]! + sorted[j]!.size]);
-      const at = gapsOf(busy).find(([s, e]) => e - s >= sorted[i]!.size)![0];
-      const newTop = Math.max(top, at + sorted[i]!.size);
-      if (newTop >= bestBytes) continue;
-      offs[i] = at;
-      dfs(count + 1, newTop, i);
-      offs[i] = -1;
-      if (timedOut || bestBytes <= lowerBound) return;
-    }
-  };
-  dfs(0, 0, -1);
-  const complete = !timedOut;
-  if (!bestOffs) return complete ? { offsets: new Map<number, number>(), bytes: Infinity, complete } : undefined;
-  return { offsets: new Map(sorted.map((b, i) => [b.id, bestOffs![i]!])), bytes: bestBytes, complete };
+  opts: { planner?: string; lowerBound?: number; budget?: Partial<PlanBudget> } = {},
+): Placement {
+  const name = opts.planner ?? DEFAULT_PLANNER;
+  const planner = plannerNamed(name);
+  if (!planner) throw inputError(`--planner ${name}: unknown planner (use ${PLANNER_NAMES.join(', ')})`);
+  return planner.place(items, opts.lowerBound ?? peakOf(items), planBudget(opts.budget));
 }
 
 export type { GroupModel };

@@ -1,16 +1,15 @@
 import { consumerMap } from '../ir/graph.ts';
-import { lookupOp } from '../ir/registry.ts';
+import { lookupOp, traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { perChannelConstant } from './channel-constants.ts';
-import { addConstant, bypassNode, cloneGraph } from './rewrite.ts';
+import { addConstant, bypassNode, rewriteToFixpoint } from './rewrite.ts';
 
 // (x − m)/s (or x·k + d) per feature on the input of LSTM / GRU / RNN layers folds into their input
 // weights: W' = W·diag(k), Wb' = Wb + W·d (the R side is untouched). The sequence models normalise
 // raw sensor channels this way; folding makes the graph input feed the recurrent layer through
 // views only, so int8 can quantize it per channel (src/passes/quantize.ts) like a Conv input.
 
-const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
-const AFFINE = new Set(['Add', 'Sub', 'Mul', 'Div']);
+const isRecurrent = (op: string): boolean => !!traitsOf(op)?.recurrent;
 
 /** A view that keeps the last axis (feature index = flat index mod C) and the rank. */
 export function keepsLastAxis(g: Graph, n: Node): boolean {
@@ -33,7 +32,7 @@ export function recurrentReaders(g: Graph, tensor: string, cons = consumerMap(g)
   if (readers.length === 0) return undefined;
   const out: Node[] = [];
   for (const r of readers) {
-    if (RECURRENT.has(r.op) && r.inputs[0] === tensor && !r.inputs.slice(1).includes(tensor)) out.push(r);
+    if (isRecurrent(r.op) && r.inputs[0] === tensor && !r.inputs.slice(1).includes(tensor)) out.push(r);
     else if (keepsLastAxis(g, r) && r.inputs[0] === tensor) {
       const more = recurrentReaders(g, r.outputs[0]!, cons);
       if (!more) return undefined;
@@ -44,7 +43,7 @@ export function recurrentReaders(g: Graph, tensor: string, cons = consumerMap(g)
 }
 
 function foldOne(g: Graph, node: Node): boolean {
-  if (!AFFINE.has(node.op)) return false;
+  if (!traitsOf(node.op)?.affine) return false;
   const [a, b] = node.inputs as [string, string];
   const cName = g.tensors[b]?.data && !g.tensors[a]?.data ? b : (node.op === 'Add' || node.op === 'Mul') && g.tensors[a]?.data && !g.tensors[b]?.data ? a : undefined;
   if (!cName) return false;
@@ -93,12 +92,4 @@ function foldOne(g: Graph, node: Node): boolean {
   return true;
 }
 
-export function foldAffineIntoRecurrent(graph: Graph): Graph {
-  const g = cloneGraph(graph);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const node of [...g.nodes]) if (g.nodes.includes(node) && foldOne(g, node)) changed = true;
-  }
-  return g;
-}
+export const foldAffineIntoRecurrent = (graph: Graph): Graph => rewriteToFixpoint(graph, foldOne);

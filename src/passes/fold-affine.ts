@@ -1,12 +1,11 @@
+import { traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { foldableProducer, outputBias, perChannelConstant, scaleOutputChannels, setOutputBias } from './channel-constants.ts';
-import { bypassNode, cloneGraph, producerOf, singleConsumer } from './rewrite.ts';
-
-const AFFINE = new Set(['Add', 'Sub', 'Mul', 'Div']);
+import { bypassNode, producerOf, rewriteToFixpoint, singleConsumer } from './rewrite.ts';
 
 /** The non-constant operand and the per-channel constant of an affine op, if it is one. */
 function affineOperands(g: Graph, node: Node): { x: string; c: string } | undefined {
-  if (!AFFINE.has(node.op)) return undefined;
+  if (!traitsOf(node.op)?.affine) return undefined;
   const [a, b] = node.inputs as [string, string];
   if (g.tensors[b]?.data && !g.tensors[a]?.data) return { x: a, c: b };
   if ((node.op === 'Add' || node.op === 'Mul') && g.tensors[a]?.data && !g.tensors[b]?.data) return { x: b, c: a };
@@ -39,29 +38,13 @@ function foldIntoProducer(g: Graph, node: Node): boolean {
   return true;
 }
 
-export function foldAffineIntoProducers(graph: Graph): Graph {
-  const g = cloneGraph(graph);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const node of [...g.nodes]) if (g.nodes.includes(node) && foldIntoProducer(g, node)) changed = true;
-  }
-  return g;
-}
+export const foldAffineIntoProducers = (graph: Graph): Graph => rewriteToFixpoint(graph, foldIntoProducer);
 
 /** (x − m)/s or x·k + d on the input of a channels-last Conv or of a Gemm folds into its weights:
  * W' = W·k, b' = b + Σ W·d. For a padded Conv the padding value becomes −d/k per channel (the raw
  * value that normalises to 0), recorded as `pad_value`, so the fold stays exact. Runs after the
  * layout pass (the channel axis is last). */
-export function foldAffineIntoConsumers(graph: Graph): Graph {
-  const g = cloneGraph(graph);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const node of [...g.nodes]) if (g.nodes.includes(node) && foldIntoConsumer(g, node)) changed = true;
-  }
-  return g;
-}
+export const foldAffineIntoConsumers = (graph: Graph): Graph => rewriteToFixpoint(graph, foldIntoConsumer);
 
 function foldIntoConsumer(g: Graph, node: Node): boolean {
   const ops = affineOperands(g, node);

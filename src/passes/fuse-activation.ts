@@ -1,21 +1,10 @@
+import { traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { bypassNode, cloneGraph, producerOf, singleConsumer } from './rewrite.ts';
 
-const PRODUCERS = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul']);
-
-/** The clamp an activation node applies, if it is one a producer can absorb. */
+/** The clamp an activation node applies, if it is one a producer can absorb (OpTraits.clamp). */
 function clampOf(g: Graph, n: Node): { min: number; max: number } | undefined {
-  if (n.op === 'Relu') return { min: 0, max: Infinity };
-  if (n.op !== 'Clip') return undefined;
-  const bound = (i: number, fallback: number): number | undefined => {
-    const name = n.inputs[i];
-    if (!name) return fallback;
-    const t = g.tensors[name];
-    return t?.data && t.data.length === 1 ? t.data[0]! : undefined;
-  };
-  const min = bound(1, -Infinity);
-  const max = bound(2, Infinity);
-  return min === undefined || max === undefined ? undefined : { min, max };
+  return traitsOf(n.op)?.clamp?.(n, n.inputs.map((i) => (i ? g.tensors[i] : undefined)));
 }
 
 /** Relu, Relu6 and Clip after a Conv, Gemm, MatMul or elementwise op become its output clamp
@@ -26,7 +15,7 @@ export function fuseActivations(graph: Graph): Graph {
     const clamp = clampOf(g, act);
     if (!clamp) continue;
     const prod = producerOf(g, act.inputs[0]!);
-    if (!prod || !PRODUCERS.has(prod.op) || singleConsumer(g, act.inputs[0]!) !== act) continue;
+    if (!prod || !traitsOf(prod.op)?.absorbsClamp || singleConsumer(g, act.inputs[0]!) !== act) continue;
     if (g.tensors[act.inputs[0]!]?.dtype !== 'float32') continue;
     const saved = { min: prod.attrs['act_min'], max: prod.attrs['act_max'] };
     const min = Math.max(clamp.min, typeof prod.attrs['act_min'] === 'number' ? prod.attrs['act_min'] : -Infinity);

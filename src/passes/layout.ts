@@ -2,6 +2,7 @@ import { consumerMap, producerMap } from '../ir/graph.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { transposeData, transposePerm } from '../ir/ops/transpose.ts';
 import { allocData } from '../ir/dtype.ts';
+import { traitsOf } from '../ir/registry.ts';
 import type { Graph, Node } from '../ir/types.ts';
 import { eliminateDeadCode } from './dead-code.ts';
 import { addConstant, bypassNode, cloneGraph, freshName, freshNodeName } from './rewrite.ts';
@@ -12,9 +13,7 @@ import { addConstant, bypassNode, cloneGraph, freshName, freshNodeName } from '.
 // opposite pairs meet and cancel. What is left stays at the model's boundary, so the generated API
 // keeps the model's own layouts.
 
-const CHANNEL_OPS = new Set(['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization']);
-const UNARY = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Clip', 'Identity', 'Neg', 'Abs', 'Exp', 'Sqrt', 'Reciprocal']);
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div']);
+// Which ops have a channels-last form and which are elementwise: OpDef traits (src/ir/traits.ts).
 
 export const toChannelsLast = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
 export const invertPerm = (p: number[]): number[] => {
@@ -52,7 +51,7 @@ function wrapChannelOps(g: Graph): void {
   for (const n of g.nodes) {
     const x = g.tensors[n.inputs[0]!];
     const r = x?.shape.length ?? 0;
-    if (!CHANNEL_OPS.has(n.op) || n.attrs['layout'] === 'NHWC' || r < 3 || r > 4) {
+    if (!traitsOf(n.op)?.channelsLast || n.attrs['layout'] === 'NHWC' || r < 3 || r > 4) {
       nodes.push(n);
       continue;
     }
@@ -79,11 +78,11 @@ function wrapChannelOps(g: Graph): void {
 function pushThrough(g: Graph, n: Node, p: number[], srcOf: (input: string) => string | undefined): { inputs: string[]; attrs: Node['attrs']; outPerm: number[] } | undefined {
   const r = p.length;
   const mapAxis = (a: number): number => p[a < 0 ? a + r : a]!;
-  if (UNARY.has(n.op)) {
+  if (traitsOf(n.op)?.elementwise === 'unary') {
     const src = srcOf(n.inputs[0]!);
     return src ? { inputs: [src, ...n.inputs.slice(1)], attrs: n.attrs, outPerm: p } : undefined;
   }
-  if (BINARY.has(n.op)) {
+  if (traitsOf(n.op)?.elementwise === 'binary') {
     const inputs: string[] = [];
     let moved = false;
     for (const i of n.inputs) {
@@ -126,7 +125,7 @@ function pushThrough(g: Graph, n: Node, p: number[], srcOf: (input: string) => s
     const padsName = addConstant(g, `${n.inputs[1]}__cl`, { shape: [2 * r], dtype: 'int64', data: Float64Array.from(moved) });
     return { inputs: [src, padsName, ...n.inputs.slice(2)], attrs: n.attrs, outPerm: p };
   }
-  if (n.op === 'ReduceMean' || n.op === 'ReduceMax' || n.op === 'ReduceSum') {
+  if (traitsOf(n.op)?.reduction) {
     const src = srcOf(n.inputs[0]!);
     const axesT = n.inputs[1] ? g.tensors[n.inputs[1]] : undefined;
     const axes = axesT?.data ? Array.from(axesT.data) : (n.attrs['axes'] as number[] | undefined);

@@ -1,6 +1,7 @@
 import { inputError } from '../ir/errors.ts';
 import { CELL_LOG2_ATTR } from '../ir/int8/recurrent.ts';
 import { recurrentGeometry } from '../ir/ops/recurrent-common.ts';
+import { traitsOf } from '../ir/registry.ts';
 import { quantizeBiasPerChannel, quantizeTensorSymmetricPerChannel } from '../ir/quant/index.ts';
 import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.ts';
 import type { CalibrationTable } from './calibrate.ts';
@@ -26,7 +27,7 @@ export interface RecurrentQuantizeHelpers {
  * can be quantized per channel: the channel scales fold into W's columns (like a Conv input). */
 export function recurrentFoldsInputScales(g: Graph, n: Node, name: string): boolean {
   if (n.inputs[0] !== name || n.inputs.slice(1).includes(name)) return false;
-  const readers = n.op === 'LSTM' || n.op === 'GRU' || n.op === 'RNN' ? [n] : keepsLastAxis(g, n) ? recurrentReaders(g, n.outputs[0]!) : undefined;
+  const readers = traitsOf(n.op)?.recurrent ? [n] : keepsLastAxis(g, n) ? recurrentReaders(g, n.outputs[0]!) : undefined;
   return !!readers && readers.length > 0 && readers.every((r) => !!g.tensors[r.inputs[1]!]?.data);
 }
 

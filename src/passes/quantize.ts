@@ -1,11 +1,9 @@
 import { inputError } from '../ir/errors.ts';
 import { inferShapes } from '../ir/infer.ts';
-import { LUT_OPS, prepareLutQ } from '../ir/int8/prepare.ts';
-import { lookupOp, attrFloat, attrInt } from '../ir/registry.ts';
+import { prepareLutQ } from '../ir/int8/prepare.ts';
+import { attrFloat, attrInt, traitsOf } from '../ir/registry.ts';
+import { activationInputsOf } from '../ir/traits.ts';
 import {
-  LOGISTIC_INT8_OUTPUT,
-  SOFTMAX_INT8_OUTPUT,
-  TANH_INT8_OUTPUT,
   chooseAsymmetricParams,
   quantize,
   quantizeBiasPerChannel,
@@ -36,12 +34,8 @@ function foldsInputScales(g: Graph, n: Node, name: string): boolean {
   return n.op === 'MatMul' && g.tensors[n.inputs[1]!]!.shape.length === 2;
 }
 
-const CALIBRATED = new Set(['Add', 'Sub', 'Mul', 'ReduceMean', 'GlobalAveragePool', 'Concat', 'HardSwish', 'HardSigmoid', 'LeakyRelu', 'Elu', 'Selu', 'Exp', 'Neg', 'Abs', 'Softplus', 'Softsign']);
-const FIXED: Record<string, { scale: number; zeroPoint: number }> = { Sigmoid: LOGISTIC_INT8_OUTPUT, Tanh: TANH_INT8_OUTPUT, Softmax: SOFTMAX_INT8_OUTPUT };
-/** Output takes the input's parameters (data movement, max, average pool, clamps). */
-const PASSTHROUGH = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Gather', 'Expand', 'Identity', 'Dropout', 'Copy', 'Pad', 'MaxPool', 'GlobalMaxPool', 'ReduceMax', 'AveragePool', 'Relu', 'Clip']);
-/** Which input carries the activation, for the data-movement ops with constant side inputs. */
-const DATA_INPUTS: Record<string, number[]> = { Add: [0, 1], Sub: [0, 1], Mul: [0, 1] };
+// How each op's output is quantized (calibrated, inherited, fixed, weights, recurrent) and which
+// inputs carry activations are OpDef traits (src/ir/traits.ts).
 
 const dtypeOf = (bits: number): DType => (bits <= 8 ? 'int8' : bits <= 16 ? 'int16' : 'int32');
 
@@ -117,25 +111,25 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       node.op = 'Mul';
       node.inputs[1] = addConst(`${c.name}__recip`, { shape: c.shape, dtype: 'float32', data: Float32Array.from(c.data as ArrayLike<number>, (v) => 1 / v) });
     }
-    if (node.op === 'LSTM' || node.op === 'GRU' || node.op === 'RNN') {
+    const traits = traitsOf(node.op);
+    const rule = traits?.quant.kind ?? 'none';
+    if (rule === 'recurrent') {
       quantizeRecurrentNode(g, node, table, bits, wbits, { addConst, activationQuant });
       continue;
     }
     const out = node.outputs[0]!;
     const xName = node.inputs[0];
     const x = xName ? g.tensors[xName] : undefined;
-    const def = lookupOp(node.op);
-    const known = node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul' || !!FIXED[node.op] || CALIBRATED.has(node.op) || PASSTHROUGH.has(node.op) || !!def?.isView;
-    if (!known) throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
+    if (rule === 'none' || rule === 'imported') throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
     if (node.outputs.filter(Boolean).length !== 1) throw inputError(`node '${node.name}' (${node.op}): cannot be quantized (several outputs)`);
-    for (const i of DATA_INPUTS[node.op] ?? [0]) if (node.inputs[i]) quantConstOperand(node, i);
-    if (node.op === 'Concat') node.inputs.forEach((_, i) => quantConstOperand(node, i));
-    for (const i of DATA_INPUTS[node.op] ?? (node.op === 'Concat' ? node.inputs.map((_, k) => k) : [0])) {
+    const activations = activationInputsOf(traits, node);
+    for (const i of activations) if (node.inputs[i]) quantConstOperand(node, i);
+    for (const i of activations) {
       const t = node.inputs[i] ? g.tensors[node.inputs[i]!] : undefined;
       if (t && !t.quant) throw inputError(`node '${node.name}' (${node.op}): input '${t.name}' is not quantized`);
     }
 
-    if (node.op === 'Conv' || node.op === 'Gemm' || node.op === 'MatMul') {
+    if (rule === 'weights') {
       const w = g.tensors[node.inputs[1]!]!;
       if (!w.data) throw inputError(`node '${node.name}' (${node.op}): weights must be constant to quantize`);
       if (node.op === 'Gemm' && attrInt(node, 'transA') !== 0) throw inputError(`node '${node.name}' (Gemm): transA is not supported when quantizing`);
@@ -171,12 +165,12 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       }
       if (node.op === 'Gemm') node.attrs = { ...node.attrs, alpha: 1, beta: 1 };
       setAct(out, rangeQ(out, node));
-    } else if (FIXED[node.op]) {
-      const f = FIXED[node.op]!;
+    } else if (traits!.quant.kind === 'fixed') {
+      const f = traits!.quant;
       setAct(out, { bits, signed: true, scale: [f.scale], zeroPoint: [f.zeroPoint] });
-    } else if (CALIBRATED.has(node.op)) {
+    } else if (rule === 'calibrated') {
       setAct(out, rangeQ(out, node));
-    } else if (PASSTHROUGH.has(node.op) || def?.isView) {
+    } else if (rule === 'inherits') {
       if (!x?.quant) throw inputError(`node '${node.name}' (${node.op}): input '${xName}' is not quantized`);
       if (node.op === 'Pad' && node.inputs[2]) {
         const v = g.tensors[node.inputs[2]]!;
@@ -191,7 +185,7 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     } else {
       throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
     }
-    if (LUT_OPS.has(node.op)) prepareLutQ(g, node); // fail early on non-constant side inputs
+    if (traits?.int8 === 'lut') prepareLutQ(g, node); // fail early on non-constant side inputs
   }
   return inferShapes(g, { fold: false });
 }

@@ -56,3 +56,15 @@ export function bypassNode(g: Graph, node: Node): void {
   } else replaceUses(g, dst, src);
   g.nodes = g.nodes.filter((n) => n !== node);
 }
+
+/** A copy of `graph` with `rewriteOne` applied to every node, again and again until no call
+ * changes anything (a rewrite may enable another; nodes it removed are skipped). */
+export function rewriteToFixpoint(graph: Graph, rewriteOne: (g: Graph, node: Node) => boolean): Graph {
+  const g = cloneGraph(graph);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const node of [...g.nodes]) if (g.nodes.includes(node) && rewriteOne(g, node)) changed = true;
+  }
+  return g;
+}

@@ -1,14 +1,11 @@
 import type { Graph, Node } from '../ir/types.ts';
 import { planArena } from './arena-plan.ts';
 import { alignUp, buildGroups, type MemoryOptions } from './memory-groups.ts';
+import { planBudget, type PlanBudget } from './planner.ts';
 
 export interface ScheduleOptions extends MemoryOptions {
-  /** States per layer of the search before it turns into a beam search (default 20000). */
-  maxStates?: number;
-  /** Beam width once over maxStates (default 2000). */
-  beam?: number;
-  /** Time cap in ms (default 3000): past it the search continues as a narrow beam (16). */
-  timeMs?: number;
+  /** Search budget (planner.ts PlanBudget: scheduleStates, scheduleBeam, scheduleTotalStates). */
+  budget?: Partial<PlanBudget>;
 }
 
 export interface ScheduleResult {
@@ -42,7 +39,7 @@ export function scheduleForMemory(graph: Graph, opts: ScheduleOptions = {}): Sch
   const model = buildGroups(graph, opts);
   const nodes = graph.nodes;
   const n = nodes.length;
-  const originalPeak = planArena(graph, { ...opts, offsets: 'tflm' }).lowerBound;
+  const originalPeak = planArena(graph, { ...opts, planner: 'tflm' }).lowerBound;
   if (n <= 2) return { nodes, peak: originalPeak, originalPeak, exact: true, states: 0, method: 'given order' };
   const index = new Map(nodes.map((x, i) => [x, i]));
   const bit = (i: number): bigint => 1n << BigInt(i);
@@ -96,9 +93,7 @@ export function scheduleForMemory(graph: Graph, opts: ScheduleOptions = {}): Sch
     return S;
   };
 
-  const maxStates = opts.maxStates ?? 20000;
-  const beam = opts.beam ?? 2000;
-  const deadline = Date.now() + (opts.timeMs ?? 3000);
+  const { scheduleStates: maxStates, scheduleBeam: beam, scheduleTotalStates: maxTotal } = planBudget(opts.budget);
   const startAdded: number[] = [];
   const start = closeFree(0n, startAdded);
   let layer: State[] = [{ key: start, peak: liveAfter(start), live: liveAfter(start), added: startAdded }];
@@ -118,11 +113,11 @@ export function scheduleForMemory(graph: Graph, opts: ScheduleOptions = {}): Sch
       }
     layer = [...next.values()];
     states += layer.length;
-    const late = Date.now() > deadline;
+    const late = states > maxTotal;
     if (layer.length > maxStates || late) {
       exact = false;
       layer.sort((a, b) => a.peak - b.peak || a.live - b.live);
-      // past the time cap the beam narrows to finish quickly
+      // past the total budget the beam narrows to finish quickly
       layer = layer.slice(0, late ? Math.min(beam, 16) : beam);
     }
   }

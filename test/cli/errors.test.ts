@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// @module-tag c
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../src/ir/npy.ts';

@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';

@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// @module-tag c
 // int8 accuracy of the recurrent zoo models on the committed UCI-HAR subset (bound and data as for
 // the CNNs: test/int8/subset-accuracy.ts).
 import { expect } from 'vitest';

@@ -1,3 +1,4 @@
+// @module-tag qemu
 // Recurrent fixtures and zoo models in int8: the TypeScript integer reference, the host C build and
 // the QEMU Cortex-M4 and RISC-V builds must produce the same output bytes. The glue around the
 // recurrent layers (Transpose / Squeeze / Reshape views, Gather of the last step, Concat of

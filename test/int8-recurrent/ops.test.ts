@@ -1,3 +1,4 @@
+// @module-tag qemu
 // Integer LSTM / GRU / RNN on single-node graphs: the TypeScript integer reference, the host C
 // build and the QEMU Cortex-M4 and RISC-V builds must give identical bytes (Y, and Y_h / Y_c when
 // they are graph outputs), and the dequantized result must stay close to the float reference.

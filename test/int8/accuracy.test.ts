@@ -1,3 +1,4 @@
+// @module-tag c
 // int8 accuracy of the CNN zoo models on the committed UCI-HAR subset (see subset-accuracy.ts).
 import { describeSubsetAccuracy } from './subset-accuracy.ts';
 

@@ -1,3 +1,4 @@
+// @module-tag c
 // The int8 CLI surface: --precision / --calib on compile, run, inspect; harc eval; the float
 // convenience API of the generated C; clear errors.
 import { execa } from 'execa';

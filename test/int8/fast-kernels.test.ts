@@ -1,3 +1,4 @@
+// @module-tag qemu
 // The optimized int8 Conv / Gemm / MatMul kernels (templates/runtime/harc_int8_kernels.h, selected in C
 // by the compiler target) on odd shapes: channels not a multiple of 4 or 8, odd pixel counts, kernel 1,
 // 3 and 5, stride 2, dilation, padding, depthwise, groups, per-channel input zero points (pad_value).

@@ -1,3 +1,4 @@
+// @module-tag qemu
 // Whole models: the TypeScript integer reference, the host C build and the QEMU Cortex-M4 and
 // RISC-V builds must produce the same output bytes.
 import { existsSync } from 'node:fs';

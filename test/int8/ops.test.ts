@@ -1,3 +1,4 @@
+// @module-tag c
 // Per-op int8 tests on tiny graphs: the host C output bytes must equal the TypeScript integer
 // reference bytes, and the dequantized result must approximate the float reference.
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,8 @@ const CASES: Case[] = [
   { name: 'Tanh', exact: true, expectOps: ['Tanh'], build: (b) => b.op('Tanh', [b.input([1, 40])]) },
   { name: 'HardSwish', expectOps: ['HardSwish'], build: (b) => b.op('HardSwish', [b.op('Gemm', [b.input([1, 16]), b.const([24, 16], 1.5), b.const([24])], { transB: 1 })]) },
   { name: 'LeakyRelu (table)', exact: true, expectOps: ['LeakyRelu'], build: (b) => b.op('LeakyRelu', [b.input([1, 40])], { alpha: 0.1 }) },
+  { name: 'Elu (table)', exact: true, expectOps: ['Elu'], build: (b) => b.op('Elu', [b.input([1, 40])], { alpha: 0.8 }) },
+  { name: 'Softplus (table)', exact: true, expectOps: ['Softplus'], build: (b) => b.op('Softplus', [b.input([1, 40])]) },
   { name: 'Relu standalone', exact: true, expectOps: ['Relu'], build: (b) => b.op('Relu', [b.op('Transpose', [b.input([1, 4, 6])], { perm: [0, 2, 1] })]) },
   { name: 'Softmax', expectOps: ['Softmax'], build: (b) => b.op('Softmax', [b.op('Gemm', [b.input([1, 12]), b.const([6, 12], 2), b.const([6])], { transB: 1 })], { axis: -1 }) },
   {

@@ -52,11 +52,11 @@ describe('arena offsets', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const items = randomItems(seed, 6);
       const opt = bruteOffsets(items);
-      const best = assignOffsets(items, { searchMs: 2000 });
+      const best = assignOffsets(items, { budget: { exactVisits: 2_000_000 } });
       expect(overlapFree(items, best.offsets)).toBe(true);
       expect(best.bytes, `seed ${seed}`).toBe(opt);
       expect(opt).toBeGreaterThanOrEqual(peakOf(items));
-      const tflm = assignOffsets(items, { strategy: 'tflm' });
+      const tflm = assignOffsets(items, { planner: 'tflm' });
       expect(overlapFree(items, tflm.offsets)).toBe(true);
       if (tflm.bytes > opt) greedyMisses++;
     }
@@ -67,8 +67,8 @@ describe('arena offsets', () => {
     let improved = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const items = randomItems(seed, 40);
-      const tflm = assignOffsets(items, { strategy: 'tflm' });
-      const best = assignOffsets(items, { searchMs: 50 });
+      const tflm = assignOffsets(items, { planner: 'tflm' });
+      const best = assignOffsets(items);
       expect(overlapFree(items, best.offsets)).toBe(true);
       expect(best.bytes).toBeLessThanOrEqual(tflm.bytes);
       expect(best.bytes).toBeGreaterThanOrEqual(peakOf(items));

@@ -1,7 +1,8 @@
+// @module-tag qemu
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
-import type { Lowering } from '../../src/backends/c/lower/context.ts';
+import { withScratch, type Lowering } from '../../src/backends/c/lower/context.ts';
 import { floatLowerings } from '../../src/backends/c/lower/index.ts';
 import type { CMemoryOptions } from '../../src/backends/c/memory.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
@@ -72,12 +73,15 @@ describe('scheduled, in-place and concat-in-place C is bit-identical to the unpl
   });
 });
 
-/** Relu through a scratch buffer: x → scratch → y. */
-const scratchRelu: Lowering = (ctx) => {
-  const n = ctx.output(0).shape.reduce((a, b) => a * b, 1);
-  const s = ctx.scratch(n * 4, 'float');
-  return `  for (int i = 0; i < ${n}; ++i) ${s}[i] = ${ctx.arg(0)}[i] > 0.0f ? ${ctx.arg(0)}[i] : 0.0f;\n  for (int i = 0; i < ${n}; ++i) ${ctx.res(0)}[i] = ${s}[i];\n`;
-};
+/** Relu through a scratch buffer: x → scratch → y (the scratch it declares: 4 bytes an element). */
+const scratchRelu: Lowering = withScratch(
+  (ctx) => {
+    const n = ctx.output(0).shape.reduce((a, b) => a * b, 1);
+    const s = ctx.scratch(n * 4, 'float');
+    return `  for (int i = 0; i < ${n}; ++i) ${s}[i] = ${ctx.arg(0)}[i] > 0.0f ? ${ctx.arg(0)}[i] : 0.0f;\n  for (int i = 0; i < ${n}; ++i) ${ctx.res(0)}[i] = ${s}[i];\n`;
+  },
+  (g, node) => 4 * g.tensors[node.outputs[0]!]!.shape.reduce((a, b) => a * b, 1),
+);
 
 /** A broken kernel: a correct Relu that also writes one byte past the end of the arena. */
 const strayRelu: Lowering = (ctx) =>

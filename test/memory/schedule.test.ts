@@ -7,7 +7,7 @@ import { scheduleForMemory } from '../../src/passes/schedule.ts';
 import { allTopologicalOrders, branches, concatOfProducers, expectValidPlan, randomGraph, skip } from './memory-helpers.ts';
 
 const opts = (g: Graph, extra: MemoryOptions = {}): MemoryOptions => ({ alignment: 8, inPlace: (n: Node) => inPlaceInputs(g, n), ...extra });
-const peakOf = (g: Graph, order: Node[], o: MemoryOptions): number => planArena({ ...g, nodes: order }, { ...o, offsets: 'tflm' }).lowerBound;
+const peakOf = (g: Graph, order: Node[], o: MemoryOptions): number => planArena({ ...g, nodes: order }, { ...o, planner: 'tflm' }).lowerBound;
 
 /** Brute force: the smallest peak over every topological order. */
 function bruteMin(g: Graph, o: MemoryOptions): { min: number; orders: number } {
@@ -76,7 +76,7 @@ describe('memory-aware scheduling: exact minimum peak (brute force over all topo
 
   it('falls back to a beam search (never worse than the given order) when the state space is capped', () => {
     const g = branches();
-    const o = { ...opts(g), maxStates: 2, beam: 2 };
+    const o = { ...opts(g), budget: { scheduleStates: 2, scheduleBeam: 2 } };
     const r = scheduleForMemory(g, o);
     expect(r.exact).toBe(false);
     expect(r.peak).toBeLessThanOrEqual(r.originalPeak);

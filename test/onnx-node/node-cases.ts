@@ -23,7 +23,7 @@ export const TESTED_OPS = new Set([
 ]);
 
 /** Further ops harc implements; cases using them (e.g. the expanded Softmax bodies) run too. */
-export const ALSO_SUPPORTED_OPS = new Set(['ReduceMax', 'ReduceSum', 'Exp', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'GlobalMaxPool']);
+export const ALSO_SUPPORTED_OPS = new Set(['ReduceMax', 'ReduceSum', 'Exp', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'GlobalMaxPool', 'Elu', 'Selu', 'Softplus', 'Softsign']);
 
 /** Ops whose current definition dates from before opset 7, so an older model means the same thing. */
 const UNCHANGED_SINCE_OPSET_1 = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'HardSigmoid', 'Constant']);

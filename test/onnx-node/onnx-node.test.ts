@@ -1,3 +1,4 @@
+// @module-tag c
 // ONNX backend node conformance: every applicable case of the ONNX node test suite compiled by
 // harc to C, built for the host with gcc, run, and compared with the suite's reference outputs.
 import { mkdtemp, rm } from 'node:fs/promises';

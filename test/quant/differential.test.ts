@@ -1,3 +1,4 @@
+// @module-tag c
 // Differential test: the TypeScript model (src/ir/quant) against the C runtime header
 // (templates/runtime/harc_fixedpoint.h) compiled with the host gcc, on seeded random and
 // edge-case inputs. Every result must be identical.
@@ -188,7 +189,7 @@ describe.skipIf(!haveGcc)('harc_fixedpoint.h vs TypeScript (host gcc)', () => {
       return ys.join(' ');
     };
     for (let i = 0; i < 40; i++) {
-      const t = (): q.TensorQuant => ({ scale: Math.fround(log10Uniform(r, 1e-3, 1)), zeroPoint: randInt(r, -128, 127) });
+      const t = (): q.TensorQuant => ({ scale: Math.fround(log10Uniform(r, 1e-3, 1)), zeroPoint: randInt(r, -128, 127), bits: 8 });
       const a = t();
       const b = t();
       const o = t();

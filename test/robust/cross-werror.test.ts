@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';

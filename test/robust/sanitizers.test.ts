@@ -1,3 +1,4 @@
+// @module-tag c
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeModelDir } from '../../src/backends/compile.ts';

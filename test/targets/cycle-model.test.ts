@@ -1,3 +1,4 @@
+// @module-tag qemu
 /**
  * Pins the Cortex-M4 cycle model (toolchain/README.md, "Timing model") on
  * hand-written instruction sequences: each runs in QEMU with the counting

@@ -1,3 +1,4 @@
+// @module-tag qemu
 import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

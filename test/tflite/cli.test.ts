@@ -1,3 +1,4 @@
+// @module-tag c
 // The CLI on .tflite files: malformed files exit 2 with one line (no stack, no output written);
 // compile / inspect on a pre-quantized model; `harc run` resets a stateful model per inference and
 // keeps its state with --stream (against TFLM's outputs.npy / outputs_stream.npy when ../shared is

@@ -1,3 +1,4 @@
+// @module-tag c
 // The .tflite reader and importer on small models built in the test (no ../shared needed): the
 // integer FULLY_CONNECTED result against a hand computation, and malformed files (truncated,
 // wrong identifier, bad offsets, buffer index out of range, corrupted bytes) each give one
@@ -119,5 +120,27 @@ describe('tflite import', () => {
         }
       }
     expect(errors).toBeGreaterThan(0);
+  });
+});
+
+describe('tflite SVDF in float', () => {
+  it('host C equals the TS reference on odd sizes (rank 2, batch 2, fused clamp, no state output)', async () => {
+    const [B, I, F, M] = [2, 5, 6, 3];
+    const { graph: build, rand } = await import('../graph-builder.ts');
+    const g = build({
+      inputs: { x: [B, I] },
+      consts: { wf: { shape: [F, I], data: rand(F * I, 3) }, wt: { shape: [F, M], data: rand(F * M, 4) }, b: { shape: [F / 2], data: rand(F / 2, 5) } },
+      nodes: [['svdf', 'TFLiteSVDF', ['x', 'wf', 'wt', 'b'], ['y'], { rank: 2, act_min: -0.5, act_max: 0.75 }]],
+      outputs: ['y'],
+    });
+    const { interpret } = await import('../../src/ir/interpreter.ts');
+    const { inferShapes } = await import('../../src/ir/infer.ts');
+    const x = Float32Array.from(rand(B * I, 6));
+    const want = interpret(inferShapes(g), { x: { shape: [B, I], dtype: 'float32', data: x } })['y']!.data as Float32Array;
+    const out = await runOnHost(inferShapes(g), new Uint8Array(x.buffer));
+    const got = new Float32Array(out.buffer, out.byteOffset, out.byteLength / 4);
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+    expect(new Set(Array.from(got)).size).toBeGreaterThan(2);
   });
 });

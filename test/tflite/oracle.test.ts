@@ -1,3 +1,4 @@
+// @module-tag qemu
 // TFLM as the oracle: every model in ../shared/models/reference-outputs that harc imports is run by
 // harc's TypeScript reference and by its generated C (host; QEMU Cortex-M4 and RISC-V for a
 // subset). Outputs must equal TFLM's `outputs.npy` bit for bit (8/8 samples) and every intermediate

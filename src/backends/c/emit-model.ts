@@ -11,7 +11,7 @@ import { planModelMemory, type CMemoryOptions } from './memory.ts';
 import { cArrayBody, cFloat, cIdent } from './c-literals.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { floatLowerings } from './lower/index.ts';
-import { int8Lowerings } from './lower/int8.ts';
+import { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet } from './kernels/index.ts';
 import { isQuantized } from '../../ir/int8/prepare.ts';
 import { materializeOutputs } from './prepare.ts';
 import { render, repoRoot } from './templates.ts';
@@ -45,8 +45,6 @@ interface ConstSymbol {
   bytes: number;
 }
 
-/** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
- * arena), weights.c/.h (const arrays). */
 /** `<name>_reset()` statements: each variable (state) tensor's arena bytes set to its zero point. */
 function stateResets(graph: Graph, plan: ArenaPlan): string[] {
   const lines: string[] = [];
@@ -64,19 +62,54 @@ function stateResets(graph: Graph, plan: ArenaPlan): string[] {
   return lines;
 }
 
-export function emitModel(
-  optimized: Graph,
-  opts: { prefix?: string; source?: string; alignment?: number; lowerings?: Record<string, Lowering>; intLowerings?: Record<string, Lowering>; memory?: CMemoryOptions } = {},
-): EmittedModel {
-  const graph = inferShapes(materializeOutputs(optimized), { fold: false });
-  const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
+export interface EmitOptions {
+  prefix?: string;
+  source?: string;
+  alignment?: number;
+  lowerings?: Record<string, Lowering>;
+  intLowerings?: Record<string, Lowering>;
+  memory?: CMemoryOptions;
+}
+
+/** Stage 'materialize outputs': every graph output written by a kernel, shapes re-inferred. */
+export const prepareForC = (optimized: Graph): Graph => inferShapes(materializeOutputs(optimized), { fold: false });
+
+/** The lowering of each node: integer when its output carries quantization parameters
+ * (src/passes/quantize.ts), float otherwise. */
+export function loweringsFor(graph: Graph, opts: EmitOptions = {}): (n: Node) => Lowering | undefined {
   const floatLower = opts.lowerings ?? floatLowerings;
-  const intLower = opts.intLowerings ?? int8Lowerings;
-  // A node is integer when its output carries quantization parameters (src/passes/quantize.ts).
-  const lowerOf = (n: Node): Lowering | undefined => (isQuantized(graph.tensors[n.outputs[0]!]) ? intLower[n.op] : floatLower[n.op]);
+  const set = kernelSetOf(opts);
+  const target = opts.memory?.target ?? 'host';
+  const intLower = opts.intLowerings;
+  return (n) => (!isQuantized(graph.tensors[n.outputs[0]!]) ? floatLower[n.op] : intLower ? intLower[n.op] : int8LoweringFor(set, target, graph, n));
+}
+
+/** The kernel set the options name (default 'portable'). */
+export function kernelSetOf(opts: EmitOptions): KernelSet {
+  const name = opts.memory?.kernels ?? DEFAULT_KERNEL_SET;
+  const set = kernelSetNamed(name);
+  if (!set) throw inputError(`--kernels ${name}: unknown kernel set (use ${kernelSetNames().join(', ')})`);
+  return set;
+}
+
+export const memoryOptionsOf = (opts: EmitOptions): CMemoryOptions => ({ ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
+
+/** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
+ * arena), weights.c/.h (const arrays). The stages of src/backends/pipeline.ts in one call. */
+export function emitModel(optimized: Graph, opts: EmitOptions = {}): EmittedModel {
+  const prepared = prepareForC(optimized);
+  // memory-aware schedule (the returned graph has its nodes in that order), then the arena plan
+  const { graph, plan } = planModelMemory(prepared, loweringsFor(prepared, opts), memoryOptionsOf(opts));
+  return renderModel(graph, plan, opts);
+}
+
+/** Stage 'lower + render': each node's kernel (its lowering) in one layer function, the arena
+ * offsets of the plan, the constants; model.c/.h and weights.c/.h. */
+export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {}): EmittedModel {
+  const prefix = cIdent(opts.prefix ?? graph.name).toLowerCase();
+  const lowerOf = loweringsFor(graph, opts);
+  const runtimeHeaders = kernelSetOf(opts).runtimeHeaders;
   const quantized = graph.nodes.some((n) => isQuantized(graph.tensors[n.outputs[0]!]));
-  // memory-aware schedule (reorders graph.nodes), then the arena plan of that order
-  const { plan } = planModelMemory(graph, lowerOf, { ...opts.memory, alignment: opts.memory?.alignment ?? opts.alignment ?? 8 });
   const consts = new Map<string, ConstSymbol>();
   const constOrder: ConstSymbol[] = [];
   let useMath = false;
@@ -145,7 +178,12 @@ export function emitModel(
         return c.symbol;
       },
       useMath: () => void (useMath = true),
-      scratch: (_bytes, ctype = 'unsigned char') => ((scratchType = ctype), 's0'),
+      scratch(bytes, ctype = 'unsigned char') {
+        const declared = lowerOf(node)!.scratchBytes?.(graph, node) ?? 0;
+        if (scratchType || bytes !== declared) throw new Error(`node '${node.name}' (${node.op}): the lowering asks for ${bytes} B of scratch but declares ${declared} B (Lowering.scratchBytes)`);
+        scratchType = ctype;
+        return 's0';
+      },
     };
     const body = lowerOf(node)!(ctx);
     const scratchBuf = plan.buffers.find((b) => b.scratchOf === step);
@@ -223,6 +261,7 @@ export function emitModel(
     calls,
     useMath,
     consts: constOrder,
+    runtimeHeaders,
   };
   const files: Record<string, string> = {
     'model.h': render('model/model.h', ctx),
@@ -230,9 +269,8 @@ export function emitModel(
     'weights.h': render('model/weights.h', ctx),
     'weights.c': render('model/weights.c', ctx),
   };
-  if (quantized) files['harc_fixedpoint.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_fixedpoint.h'), 'utf8');
-  // optimized int8 kernels, selected per C compiler target (lower/int8-fast.ts)
-  if (quantized) files['harc_int8_kernels.h'] = readFileSync(join(repoRoot, 'templates', 'runtime', 'harc_int8_kernels.h'), 'utf8');
+  // the kernel set's runtime headers (fixed-point arithmetic; the optimized kernels)
+  if (quantized) for (const h of runtimeHeaders) files[h] = readFileSync(join(repoRoot, 'templates', 'runtime', h), 'utf8');
   return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
 }
 

@@ -22,12 +22,15 @@ export interface CompileArgs extends PrecisionArgs, LoadArgs {
   json?: boolean;
   /** Arena options (--align, --io-in-arena). */
   memory?: CMemoryOptions;
+  /** Print what each pipeline stage changed (stderr). */
+  trace?: boolean;
 }
 
 /** `harc compile`: C sources, weights and build snippets for one model (destinations checked by the caller). */
 export async function compileCommand(a: CompileArgs): Promise<number> {
   progress(`loading ${a.model}`);
-  const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory });
+  const onStage = a.trace ? (stage: string, summary: string) => void process.stderr.write(`harc: ${stage.padEnd(19)} ${summary}\n`) : undefined;
+  const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory, onStage });
   if (a.name !== undefined && a.name !== model.prefix) notice(`--name '${a.name}' is not a lower-case C identifier: the API prefix is '${model.prefix}'`);
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
   const snippet = { prefix: model.prefix, target: a.target, cpuFlags };

@@ -1,14 +1,13 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
+import { traitsOf } from '../../ir/registry.ts';
 import { numel } from '../../ir/shape.ts';
 import { memorySvg, memoryTimeline, planJson } from '../memory-view.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
-
-const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
 
 export interface LayerRow {
   index: number;
@@ -40,7 +39,7 @@ export async function inspectCommand(
       outputShape: g.tensors[node.outputs[0]!]!.shape,
       params: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + numel(g.tensors[i]!.shape), 0),
       macs: l.macs,
-      ...(RECURRENT.has(node.op) ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
+      ...(traitsOf(node.op)?.recurrent ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
     };
   });
   const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0) };

@@ -4,7 +4,8 @@
 // Gather, ...) run their ordinary reference implementation on the integer data.
 
 import { inputError } from '../errors.ts';
-import { opOf } from '../registry.ts';
+import { startValues } from '../interpreter.ts';
+import { opOf, registeredOps, traitsOf } from '../registry.ts';
 import { numel, sameShape, stridesOf, broadcastIndexMap } from '../shape.ts';
 import type { Graph, Node, Value } from '../types.ts';
 import {
@@ -19,8 +20,8 @@ import {
   softmaxInt8,
   tanhInt8,
 } from '../quant/index.ts';
+import '../ops/index.ts';
 import {
-  LUT_OPS,
   isQuantized,
   prepareAddQ,
   prepareConcatQ,
@@ -37,7 +38,7 @@ import {
   tq,
   type RequantParams,
 } from './prepare.ts';
-import { RECURRENT_OPS, runRecurrentQ } from './recurrent.ts';
+import { runRecurrentQ } from './recurrent.ts';
 import { runTfliteLstmQ } from './tflite-lstm.ts';
 import { runTfliteSvdfQ } from './tflite-svdf.ts';
 
@@ -233,17 +234,15 @@ const KERNELS: Record<string, Kernel> = {
     return opOf(node).evaluate(node, rq)[0]!.data.slice(0, numel(out.shape));
   },
 };
-for (const op of LUT_OPS)
+for (const op of registeredOps().filter((o) => traitsOf(o)?.int8 === 'lut'))
   KERNELS[op] = (g, node, [x]) => {
     const t = prepareLutQ(g, node);
     const lo = -(2 ** (g.tensors[node.inputs[0]!]!.quant!.bits - 1));
     return Array.from(x!.data as ArrayLike<number>, (v) => t[v - lo]!);
   };
 
-/** Ops that carry the quantization of their input through unchanged and only move bytes. */
-export const PASSTHROUGH_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Pad', 'Gather', 'Expand', 'Copy', 'Identity', 'Dropout']);
-
-export const QUANT_KERNEL_OPS = new Set(Object.keys(KERNELS));
+/** The ops with an integer kernel in this interpreter (the coverage check reads it). */
+export const QUANT_KERNEL_OPS = new Set([...Object.keys(KERNELS), ...registeredOps().filter((o) => traitsOf(o)?.recurrent), 'TFLiteLSTM', 'TFLiteSVDF']);
 
 /** Runs a quantized graph on integer inputs (Int8Array data); returns every graph output. */
 export function interpretQuantized(
@@ -251,24 +250,19 @@ export function interpretQuantized(
   inputs: Record<string, Value>,
   opts: { onValue?: (tensor: string, value: Value) => void; /** state tensors carried between runs (stateful models) */ state?: Map<string, ArrayLike<number>> } = {},
 ): Record<string, Value> {
-  const env = new Map<string, Value>();
-  for (const [name, t] of Object.entries(graph.tensors)) if (t.data) env.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
-  for (const name of graph.inputs) {
-    const v = inputs[name];
-    const t = graph.tensors[name]!;
-    if (!v) throw inputError(`no value given for graph input '${name}'`);
-    if (numel(v.shape) !== numel(t.shape)) throw inputError(`graph input '${name}' expects shape [${t.shape}], got [${v.shape}]`);
-    env.set(name, { shape: t.shape, dtype: t.dtype, data: v.data });
-  }
+  // integer inputs take their tensor's dtype label (the codes come in as any integer array)
+  const env = startValues(graph, inputs, (v, t) => ({ shape: t.shape, dtype: t.dtype, data: v.data }));
   for (const node of graph.nodes) {
     const ins = node.inputs.map((n) => (n ? env.get(n) : undefined));
-    const recurrent = RECURRENT_OPS.has(node.op)
-      ? runRecurrentQ
-      : node.op === 'TFLiteLSTM'
+    const traits = traitsOf(node.op);
+    const recurrent =
+      node.op === 'TFLiteLSTM'
         ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteLstmQ(gr, n, v[0]!.data, opts.state)
         : node.op === 'TFLiteSVDF'
           ? (gr: Graph, n: Node, v: (Value | undefined)[]) => runTfliteSvdfQ(gr, n, v[0]!.data, opts.state)
-          : undefined;
+          : traits?.recurrent
+            ? runRecurrentQ
+            : undefined;
     if (recurrent && isQuantized(graph.tensors[node.outputs.find(Boolean)!])) {
       // several outputs: Y, Y_h (int8), Y_c (int16)
       recurrent(graph, node, ins).forEach((data, i) => {
@@ -283,9 +277,12 @@ export function interpretQuantized(
     }
     const outT = graph.tensors[node.outputs[0]!]!;
     let data: ArrayLike<number>;
-    if (isQuantized(outT) && KERNELS[node.op] && !(PASSTHROUGH_OPS.has(node.op) || opOf(node).isView)) data = KERNELS[node.op]!(graph, node, ins);
-    else if (isQuantized(outT) || PASSTHROUGH_OPS.has(node.op) || opOf(node).isView || node.op === 'Identity') {
-      if (node.op === 'Identity' || node.op === 'Copy' || node.op === 'Dropout') data = ins[0]!.data;
+    // data movement (int8: 'move') runs the float reference on the codes; an elementwise move
+    // (Identity, Dropout) passes them through as they are
+    const moves = traits?.int8 === 'move' || opOf(node).isView;
+    if (isQuantized(outT) && KERNELS[node.op] && !moves) data = KERNELS[node.op]!(graph, node, ins);
+    else if (isQuantized(outT) || moves) {
+      if (moves && traits?.elementwise === 'unary') data = ins[0]!.data;
       else data = opOf(node).evaluate(node, ins)[0]!.data;
     } else if (node.op === 'Dequantize') {
       const q = tq(graph.tensors[node.inputs[0]!]!, node);

@@ -6,7 +6,7 @@
 import { inputError } from '../errors.ts';
 import { lookupOp, attrFloat, attrInt, attrInts, constInput } from '../registry.ts';
 import { normAxis, numel, stridesOf } from '../shape.ts';
-import type { Graph, Node, Tensor, Value } from '../types.ts';
+import type { Graph, Node, Tensor, TensorQuant, Value } from '../types.ts';
 import { fusedClamp } from '../ops/activation.ts';
 import { convGeometry } from '../ops/conv.ts';
 import { poolGeometry } from '../ops/pool.ts';
@@ -36,17 +36,11 @@ import {
   roundHalfAway,
 } from '../quant/index.ts';
 
-/** Per-tensor quantization of an activation tensor. */
-export interface TQ {
-  scale: number;
-  zeroPoint: number;
-  bits: number;
-}
 
 export const isQuantized = (t: Tensor | undefined): boolean => !!t?.quant && (t.dtype === 'int8' || t.dtype === 'int16' || t.dtype === 'int32');
 
 /** The per-tensor quantization parameters of an activation tensor (error if it has none). */
-export function tq(t: Tensor, node?: Node): TQ {
+export function tq(t: Tensor, node?: Node): TensorQuant {
   const q = t.quant;
   if (!q || q.scale.length !== 1)
     throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}tensor '${t.name}' needs per-tensor quantization parameters`);
@@ -54,11 +48,11 @@ export function tq(t: Tensor, node?: Node): TQ {
   return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]!, bits: q.bits };
 }
 
-const sameQ = (a: TQ, b: TQ): boolean => f32(a.scale) === f32(b.scale) && a.zeroPoint === b.zeroPoint && a.bits === b.bits;
+const sameQ = (a: TensorQuant, b: TensorQuant): boolean => f32(a.scale) === f32(b.scale) && a.zeroPoint === b.zeroPoint && a.bits === b.bits;
 
 /** The output clamp in the quantized domain: the type's range intersected with a fused clamp
  * (act_min / act_max), each bound zp + round(f / s) as TFLite's CalculateActivationRangeQuantized. */
-export function outputClamp(node: Node, out: TQ): { actMin: number; actMax: number } {
+export function outputClamp(node: Node, out: TensorQuant): { actMin: number; actMax: number } {
   const c = fusedClamp(node);
   const q = (f: number): number => out.zeroPoint + roundHalfAway(f32(f / f32(out.scale)));
   let actMin = qMin(out.bits);
@@ -308,7 +302,7 @@ export interface RequantParams {
   outMax: number;
 }
 
-export function prepareRequant(from: TQ, to: TQ): RequantParams {
+export function prepareRequant(from: TensorQuant, to: TensorQuant): RequantParams {
   const m = quantizeMultiplier(f32(from.scale) / f32(to.scale));
   return { identity: sameQ(from, to), inZp: from.zeroPoint, outZp: to.zeroPoint, mult: m.multiplier, shift: m.shift, outMin: qMin(to.bits), outMax: qMax(to.bits) };
 }
@@ -318,11 +312,10 @@ export function prepareConcatQ(g: Graph, node: Node): RequantParams[] {
   return node.inputs.map((n) => prepareRequant(tq(g.tensors[n]!, node), qo));
 }
 
-/** Unary ops computed as a 2^bits-entry table: each input code is dequantized, put through the op's
- * float reference semantics, and quantized with the output parameters (the table is built here,
- * in TypeScript, and emitted as a constant, so C and the reference agree by construction). */
-export const LUT_OPS = new Set(['HardSigmoid', 'LeakyRelu', 'Relu', 'Clip', 'Elu', 'Selu', 'Exp', 'Neg', 'Abs', 'Softplus', 'Softsign']);
-
+/** The table of an op with the `int8: 'lut'` trait: each of the 2^bits input codes is dequantized,
+ * put through the op's float reference semantics, and quantized with the output parameters (the
+ * table is built here, in TypeScript, and emitted as a constant, so C and the reference agree by
+ * construction). */
 export function prepareLutQ(g: Graph, node: Node): number[] {
   const x = g.tensors[node.inputs[0]!]!;
   const qi = tq(x, node);

@@ -23,8 +23,6 @@ import {
 } from '../quant/index.ts';
 import { tq } from './prepare.ts';
 
-export const RECURRENT_OPS = new Set(['LSTM', 'GRU', 'RNN']);
-
 /** Gate pre-activations are int16 at this fixed scale (Q3.12, TFLite's integer LSTM). */
 export const GATE_SCALE_LOG2 = -12;
 /** The node attribute carrying the LSTM cell state's scale exponent (scale = 2^q_cell_log2). */

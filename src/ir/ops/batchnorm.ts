@@ -7,6 +7,7 @@ registerOp({
   op: 'BatchNormalization',
   attrs: { epsilon: 1e-5, momentum: 0.9, training_mode: 0, layout: 'NCHW' },
   arity: [5, 5],
+  traits: { channelsLast: true, inPlace: [0], quant: { kind: 'none' } },
   infer(node, [x, ...params]) {
     const { channels } = splitActivation(x!.shape, layoutOf(node));
     for (const p of params)

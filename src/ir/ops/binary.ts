@@ -1,14 +1,16 @@
 import { registerOp } from '../registry.ts';
 import { broadcastIndexMap, broadcastShapes } from '../shape.ts';
+import type { OpTraits } from '../traits.ts';
 import type { DType } from '../types.ts';
 import { clampValue, fusedClamp } from './activation.ts';
 
 /** Elementwise binary ops with numpy broadcasting. */
-function binaryOp(op: string, fn: (a: number, b: number) => number): void {
+function binaryOp(op: string, fn: (a: number, b: number) => number, traits: Omit<OpTraits, 'elementwise' | 'affine'>): void {
   registerOp({
     op,
     attrs: { act_min: undefined, act_max: undefined },
     arity: [2, 2],
+    traits: { elementwise: 'binary', affine: true, ...traits },
     infer(node, [a, b]) {
       const dtype: DType = a!.dtype;
       return [{ shape: broadcastShapes(a!.shape, b!.shape, `node '${node.name}' (${op})`), dtype }];
@@ -29,7 +31,9 @@ function binaryOp(op: string, fn: (a: number, b: number) => number): void {
   });
 }
 
-binaryOp('Add', (a, b) => a + b);
-binaryOp('Sub', (a, b) => a - b);
-binaryOp('Mul', (a, b) => a * b);
-binaryOp('Div', (a, b) => a / b);
+const int8: Omit<OpTraits, 'elementwise' | 'affine'> = { absorbsClamp: true, quant: { kind: 'calibrated' }, int8: 'kernel', activationInputs: [0, 1] };
+binaryOp('Add', (a, b) => a + b, int8);
+binaryOp('Sub', (a, b) => a - b, int8);
+binaryOp('Mul', (a, b) => a * b, int8);
+// int8: quantization rewrites x / c with a constant c as x · (1/c)
+binaryOp('Div', (a, b) => a / b, { quant: { kind: 'none' } });

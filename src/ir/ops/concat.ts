@@ -7,6 +7,7 @@ registerOp({
   op: 'Concat',
   attrs: { axis: undefined },
   arity: [1, 64],
+  traits: { quant: { kind: 'calibrated' }, int8: 'kernel', activationInputs: 'all' },
   infer(node, inputs) {
     const first = inputs[0]!;
     const axis = normAxis(attrInt(node, 'axis'), first.shape.length);

@@ -38,6 +38,7 @@ registerOp({
   op: 'Conv',
   attrs: { auto_pad: 'NOTSET', dilations: undefined, group: 1, kernel_shape: undefined, pads: undefined, strides: undefined, layout: 'NCHW', act_min: undefined, act_max: undefined, pad_value: undefined, x_layout: undefined },
   arity: [2, 3],
+  traits: { channelsLast: true, absorbsClamp: true, quant: { kind: 'weights' }, int8: 'kernel' },
   infer(node, [x, w, b]) {
     if (!x || !w) throw inputError(`node '${node.name}' (Conv): missing input or weights`);
     if (x.shape.length !== w.shape.length)

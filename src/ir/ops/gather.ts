@@ -21,6 +21,7 @@ registerOp({
   op: 'Gather',
   attrs: { axis: 0 },
   arity: [2, 2],
+  traits: { quant: { kind: 'inherits' }, int8: 'move' },
   infer(node, inputs) {
     return [{ shape: gatherIndices(node, inputs).shape, dtype: inputs[0]!.dtype }];
   },

@@ -17,6 +17,7 @@ registerOp({
   op: 'Gemm',
   attrs: { alpha: 1, beta: 1, transA: 0, transB: 0, act_min: undefined, act_max: undefined },
   arity: [2, 3],
+  traits: { absorbsClamp: true, quant: { kind: 'weights' }, int8: 'kernel' },
   infer(node, [a, b, c]) {
     const { m, n } = gemmDims(node, a!.shape, b!.shape);
     if (c) {
@@ -100,6 +101,7 @@ registerOp({
   op: 'MatMul',
   attrs: { act_min: undefined, act_max: undefined },
   arity: [2, 2],
+  traits: { absorbsClamp: true, quant: { kind: 'weights' }, int8: 'kernel' },
   infer(node, [a, b]) {
     return [{ shape: matmulShape(node, a!.shape, b!.shape), dtype: a!.dtype }];
   },

@@ -30,6 +30,7 @@ registerOp({
   op: 'Pad',
   attrs: { mode: 'constant' },
   arity: [2, 4],
+  traits: { quant: { kind: 'inherits' }, int8: 'move' },
   infer(node, inputs) {
     const { begin, end } = padSpec(node, inputs);
     return [{ shape: inputs[0]!.shape.map((d, i) => d + begin[i]! + end[i]!), dtype: inputs[0]!.dtype }];

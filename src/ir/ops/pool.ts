@@ -1,4 +1,5 @@
 import { attrInt, attrInts, registerOp, unsupported } from '../registry.ts';
+import type { QuantRule } from '../traits.ts';
 import type { Node, Value } from '../types.ts';
 import { joinActivation, layoutOf, outSpatial, splitActivation, windowGeometry, type WindowGeometry } from './window-geometry.ts';
 
@@ -49,11 +50,12 @@ export function poolEvaluate(node: Node, kind: PoolKind, x: Value): Value {
   return { shape: joinActivation(g.batch, C, outSpatial(g), layoutOf(node)), dtype: 'float32', data: y };
 }
 
-function poolOp(op: string, kind: PoolKind, attrs: Record<string, number | string | number[] | undefined>): void {
+function poolOp(op: string, kind: PoolKind, attrs: Record<string, number | string | number[] | undefined>, quant: QuantRule): void {
   registerOp({
     op,
     attrs: { ...attrs, layout: 'NCHW' },
     arity: [1, 1],
+    traits: { channelsLast: true, quant, int8: 'kernel' },
     infer(node, [x]) {
       const g = poolGeometry(node, x!.shape);
       return [{ shape: joinActivation(g.batch, g.channels, outSpatial(g), layoutOf(node)), dtype: x!.dtype }];
@@ -63,7 +65,8 @@ function poolOp(op: string, kind: PoolKind, attrs: Record<string, number | strin
 }
 
 const windowAttrs = { auto_pad: 'NOTSET', ceil_mode: 0, dilations: undefined, kernel_shape: undefined, pads: undefined, strides: undefined };
-poolOp('MaxPool', 'max', { ...windowAttrs, storage_order: 0 });
-poolOp('AveragePool', 'avg', { ...windowAttrs, count_include_pad: 0 });
-poolOp('GlobalAveragePool', 'avg', {});
-poolOp('GlobalMaxPool', 'max', {});
+// int8: max and windowed average keep the input's parameters; the global average is calibrated
+poolOp('MaxPool', 'max', { ...windowAttrs, storage_order: 0 }, { kind: 'inherits' });
+poolOp('AveragePool', 'avg', { ...windowAttrs, count_include_pad: 0 }, { kind: 'inherits' });
+poolOp('GlobalAveragePool', 'avg', {}, { kind: 'calibrated' });
+poolOp('GlobalMaxPool', 'max', {}, { kind: 'inherits' });

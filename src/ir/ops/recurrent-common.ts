@@ -252,6 +252,7 @@ export function registerRecurrentOp(kind: RecurrentKind, extraAttrs: Record<stri
     op: kind,
     attrs: { ...RECURRENT_ATTRS, ...extraAttrs },
     arity: kind === 'LSTM' ? [3, 8] : [3, 6],
+    traits: { recurrent: true, quant: { kind: 'recurrent' }, int8: 'kernel' },
     infer(node, inputs) {
       const g = recurrentGeometry(node, inputs);
       // integer form (src/passes/quantize-recurrent.ts): int8 X / W / R, int32 B; Y and Y_h int8, Y_c int16

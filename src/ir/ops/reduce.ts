@@ -1,4 +1,5 @@
 import { attrInt, attrInts, constInput, registerOp } from '../registry.ts';
+import type { OpTraits } from '../traits.ts';
 import { normAxis, stridesOf } from '../shape.ts';
 import type { Node, Tensor } from '../types.ts';
 
@@ -13,11 +14,12 @@ function reducedShape(shape: number[], axes: number[], keep: boolean): number[] 
   return keep ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
-function reduceOp(op: string, init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number): void {
+function reduceOp(op: string, init: number, step: (acc: number, v: number) => number, finish: (acc: number, n: number) => number, traits: OpTraits): void {
   registerOp({
     op,
     attrs: { axes: undefined, keepdims: 1, noop_with_empty_axes: 0 },
     arity: [1, 2],
+    traits: { reduction: true, ...traits },
     infer(node, inputs) {
       const x = inputs[0]!;
       const axes = reduceAxes(node, inputs, x.shape.length);
@@ -46,6 +48,6 @@ function reduceOp(op: string, init: number, step: (acc: number, v: number) => nu
   });
 }
 
-reduceOp('ReduceMean', 0, (a, v) => a + v, (a, n) => a / n);
-reduceOp('ReduceMax', -Infinity, (a, v) => Math.max(a, v), (a) => a);
-reduceOp('ReduceSum', 0, (a, v) => a + v, (a) => a);
+reduceOp('ReduceMean', 0, (a, v) => a + v, (a, n) => a / n, { quant: { kind: 'calibrated' }, int8: 'kernel' });
+reduceOp('ReduceMax', -Infinity, (a, v) => Math.max(a, v), (a) => a, { quant: { kind: 'inherits' }, int8: 'kernel' });
+reduceOp('ReduceSum', 0, (a, v) => a + v, (a) => a, { quant: { kind: 'none' } });

@@ -9,6 +9,7 @@ registerOp({
   op: 'Requantize',
   attrs: { to: undefined },
   arity: [1, 1],
+  traits: { quant: { kind: 'imported' }, int8: 'kernel', integerOnly: true },
   infer: (node, [x]) => [{ shape: x!.shape, dtype: attrString(node, 'to') as DType }],
   evaluate: (_node, [x]) => [{ ...x! }],
 });
@@ -17,6 +18,7 @@ registerOp({
   op: 'Dequantize',
   attrs: {},
   arity: [1, 1],
+  traits: { quant: { kind: 'none' } },
   infer: (_node, [x]) => [{ shape: x!.shape, dtype: 'float32' }],
   evaluate: (_node, [x]) => [{ shape: x!.shape, dtype: 'float32', data: Float32Array.from(x!.data as ArrayLike<number>) }],
 });

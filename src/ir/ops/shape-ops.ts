@@ -10,6 +10,7 @@ registerOp({
   op: 'Shape',
   attrs: { start: 0, end: undefined },
   arity: [1, 1],
+  traits: { foldOnly: true, quant: { kind: 'none' } },
   infer: (node, [x]) => [{ shape: [shapeSlice(node.attrs, x!.shape).length], dtype: 'int64' }],
   evaluate: (node, [x]) => {
     const s = shapeSlice(node.attrs, x!.shape);
@@ -37,6 +38,7 @@ registerOp({
   op: 'ConstantOfShape',
   attrs: { value: undefined, value_dtype: 1 },
   arity: [1, 1],
+  traits: { foldOnly: true, quant: { kind: 'none' } },
   infer(node, inputs) {
     return [{ shape: constInput(node, inputs, 0, 'shape'), dtype: dtypeOfOnnx(attrInt(node, 'value_dtype'), `node '${node.name}'`) }];
   },
@@ -52,6 +54,7 @@ registerOp({
   op: 'Expand',
   attrs: {},
   arity: [2, 2],
+  traits: { quant: { kind: 'inherits' }, int8: 'move' },
   infer(node, inputs) {
     const target = constInput(node, inputs, 1, 'shape');
     return [{ shape: broadcastShapes(inputs[0]!.shape, target, `node '${node.name}' (Expand)`), dtype: inputs[0]!.dtype }];
@@ -69,6 +72,7 @@ registerOp({
   op: 'Cast',
   attrs: { to: undefined, saturate: 1 },
   arity: [1, 1],
+  traits: { foldOnly: true, quant: { kind: 'none' } },
   infer: (node, [x]) => [{ shape: x!.shape, dtype: dtypeOfOnnx(attrInt(node, 'to'), `node '${node.name}' (Cast)`) }],
   evaluate(node, [x]) {
     const dtype = dtypeOfOnnx(attrInt(node, 'to'), `node '${node.name}' (Cast)`);

@@ -47,6 +47,7 @@ registerOp({
   op: 'Slice',
   attrs: {},
   arity: [3, 5],
+  traits: { quant: { kind: 'inherits' }, int8: 'move' },
   infer(node, inputs) {
     return [{ shape: sliceSpec(node, inputs).shape, dtype: inputs[0]!.dtype }];
   },

@@ -1,3 +1,4 @@
+import { SOFTMAX_INT8_OUTPUT } from '../quant/activations.ts';
 import { attrInt, registerOp } from '../registry.ts';
 import { normAxis, numel } from '../shape.ts';
 import type { DType } from '../types.ts';
@@ -8,6 +9,7 @@ registerOp({
   // out_dtype (harc): an integer softmax with a wider output than its input (TFLite int8 → int16)
   attrs: { axis: -1, coerce_2d: 0, out_dtype: undefined },
   arity: [1, 1],
+  traits: { inPlace: [0], quant: { kind: 'fixed', ...SOFTMAX_INT8_OUTPUT }, int8: 'kernel' },
   infer: (node, [x]) => [{ shape: x!.shape, dtype: typeof node.attrs['out_dtype'] === 'string' ? (node.attrs['out_dtype'] as DType) : x!.dtype }],
   evaluate(node, [x]) {
     const axis = normAxis(attrInt(node, 'axis'), x!.shape.length);

@@ -44,6 +44,7 @@ registerOp({
   op: TFLITE_LSTM,
   attrs: { time_major: 0, cell_clip: 0 },
   arity: [13, 13],
+  traits: { quant: { kind: 'imported' }, int8: 'kernel' },
   infer(node, [x, w]) {
     const d = tfliteLstmDims(node, x!.shape, w!.shape);
     const y = d.timeMajor ? [d.steps, d.batch, d.hidden] : [d.batch, d.steps, d.hidden];

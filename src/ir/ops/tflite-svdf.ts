@@ -35,6 +35,7 @@ registerOp({
   op: TFLITE_SVDF,
   attrs: { rank: 1, act_min: undefined, act_max: undefined },
   arity: [3, 4],
+  traits: { quant: { kind: 'imported' }, int8: 'kernel' },
   infer(node, [x, wf, wt]) {
     const d = svdfDims(node, x!.shape, wf!.shape, wt!.shape);
     return [

@@ -32,6 +32,7 @@ registerOp({
   op: 'Transpose',
   attrs: { perm: undefined },
   arity: [1, 1],
+  traits: { quant: { kind: 'inherits' }, int8: 'move' },
   infer(node, [x]) {
     const perm = transposePerm(node, x!.shape.length);
     return [{ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }];

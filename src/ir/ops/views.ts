@@ -11,6 +11,7 @@ function viewOp(op: string, attrs: Record<string, number | number[] | undefined>
     attrs,
     arity,
     isView: true,
+    traits: { quant: { kind: 'inherits' }, int8: 'move' },
     infer(node, inputs) {
       const shape = shapeOf(node, inputs);
       if (numel(shape) !== numel(inputs[0]!.shape))

@@ -12,11 +12,10 @@ import {
   quantizeMultiplierSmallerThanOneExp,
 } from './fixedpoint.ts';
 import { activationRange, type FusedActivation } from './params.ts';
+import type { TensorQuant } from '../types.ts';
 
-export interface TensorQuant {
-  scale: number;
-  zeroPoint: number;
-}
+/** An operand's scale and zero point (its bit width does not enter the parameters). */
+type Operand = Pick<TensorQuant, 'scale' | 'zeroPoint'>;
 
 export interface AddParams {
   input1Offset: number;
@@ -35,9 +34,9 @@ export interface AddParams {
 
 /** TFLM ADD Prepare for quantized tensors of signed `bits` width (8 or 16). */
 export function prepareAdd(
-  input1: TensorQuant,
-  input2: TensorQuant,
-  output: TensorQuant,
+  input1: Operand,
+  input2: Operand,
+  output: Operand,
   activation: FusedActivation = 'none',
   bits = 8,
 ): AddParams {
@@ -95,9 +94,9 @@ export interface MulParams {
 
 /** TFLM MUL Prepare: real = s1 * s2 / s_out (double), QuantizeMultiplier. */
 export function prepareMul(
-  input1: TensorQuant,
-  input2: TensorQuant,
-  output: TensorQuant,
+  input1: Operand,
+  input2: Operand,
+  output: Operand,
   activation: FusedActivation = 'none',
   bits = 8,
 ): MulParams {

@@ -7,13 +7,9 @@
 // emulated with Math.fround at every step.
 
 import { clamp, f32, qMax, qMin, roundHalfAway } from './int.ts';
+import type { TensorQuant } from '../types.ts';
 
-export interface QuantParams {
-  /** float32 value as stored in the tensor's quantization parameters */
-  scale: number;
-  zeroPoint: number;
-  bits: number;
-}
+export type { TensorQuant } from '../types.ts';
 
 /**
  * TFLite ChooseQuantizationParams<T>(rmin, rmax, narrow_range) for a signed `bits`-wide type.
@@ -24,7 +20,7 @@ export interface QuantParams {
  * scale 0, zero point 0 as in TFLite. `scale` is returned rounded to float32 (as stored in
  * a .tflite file); the zero point is derived from the unrounded double, as TFLite does.
  */
-export function chooseAsymmetricParams(min: number, max: number, bits = 8, narrowRange = false): QuantParams {
+export function chooseAsymmetricParams(min: number, max: number, bits = 8, narrowRange = false): TensorQuant {
   if (!(Number.isFinite(min) && Number.isFinite(max)) || min > max) {
     throw new RangeError(`invalid range [${min}, ${max}]`);
   }

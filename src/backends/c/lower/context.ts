@@ -19,7 +19,14 @@ export interface LowerCtx {
   scratch(bytes: number, ctype?: string): string;
 }
 
-export type Lowering = (ctx: LowerCtx) => string;
+/** C for one node. A lowering that asks for scratch (ctx.scratch) declares how many bytes, as a
+ * pure function of the graph, so memory planning never runs it; emitting checks the request
+ * matches the declaration. */
+export type Lowering = ((ctx: LowerCtx) => string) & { scratchBytes?: (graph: Graph, node: Node) => number };
+
+/** A lowering with its declared scratch size. */
+export const withScratch = (lower: (ctx: LowerCtx) => string, scratchBytes: (graph: Graph, node: Node) => number): Lowering =>
+  Object.assign((ctx: LowerCtx) => lower(ctx), { scratchBytes });
 
 export function requireFloat(ctx: LowerCtx): void {
   const bad = [...ctx.node.inputs.map((_, i) => (ctx.node.inputs[i] ? ctx.input(i) : undefined)), ...ctx.node.outputs.map((_, i) => ctx.output(i))]

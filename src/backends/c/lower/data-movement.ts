@@ -43,8 +43,9 @@ export function lowerCopy(ctx: LowerCtx): string {
   return copy(shape, ctx.res(0), contiguous(shape), ctx.arg(0), contiguous(shape));
 }
 
-/** Each input is copied into its slice of the output. */
-export function lowerConcat(ctx: LowerCtx): string {
+/** The code of a Concat, one piece per input: `piece` gets the input's index and shape and where its
+ * slice sits in the output (the output's strides, the slice's first element). */
+export function concatPieces(ctx: LowerCtx, piece: (i: number, shape: number[], slice: { strides: number[]; base: number }) => string): string {
   const out = ctx.output(0);
   const axis = normAxis(attrInt(ctx.node, 'axis'), out.shape.length);
   const outStrides = stridesOf(out.shape);
@@ -52,12 +53,15 @@ export function lowerConcat(ctx: LowerCtx): string {
   return ctx.node.inputs
     .map((_, i) => {
       const shape = ctx.input(i).shape;
-      const code = copy(shape, ctx.res(0), { strides: outStrides, base: offset * outStrides[axis]! }, ctx.arg(i), contiguous(shape));
+      const code = piece(i, shape, { strides: outStrides, base: offset * outStrides[axis]! });
       offset += shape[axis]!;
       return code;
     })
     .join('');
 }
+
+/** Each input is copied into its slice of the output. */
+export const lowerConcat = (ctx: LowerCtx): string => concatPieces(ctx, (i, shape, slice) => copy(shape, ctx.res(0), slice, ctx.arg(i), contiguous(shape)));
 
 export function lowerGather(ctx: LowerCtx): string {
   const x = ctx.input(0);

@@ -16,6 +16,11 @@ const UNARY: Record<string, (ctx: LowerCtx) => string> = {
   Neg: () => '-v',
   Abs: () => 'v < 0.0f ? -v : v',
   Exp: (c) => (c.useMath(), 'expf(v)'),
+  Elu: (c) => (c.useMath(), `v >= 0.0f ? v : ${cFloat(attrFloat(c.node, 'alpha'))} * (expf(v) - 1.0f)`),
+  Selu: (c) => (c.useMath(), `${cFloat(attrFloat(c.node, 'gamma'))} * (v > 0.0f ? v : ${cFloat(attrFloat(c.node, 'alpha'))} * (expf(v) - 1.0f))`),
+  // softplus without overflow: max(v, 0) + log(1 + e^-|v|)
+  Softplus: (c) => (c.useMath(), 'v > 0.0f ? v + log1pf(expf(-v)) : log1pf(expf(v))'),
+  Softsign: () => 'v / (1.0f + (v < 0.0f ? -v : v))',
   Sqrt: (c) => (c.useMath(), 'sqrtf(v)'),
   Reciprocal: () => '1.0f / v',
   Clip: (c) => {

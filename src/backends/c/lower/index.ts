@@ -1,15 +1,16 @@
-import type { Lowering } from './context.ts';
+import { withScratch, type Lowering } from './context.ts';
 import { lowerBatchNorm } from './batchnorm.ts';
 import { lowerConv } from './conv.ts';
-import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+import { lowerConcat, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 import { binaryOps, lowerBinary, lowerUnary, unaryOps } from './elementwise.ts';
 import { lowerGemm, lowerMatMul } from './gemm.ts';
 import { lowerPool } from './pool.ts';
 import { lowerReduce } from './reduce.ts';
-import { lowerGru, lowerLstm, lowerRnn } from './recurrent.ts';
+import { lowerGru, lowerLstm, lowerRnn, recurrentScratchBytes } from './recurrent.ts';
 import { lowerSoftmax } from './softmax.ts';
-import { lowerTfliteLstm } from './tflite-lstm.ts';
+import { lowerTfliteLstm, tfliteLstmScratchBytes } from './tflite-lstm.ts';
 import { lowerDequantize } from './quantize.ts';
+import { lowerTfliteSvdf, tfliteSvdfScratchBytes } from './tflite-svdf.ts';
 
 /** The portable-C lowering of each op (float32). */
 export const floatLowerings: Record<string, Lowering> = {
@@ -33,10 +34,10 @@ export const floatLowerings: Record<string, Lowering> = {
   Concat: lowerConcat,
   Gather: lowerGather,
   Pad: lowerPad,
-  Copy: lowerCopy,
-  LSTM: lowerLstm,
-  GRU: lowerGru,
-  RNN: lowerRnn,
-  TFLiteLSTM: lowerTfliteLstm,
+  LSTM: withScratch(lowerLstm, recurrentScratchBytes),
+  GRU: withScratch(lowerGru, recurrentScratchBytes),
+  RNN: withScratch(lowerRnn, recurrentScratchBytes),
+  TFLiteLSTM: withScratch(lowerTfliteLstm, tfliteLstmScratchBytes),
+  TFLiteSVDF: withScratch(lowerTfliteSvdf, tfliteSvdfScratchBytes),
   Dequantize: lowerDequantize,
 };

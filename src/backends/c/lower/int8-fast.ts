@@ -16,6 +16,12 @@ import type { LowerCtx } from './context.ts';
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
+/** Which code the optimized lowerings emit: 'portable' every path under `#if` next to the reference
+ * (one model.c for any core; kernel set `portable`), or one path alone with only its weight packing
+ * ('dsp': Cortex-M DSP, 'opt': unrolled C; kernel set `harc`), guarded so a build for another path
+ * fails to compile instead of running the wrong kernel. */
+export type FastMode = 'portable' | 'dsp' | 'opt';
+
 /** Weight accessor: value of output channel oc at reduction index k. */
 type W = (oc: number, k: number) => number;
 
@@ -47,14 +53,20 @@ export function packS8Weights(w: W, cout: number, K: number, path: 'dsp' | 'opt'
   return out;
 }
 
-/** Both packings as const arrays, selected in C by the path; wstride is one group's size. */
-function packedWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number): string[] {
+/** The packings of the mode as const arrays (portable: both, selected in C by the path); wstride
+ * is one group's size. */
+function packedWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, mode: FastMode): string[] {
   const lines: string[] = [];
   const pack = (path: 'dsp' | 'opt'): string[] => {
     const vals: number[] = [];
     for (let g = 0; g < groups; g++) vals.push(...packS8Weights((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K, path));
     return vals.map(String);
   };
+  if (mode !== 'portable') {
+    lines.push(`  const int8_t *const wq = ${ctx.constArray(mode === 'dsp' ? 'wdsp' : 'wopt', 'int8_t', pack(mode))};`);
+    if (groups > 1) lines.push(`  const int wstride = ${coutPerGroup * (mode === 'dsp' ? dspK(K) : K)};`);
+    return lines;
+  }
   lines.push('#if defined(HARC_INT8_DSP)');
   lines.push(`  const int8_t *const wq = ${ctx.constArray('wdsp', 'int8_t', pack('dsp'))};`);
   if (groups > 1) lines.push(`  const int wstride = ${coutPerGroup * dspK(K)};`);
@@ -81,13 +93,36 @@ function foldedBias(bias: ArrayLike<number> | undefined, cout: number, K: number
 /** Every channel can use harc_s8_requant_fast: multiplier > 2^30 and shift <= -2. */
 export const fastRequant = (mult: number[], shift: number[]): boolean => mult.every((m, i) => m > 2 ** 30 && shift[i]! <= -2);
 
-const wrap = (fast: string[], reference: string, scratch?: string): string =>
-  ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference.replace(/\n$/, ''), '#endif', ''].join('\n');
+const GUARD = { dsp: 'HARC_INT8_DSP', opt: 'HARC_INT8_OPT' } as const;
+
+function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string): string {
+  if (mode !== 'portable')
+    return [`#if !defined(${GUARD[mode]})`, `#error "model.c was generated with --kernels harc for the ${mode} path; regenerate it for this core (or with --kernels portable)"`, '#endif', ...fast, ''].join('\n');
+  return ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
+}
+
+/** Scratch bytes fastConvQ asks for: none for depthwise or non-constant weights; else the DSP
+ * path's widened patch, plus two gathered patches when the patch is not contiguous in x. */
+export function fastConvScratchBytes(p: ConvQParams, constWeights: boolean): number {
+  if (!constWeights || (p.cinPerGroup === 1 && p.group === p.channels && p.cout / p.group === 1)) return 0;
+  const K = p.kH * p.kW * p.cinPerGroup;
+  const anyPad = p.padTop > 0 || p.padLeft > 0 || p.padBottom > 0 || p.padRight > 0;
+  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
+  return 4 * dspK(K) + (!contiguous || anyPad ? 2 * K : 0);
+}
+
+/** Scratch bytes fastGemmQ asks for (the DSP path's widened row; none without constant weights). */
+export const fastGemmScratchBytes = (p: GemmQParams, constWeights: boolean): number => (constWeights ? 4 * dspK(p.k) : 0);
 
 /** Conv (incl. 1-D, pointwise, grouped, depthwise): the optimized path around the reference body. */
-export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, reference: string): string {
+export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode): string {
+  // portable: the reference first (its constants come first in weights.c); a single path has none
+  const reference = mode === 'portable' ? referenceBody() : undefined;
   const wdata = intData(ctx, 1);
-  if (!wdata) return reference;
+  if (!wdata) {
+    if (!reference) throw new Error(`node '${ctx.node.name}': the optimized Conv needs constant weights (the kernel set should have declined it)`);
+    return reference;
+  }
   const cin = p.channels;
   const cpg = p.cout / p.group;
   const taps = p.kH * p.kW;
@@ -132,7 +167,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
       `    harc_s8_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
       `  }`,
     ];
-    return wrap(fast, reference);
+    return wrap(fast, reference, mode);
   }
 
   const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
@@ -143,7 +178,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
-    ...packedWeights(ctx, w, p.group, cpg, K),
+    ...packedWeights(ctx, w, p.group, cpg, K, mode),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
@@ -158,13 +193,17 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     `    harc_s8_mat2(${p.group > 1 ? 'wq + g * wstride' : 'wq'}, bq + g * ${cpg}, ${mult} + g * ${cpg}, ${shift} + g * ${cpg}, ${cpg}, ${K}, c0, c1, yn + q * ${p.cout}, yn + q1 * ${p.cout}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq}, ${buf});`,
     `  }`,
   ];
-  return wrap(fast, reference, buf);
+  return wrap(fast, reference, mode, buf);
 }
 
 /** Gemm / MatMul with constant weights: rows of x are the patches. */
-export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: string, reference: string): string {
+export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode): string {
+  const reference = mode === 'portable' ? referenceBody() : undefined;
   const wdata = intData(ctx, 1);
-  if (!wdata) return reference;
+  if (!wdata) {
+    if (!reference) throw new Error(`node '${ctx.node.name}': the optimized ${ctx.node.op} needs constant weights (the kernel set should have declined it)`);
+    return reference;
+  }
   const w: W = p.transB ? (j, k) => Number(wdata[j * p.k + k]) : (j, k) => Number(wdata[k * p.n + j]);
   const bias = foldedBias(intData(ctx, 2), p.n, p.k, w, (_, k) => (p.inZps ? p.inZps[k]! : p.inZp));
   const x = ctx.arg(0);
@@ -172,12 +211,12 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const buf = ctx.scratch(4 * dspK(p.k), 'int32_t');
   const fast = [
     `  /* optimized int8 ${ctx.node.op} (harc_int8_kernels.h): input zero point folded into the bias */`,
-    ...packedWeights(ctx, w, 1, p.n, p.k),
+    ...packedWeights(ctx, w, 1, p.n, p.k, mode),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  for (int i = 0; i < ${p.rows}; i += 2) {`,
     `    const int i1 = i + 1 < ${p.rows} ? i + 1 : i;`,
     `    harc_s8_mat2(wq, bq, ${mult}, ${shift}, ${p.n}, ${p.k}, ${x} + i * ${p.k}, ${x} + i1 * ${p.k}, ${y} + i * ${p.n}, ${y} + i1 * ${p.n}, ${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf});`,
     `  }`,
   ];
-  return wrap(fast, reference, buf);
+  return wrap(fast, reference, mode, buf);
 }

@@ -1,5 +1,8 @@
 import { inputError } from '../../../ir/errors.ts';
 import { prepareRecurrentQ, type RecurrentQParams } from '../../../ir/int8/recurrent.ts';
+import { recurrentGeometry } from '../../../ir/ops/recurrent-common.ts';
+import { recurrentContext } from './recurrent.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
 import type { LowerCtx } from './context.ts';
@@ -74,10 +77,22 @@ export function dotS8(acc: string, a: string, b: string, n: number, indent = '  
   ].join('\n');
 }
 
+/** Scratch bytes of lowerRecurrentQ on `node` (int16 units: gates, [GRU lbr=0: r ⊙ h], [LSTM c
+ * state], [GRU int16 h state], [int8 h state when Y_h is not an output]). */
+export function recurrentQScratchBytes(graph: Graph, node: Node): number {
+  const { batch, hidden: H, dirs, gates: G, kind, linearBeforeReset } = recurrentGeometry(node, node.inputs.map((n) => (n ? graph.tensors[n] : undefined)));
+  const stateSize = dirs * batch * H;
+  let units = G * H + (kind === 'GRU' && !linearBeforeReset ? H : 0);
+  if (kind === 'LSTM' && !node.outputs[2]) units += stateSize;
+  if (kind === 'GRU') units += stateSize;
+  if (!node.outputs[1]) units += Math.ceil(stateSize / 2);
+  return 2 * units;
+}
+
 export function lowerRecurrentQ(ctx: LowerCtx): string {
   const node = ctx.node;
   const p = prepareRecurrentQ(ctx.graph, node);
-  const { seq, batch, input, hidden: H, dirs, gates: G, strides: s, kind } = p.geo;
+  const { batch, input, hidden: H, dirs, gates: G, kind } = p.geo;
   if (ctx.output(0) && node.outputs[0] && ctx.output(0).dtype !== 'int8') throw inputError(`node '${node.name}' (${kind}): Y must be int8`);
   const stateSize = dirs * batch * H;
   const yh = ctx.res(1);
@@ -96,32 +111,9 @@ export function lowerRecurrentQ(ctx: LowerCtx): string {
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const tmpl = { LSTM: 'kernels/int8/lstm.c', GRU: 'kernels/int8/gru.c', RNN: 'kernels/int8/rnn.c' }[kind];
   return render(tmpl, {
-    direction: p.geo.direction,
-    layoutText: p.geo.layout === 0 ? 'time-major' : 'batch-major (layout 1)',
-    seq,
-    batch,
-    input,
-    hidden: H,
-    dirs,
-    x: ctx.arg(0),
-    w: ctx.arg(1),
-    r: ctx.arg(2),
-    b: node.inputs[3] ? ctx.arg(3) : '',
-    y: ctx.res(0),
-    hStatic: !yh,
-    hs: yh || 'h_state',
+    ...recurrentContext(ctx, p.geo),
     cStatic: !yc,
     cs: yc || 'c_state',
-    stateSize,
-    wDir: G * H * input,
-    rDir: G * H * H,
-    bDir: 2 * G * H,
-    gh: G * H,
-    h1: H,
-    h2: 2 * H,
-    h3: 3 * H,
-    tExpr: p.geo.direction === 'forward' ? 's' : p.geo.direction === 'reverse' ? `${seq - 1} - s` : `d == 0 ? s : ${seq - 1} - s`,
-    ...s,
     lbr: p.geo.linearBeforeReset,
     xZp: p.xZps ? 'per feature, scales folded into W' : p.xZp,
     ...foldedBiases(ctx, p, arr),

@@ -1,6 +1,5 @@
 import { inputError } from '../../../ir/errors.ts';
 import {
-  LUT_OPS,
   isQuantized,
   prepareAddQ,
   prepareConcatQ,
@@ -14,18 +13,20 @@ import {
   preparePoolQ,
   prepareSoftmaxQ,
 } from '../../../ir/int8/prepare.ts';
-import { attrInt } from '../../../ir/registry.ts';
+import '../../../ir/ops/index.ts';
+import { attrInt, registeredOps, traitsOf } from '../../../ir/registry.ts';
 import { normAxis, stridesOf } from '../../../ir/shape.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
-import type { LowerCtx, Lowering } from './context.ts';
-import { fastConvQ, fastGemmQ } from './int8-fast.ts';
-import { lowerRecurrentQ } from './int8-recurrent.ts';
-import { lowerTfliteLstmQ } from './tflite-lstm.ts';
+import { withScratch, type LowerCtx, type Lowering } from './context.ts';
+import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes, type FastMode } from './int8-fast.ts';
+import { lowerRecurrentQ, recurrentQScratchBytes } from './int8-recurrent.ts';
+import { concatPieces, lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+import { lowerTfliteLstmQ, tfliteLstmQScratchBytes } from './tflite-lstm.ts';
 import { lowerRequantizeQ } from './quantize.ts';
-import { lowerTfliteSvdfQ } from './tflite-svdf.ts';
-import { lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
+import { lowerTfliteSvdfQ, tfliteSvdfQScratchBytes } from './tflite-svdf.ts';
 
 // Integer kernels (TFLite int8 semantics, bit-exact with src/ir/int8/interpret.ts). Every
 // requantization constant is computed at compile time by src/ir/int8/prepare.ts and emitted as a
@@ -46,12 +47,29 @@ function require8(ctx: LowerCtx): void {
   });
 }
 
-function lowerConvQ(ctx: LowerCtx): string {
+/** The weights (input 1) are a compile-time constant: what the optimized paths need. */
+export const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] && g.tensors[n.inputs[1]]?.data);
+
+/** int8 Conv: the reference kernel alone, or with the optimized paths of `mode` (int8-fast.ts). */
+export const convQ = (mode: FastMode | 'reference'): Lowering =>
+  withScratch(
+    (ctx) => lowerConvQ(ctx, mode),
+    (g, n) => (mode === 'reference' ? 0 : fastConvScratchBytes(prepareConvQ(g, n), hasConstWeights(g, n))),
+  );
+
+/** int8 Gemm / MatMul, as convQ. */
+export const gemmQ = (mode: FastMode | 'reference'): Lowering =>
+  withScratch(
+    (ctx) => lowerGemmQ(ctx, mode),
+    (g, n) => (mode === 'reference' ? 0 : fastGemmScratchBytes(prepareGemmQ(g, n), hasConstWeights(g, n))),
+  );
+
+function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   require8(ctx);
   const p = prepareConvQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  return fastConvQ(ctx, p, mult, shift, render('kernels/int8/conv.c', {
+  const reference = (): string => render('kernels/int8/conv.c', {
     ...p,
     x: ctx.arg(0),
     w: ctx.arg(1),
@@ -66,15 +84,16 @@ function lowerConvQ(ctx: LowerCtx): string {
     shift,
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
-  }));
+  });
+  return mode === 'reference' ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode);
 }
 
-function lowerGemmQ(ctx: LowerCtx): string {
+function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   require8(ctx);
   const p = prepareGemmQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  return fastGemmQ(ctx, p, mult, shift, render('kernels/int8/gemm.c', {
+  const reference = (): string => render('kernels/int8/gemm.c', {
     ...p,
     op: ctx.node.op,
     x: ctx.arg(0),
@@ -84,7 +103,8 @@ function lowerGemmQ(ctx: LowerCtx): string {
     zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
     mult,
     shift,
-  }));
+  });
+  return mode === 'reference' ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode);
 }
 
 function lowerPoolQ(ctx: LowerCtx): string {
@@ -174,28 +194,21 @@ function lowerConcatQ(ctx: LowerCtx): string {
   require8(ctx);
   const ps = prepareConcatQ(ctx.graph, ctx.node);
   if (ps.every((p) => p.identity)) return lowerConcat(ctx);
-  const out = ctx.output(0);
-  const axis = normAxis(attrInt(ctx.node, 'axis'), out.shape.length);
-  const outStrides = stridesOf(out.shape);
-  let offset = 0;
-  return ctx.node.inputs
-    .map((_, i) => {
-      const shape = ctx.input(i).shape;
-      const p = ps[i]!;
-      const nest = loopNest(shape, [{ strides: outStrides, base: offset * outStrides[axis]! }, contiguous(shape)]);
-      offset += shape[axis]!;
-      const src = `${ctx.arg(i)}[${nest.index[1]}]`;
-      const v = p.identity ? src : `(int8_t)harc_clamp32(harc_mbqm((int32_t)${src} - (${p.inZp}), ${i32(p.mult)}, ${p.shift}) + (${p.outZp}), ${p.outMin}, ${p.outMax})`;
-      return render('kernels/loop-nest.c', { decls: [], loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${v};`] });
-    })
-    .join('');
+  return concatPieces(ctx, (i, shape, slice) => {
+    const p = ps[i]!;
+    const nest = loopNest(shape, [slice, contiguous(shape)]);
+    const src = `${ctx.arg(i)}[${nest.index[1]}]`;
+    const v = p.identity ? src : `(int8_t)harc_clamp32(harc_mbqm((int32_t)${src} - (${p.inZp}), ${i32(p.mult)}, ${p.shift}) + (${p.outZp}), ${p.outMin}, ${p.outMax})`;
+    return render('kernels/loop-nest.c', { decls: [], loops: nest.loops, statements: [`${ctx.res(0)}[${nest.index[0]}] = ${v};`] });
+  });
 }
 
-/** Lowerings of integer nodes (a node is integer when its output tensor carries quantization). */
+/** The reference lowerings of integer nodes (a node is integer when its output tensor carries
+ * quantization): the `reference` kernel set, and the fallback of every other set. */
 export const int8Lowerings: Record<string, Lowering> = {
-  Conv: lowerConvQ,
-  Gemm: lowerGemmQ,
-  MatMul: lowerGemmQ,
+  Conv: convQ('reference'),
+  Gemm: gemmQ('reference'),
+  MatMul: gemmQ('reference'),
   MaxPool: lowerPoolQ,
   AveragePool: lowerPoolQ,
   GlobalAveragePool: lowerMeanQ,
@@ -210,19 +223,19 @@ export const int8Lowerings: Record<string, Lowering> = {
   HardSwish: lowerHardSwishQ,
   Softmax: lowerSoftmaxQ,
   Concat: lowerConcatQ,
-  LSTM: lowerRecurrentQ,
-  GRU: lowerRecurrentQ,
-  RNN: lowerRecurrentQ,
-  TFLiteLSTM: lowerTfliteLstmQ,
-  TFLiteSVDF: lowerTfliteSvdfQ,
+  LSTM: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
+  GRU: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
+  RNN: withScratch(lowerRecurrentQ, recurrentQScratchBytes),
+  TFLiteLSTM: withScratch(lowerTfliteLstmQ, tfliteLstmQScratchBytes),
+  TFLiteSVDF: withScratch(lowerTfliteSvdfQ, tfliteSvdfQScratchBytes),
   Requantize: lowerRequantizeQ,
   Transpose: lowerTranspose,
   Slice: lowerSlice,
   Expand: lowerExpand,
   Gather: lowerGather,
   Pad: lowerPad,
-  Copy: lowerCopy,
   Identity: lowerCopy,
   Dropout: lowerCopy,
-  ...Object.fromEntries([...LUT_OPS].map((op) => [op, lowerLutQ])),
+  // every op whose int8 trait is a lookup table (src/ir/traits.ts)
+  ...Object.fromEntries(registeredOps().filter((op) => traitsOf(op)?.int8 === 'lut').map((op) => [op, lowerLutQ])),
 };

@@ -1,6 +1,7 @@
 import { recurrentGeometry, type RecurrentGeometry } from '../../../ir/ops/recurrent-common.ts';
 import { cFloat } from '../c-literals.ts';
 import { render } from '../templates.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import { requireFloat, type LowerCtx } from './context.ts';
 
 // LSTM / GRU / RNN: one C function per node. A bidirectional layer is one function that runs the
@@ -19,12 +20,12 @@ function optionalArg(ctx: LowerCtx, i: number): string {
   return ctx.arg(i);
 }
 
-function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
+/** The template context the LSTM / GRU / RNN kernels share, float and int8: geometry, operands,
+ * where the hidden state lives, per-direction sizes and strides, the time index of step s. */
+export function recurrentContext(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
   const { seq, batch, input, hidden: H, dirs, gates: G, strides: s } = g;
-  const stateSize = dirs * batch * H;
   const yh = ctx.res(1);
   return {
-    kind: g.kind,
     direction: g.direction,
     layoutText: g.layout === 0 ? 'time-major' : 'batch-major (layout 1)',
     seq, batch, input, hidden: H, dirs,
@@ -32,11 +33,10 @@ function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
     w: ctx.arg(1),
     r: ctx.arg(2),
     b: ctx.node.inputs[3] ? ctx.arg(3) : '',
-    h0: optionalArg(ctx, 5),
     y: ctx.res(0),
     hStatic: !yh,
     hs: yh || 'h_state',
-    stateSize,
+    stateSize: dirs * batch * H,
     wDir: G * H * input,
     rDir: G * H * H,
     bDir: 2 * G * H,
@@ -44,8 +44,11 @@ function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
     h1: H, h2: 2 * H, h3: 3 * H,
     tExpr: g.direction === 'forward' ? 's' : g.direction === 'reverse' ? `${seq - 1} - s` : `d == 0 ? s : ${seq - 1} - s`,
     ...s,
-    clip: g.clip === undefined ? '' : cFloat(g.clip),
   };
+}
+
+function common(ctx: LowerCtx, g: RecurrentGeometry): Record<string, unknown> {
+  return { ...recurrentContext(ctx, g), kind: g.kind, h0: optionalArg(ctx, 5), clip: g.clip === undefined ? '' : cFloat(g.clip) };
 }
 
 function geometryOf(ctx: LowerCtx): RecurrentGeometry {
@@ -63,6 +66,16 @@ function scratchLayout(ctx: LowerCtx, gateFloats: number, states: boolean[], sta
     if (needed) floats += stateSize;
   }
   return { scratch: ctx.scratch(4 * floats, 'float'), scratchBytes: 4 * floats, offsets };
+}
+
+/** Scratch bytes of the float LSTM / GRU / RNN lowering of `node` (scratchLayout's total): the
+ * gate floats of one step, then the hidden (and LSTM cell) state when no output holds it. */
+export function recurrentScratchBytes(graph: Graph, node: Node): number {
+  const g = recurrentGeometry(node, node.inputs.map((n) => (n ? graph.tensors[n] : undefined)));
+  const stateSize = g.dirs * g.batch * g.hidden;
+  const gateFloats = g.kind === 'LSTM' ? g.gates * g.hidden : g.kind === 'GRU' ? (g.linearBeforeReset ? 3 : 4) * g.hidden : g.hidden;
+  const states = [!node.outputs[1], ...(g.kind === 'LSTM' ? [!node.outputs[2]] : [])];
+  return 4 * (gateFloats + states.filter(Boolean).length * stateSize);
 }
 
 export function lowerLstm(ctx: LowerCtx): string {

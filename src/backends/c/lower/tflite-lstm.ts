@@ -3,6 +3,7 @@ import { attrFloat } from '../../../ir/registry.ts';
 import { tfliteLstmDims, type TfliteLstmDims } from '../../../ir/ops/tflite-lstm.ts';
 import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
+import type { Graph, Node } from '../../../ir/types.ts';
 import type { LowerCtx } from './context.ts';
 import { dotRow, dotRowPair, pad4, packRowPairs, widenS8 } from './s8-rowpair.ts';
 
@@ -24,19 +25,34 @@ function offsets(d: TfliteLstmDims): { xExpr: string; yExpr: string } {
   return { xExpr: at(d.input), yExpr: at(d.hidden) };
 }
 
-/** Scratch layout (in elements of `unit` bytes): gates, then each state without an output buffer,
- * then `extraUnits` more from an even offset (4-byte aligned in int16 units). */
-function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, hUnits: number, ctype: string, unit: number, extraUnits = 0) {
+/** Scratch layout (in elements of `unit` bytes): gates, then each state without an output buffer
+ * (an omitted output 1 / 2), then `extraUnits` more from an even offset (4-byte aligned in int16
+ * units). A pure function of the node, so the lowering can declare its scratch. */
+function scratchUnits(node: Node, d: TfliteLstmDims, hUnits: number, extraUnits = 0) {
+  let units = 4 * d.hidden;
+  const cOff = units;
+  if (!node.outputs[2]) units += d.batch * d.hidden;
+  const hOff = units;
+  if (!node.outputs[1]) units += hUnits;
+  const extraOff = units + (units % 2);
+  if (extraUnits) units = extraOff + extraUnits;
+  return { units, cOff, hOff, extraOff };
+}
+
+/** The int8 kernel's scratch: int16 units, h kept as int8 pairs, x and h widened to int16. */
+const int8Units = (node: Node, d: TfliteLstmDims) => scratchUnits(node, d, Math.ceil((d.batch * d.hidden) / 2), pad4(d.input) + pad4(d.hidden));
+/** The float kernel's scratch: float units. */
+const floatUnits = (node: Node, d: TfliteLstmDims) => scratchUnits(node, d, d.batch * d.hidden);
+
+const dimsOf = (graph: Graph, node: Node): TfliteLstmDims => tfliteLstmDims(node, graph.tensors[node.inputs[0]!]!.shape, graph.tensors[node.inputs[1]!]!.shape);
+export const tfliteLstmQScratchBytes = (graph: Graph, node: Node): number => 2 * int8Units(node, dimsOf(graph, node)).units;
+export const tfliteLstmScratchBytes = (graph: Graph, node: Node): number => 4 * floatUnits(node, dimsOf(graph, node)).units;
+
+function stateLayout(ctx: LowerCtx, d: TfliteLstmDims, layout: ReturnType<typeof scratchUnits>, ctype: string, unit: number) {
   const stateSize = d.batch * d.hidden;
   const hs = ctx.res(1);
   const cs = ctx.res(2);
-  let units = 4 * d.hidden;
-  const cOff = units;
-  if (!cs) units += stateSize;
-  const hOff = units;
-  if (!hs) units += hUnits;
-  const extraOff = units + (units % 2);
-  if (extraUnits) units = extraOff + extraUnits;
+  const { units, cOff, hOff, extraOff } = layout;
   // a variable (state) tensor in the graph keeps its value between runs (reset by <name>_reset())
   const persistent = !!hs && !!cs && !!ctx.output(1).variable && !!ctx.output(2).variable;
   return { stateSize, hs, cs, hStatic: !hs, cStatic: !cs, cOff, hOff, extraOff, persistent, scratch: ctx.scratch(unit * units, ctype) };
@@ -106,7 +122,7 @@ export function lowerTfliteLstmQ(ctx: LowerCtx): string {
     x: ctx.arg(0),
     y: ctx.res(0),
     ...offsets(p),
-    ...stateLayout(ctx, p, Math.ceil((p.batch * H) / 2), 'int16_t', 2, pad4(I) + pad4(H)),
+    ...stateLayout(ctx, p, int8Units(ctx.node, p), 'int16_t', 2),
     hqOff: pad4(I) / 2,
     bx: arr('bx', bx),
     bh: arr('bh', bh),
@@ -141,7 +157,7 @@ export function lowerTfliteLstm(ctx: LowerCtx): string {
     cellClip: clip > 0 ? cLiteral('float32', clip) : '',
     ...operands(ctx),
     ...offsets(d),
-    ...stateLayout(ctx, d, d.batch * H, 'float', 4),
+    ...stateLayout(ctx, d, floatUnits(ctx.node, d), 'float', 4),
     h1: H,
     h2: 2 * H,
     h3: 3 * H,

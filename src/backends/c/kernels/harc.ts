@@ -1,0 +1,23 @@
+import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
+import type { FastMode } from '../lower/int8-fast.ts';
+import { registerKernelSet, type KernelLowering } from './registry.ts';
+
+// harc's optimized Conv / Gemm / MatMul for the target's path alone (docs/int8-kernels.md): the
+// Cortex-M4 DSP path (SXTB16 / SMLAD) or the register-blocked C path on RISC-V, with only that
+// path's weight packing. The host has no optimized path here: every node goes to the reference.
+const PATH: Record<string, FastMode> = { 'cortex-m4': 'dsp', riscv: 'opt' };
+const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstWeights });
+const tables = Object.fromEntries(
+  Object.entries(PATH).map(([target, mode]) => {
+    const gemm = fast(gemmQ(mode));
+    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm }];
+  }),
+);
+
+registerKernelSet({
+  name: 'harc',
+  summary: "the target's optimized path alone (Cortex-M4 DSP, RISC-V unrolled C) and its weight packing only",
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
+  weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
+  int8: (target) => tables[target] ?? {},
+});

@@ -1,0 +1,6 @@
+// Every kernel set registers itself on import (one file each).
+import './reference.ts';
+import './portable.ts';
+import './harc.ts';
+
+export { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet, type KernelLowering } from './registry.ts';

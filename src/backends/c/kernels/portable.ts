@@ -1,0 +1,17 @@
+import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
+import { registerKernelSet, type KernelLowering } from './registry.ts';
+
+// Every path in one model.c: the optimized Conv / Gemm / MatMul under `#if HARC_INT8_FAST` next to
+// the reference, the C compiler's target picking one (templates/runtime/harc_int8_kernels.h). For
+// users who build one model.c for several cores. The default.
+const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstWeights });
+const conv = fast(convQ('portable'));
+const gemm = fast(gemmQ('portable'));
+
+registerKernelSet({
+  name: 'portable',
+  summary: 'all paths under #if (reference, Cortex-M DSP, unrolled C): one model.c for any core (default)',
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
+  weightLayout: 'original + DSP-packed + unrolled-packed copies of Conv / Gemm / MatMul weights',
+  int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm }),
+});
