@@ -21,7 +21,7 @@ const int8 = { precision: 'int8' as const, calib, calibSamples: 8 };
 
 describe('one visible pipeline', () => {
   it('lists every stage from import to files, in order', () => {
-    expect(STAGES.map((s) => s.name)).toEqual(['import', 'float passes', 'calibrate', 'quantize', 'materialize outputs', 'schedule', 'plan arena', 'lower + render', 'write files']);
+    expect(STAGES.map((s) => s.name)).toEqual(['import', 'float passes', 'calibrate', 'quantize', 'float-only passes', 'materialize outputs', 'schedule', 'plan arena', 'lower + render', 'write files']);
   });
 
   it('reports each stage once, in order, with what it changed', () => {
