@@ -1,8 +1,10 @@
 import { inputError } from '../ir/errors.ts';
+import { compileGraph } from '../ir/fast/interpreter.ts';
 import { interpret } from '../ir/interpreter.ts';
 import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
 import { numel } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
+import { fastRecurrentObserver } from './calibrate-lstm-cell.ts';
 import { recurrentObserver } from './quantize-recurrent.ts';
 
 export type CalibMethod = 'minmax' | 'percentile' | 'mse';
@@ -18,6 +20,9 @@ export interface CalibOptions {
   keepPerTensor?: number;
   bits?: number;
   onProgress?: (done: number, total: number) => void;
+  /** `fast` (default): the typed-array interpreter (src/ir/fast/); `reference`: `interpret`, the
+   * oracle. Both give the same table, bit for bit (test/passes/calibrate-fast.test.ts). */
+  engine?: 'fast' | 'reference';
 }
 
 /** Observed real range of each activation tensor. */
@@ -58,6 +63,23 @@ class Stats {
     if (x > this.max) this.max = x;
     if (keep && this.seen++ % this.stride === 0) this.kept.push(x);
   }
+  /** `add` of every value in order, as one loop. */
+  addAll(d: ArrayLike<number>, keep: boolean): void {
+    let min = this.min;
+    let max = this.max;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    this.min = min;
+    this.max = max;
+    if (!keep) return;
+    // the values whose running count is a multiple of the stride
+    let i = (this.stride - (this.seen % this.stride)) % this.stride;
+    for (; i < d.length; i += this.stride) this.kept.push(d[i]!);
+    this.seen += d.length;
+  }
 }
 
 /**
@@ -83,28 +105,33 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
   const stats = new Map<string, Stats>();
   const constant = (name: string): boolean => graph.tensors[name]?.data !== undefined;
   // LSTM cell states are internal to the node: a float replay records their range
-  const recurrent = recurrentObserver(graph);
+  const fast = (opts.engine ?? 'fast') === 'fast';
+  const recurrent = fast ? fastRecurrentObserver(graph) : recurrentObserver(graph);
+  const compiled = fast ? compileGraph(graph) : undefined;
+  const run = (inputs: Record<string, Value>, onValue: (name: string, v: Value) => void): void => {
+    if (compiled) compiled.run(inputs, onValue);
+    else interpret(graph, inputs, { onValue });
+  };
   chosen.forEach((inputs, k) => {
-    interpret(graph, Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), {
-      onValue(name, v) {
-        recurrent?.onValue(name, v);
-        if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
-        let s = stats.get(name);
-        if (!s) {
-          const total = v.data.length * chosen.length;
-          s = new Stats(Math.max(1, Math.ceil(total / keep)));
-          const C = v.shape[v.shape.length - 1] ?? 1;
-          if (graph.inputs.includes(name) && v.shape.length >= 2 && C > 1)
-            s.channels = Array.from({ length: C }, () => new Stats(Math.max(1, Math.ceil(total / C / keep))));
-          stats.set(name, s);
-        }
-        const d = v.data;
-        for (let i = 0; i < d.length; i++) s.add(d[i]!, needValues);
-        if (s.channels) {
-          const C = s.channels.length;
-          for (let i = 0; i < d.length; i++) s.channels[i % C]!.add(d[i]!, needValues);
-        }
-      },
+    run(Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), (name, v) => {
+      recurrent?.onValue(name, v);
+      if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
+      let s = stats.get(name);
+      if (!s) {
+        const total = v.data.length * chosen.length;
+        s = new Stats(Math.max(1, Math.ceil(total / keep)));
+        const C = v.shape[v.shape.length - 1] ?? 1;
+        if (graph.inputs.includes(name) && v.shape.length >= 2 && C > 1)
+          s.channels = Array.from({ length: C }, () => new Stats(Math.max(1, Math.ceil(total / C / keep))));
+        stats.set(name, s);
+      }
+      const d = v.data;
+      if (fast) s.addAll(d, needValues);
+      else for (let i = 0; i < d.length; i++) s.add(d[i]!, needValues);
+      if (s.channels) {
+        const C = s.channels.length;
+        for (let i = 0; i < d.length; i++) s.channels[i % C]!.add(d[i]!, needValues);
+      }
     });
     opts.onProgress?.(k + 1, chosen.length);
   });
