@@ -1,7 +1,8 @@
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
-import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
+import { splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
+import { calibrateCached } from './calibration-cache.ts';
 
 export type Precision = 'float' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['float', 'int8'];
@@ -24,6 +25,6 @@ export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): {
   if (precision !== 'int8') throw inputError(`unknown precision '${precision}' (use float or int8)`);
   if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
   const samples = splitSamples(optimized, opts.calib, 'calibration data');
-  const table = calibrate(optimized, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
+  const { table } = calibrateCached(optimized, opts.calib, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
   return { graph: quantizeGraph(optimized, table, { bits: 8 }), table };
 }

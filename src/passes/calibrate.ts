@@ -1,5 +1,5 @@
 import { inputError } from '../ir/errors.ts';
-import { compileGraph } from '../ir/fast/interpreter.ts';
+import { compileInterpreter } from '../ir/fast/interpreter.ts';
 import { interpret } from '../ir/interpreter.ts';
 import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
 import { numel } from '../ir/shape.ts';
@@ -107,7 +107,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
   // LSTM cell states are internal to the node: a float replay records their range
   const fast = (opts.engine ?? 'fast') === 'fast';
   const recurrent = fast ? fastRecurrentObserver(graph) : recurrentObserver(graph);
-  const compiled = fast ? compileGraph(graph) : undefined;
+  const compiled = fast ? compileInterpreter(graph) : undefined;
   const run = (inputs: Record<string, Value>, onValue: (name: string, v: Value) => void): void => {
     if (compiled) compiled.run(inputs, onValue);
     else interpret(graph, inputs, { onValue });

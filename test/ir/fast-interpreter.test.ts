@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/frontends/load.ts';
-import { compileGraph } from '../../src/ir/fast/interpreter.ts';
+import { compileInterpreter } from '../../src/ir/fast/interpreter.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { interpret } from '../../src/ir/interpreter.ts';
 import { readNpy } from '../../src/ir/npy.ts';
@@ -27,7 +27,7 @@ function trace(run: (onValue: (name: string, v: Value) => void) => void): Trace 
 }
 
 function expectSameValues(g: Graph, samples: Value[]): void {
-  const compiled = compileGraph(g);
+  const compiled = compileInterpreter(g);
   for (const x of samples) {
     const inputs = { [g.inputs[0]!]: x };
     const ref = trace((onValue) => interpret(g, inputs, { onValue }));

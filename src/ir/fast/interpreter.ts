@@ -19,7 +19,7 @@ const BUILDERS: Record<string, KernelBuilder> = {
   RNN: fastRecurrent,
 };
 
-export interface CompiledGraph {
+export interface CompiledInterpreter {
   /** Runs one inference; `onValue` sees the same (tensor, value) sequence as `interpret`'s. Output
    * values are reused by the next run: copy what must outlive it. */
   run(inputs: Record<string, Value>, onValue?: (tensor: string, value: Value) => void): Record<string, Value>;
@@ -31,7 +31,7 @@ export interface CompiledGraph {
  * the same double products in the same order as the reference ops in src/ir/ops/, so every value
  * is bit-identical to `interpret`'s (test/ir/fast-interpreter.test.ts checks it).
  */
-export function compileGraph(graph: Graph): CompiledGraph {
+export function compileInterpreter(graph: Graph): CompiledInterpreter {
   const constants = new Map<string, Value>();
   for (const [name, t] of Object.entries(graph.tensors)) if (t.data) constants.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
   const kernels = graph.nodes.map((node): FastKernel => {
