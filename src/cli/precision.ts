@@ -6,6 +6,7 @@ import { inputError } from '../ir/errors.ts';
 import { readNpy } from '../ir/npy.ts';
 import { CALIB_METHODS, type CalibMethod } from '../passes/calibrate.ts';
 import { progress } from './format.ts';
+import { cliProgress } from './progress.ts';
 import { defaultPrefix, loadForCli } from './model-input.ts';
 
 /** The precision options every command shares. */
@@ -42,19 +43,12 @@ export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
   if (a.calibSamples !== undefined && !(Number.isInteger(a.calibSamples) && a.calibSamples > 0)) throw inputError(`--calib-samples ${a.calibSamples}: expected a positive integer`);
   const calib = readNpy(a.calib);
   if (calib.dtype !== 'float32' && calib.dtype !== 'float64') throw inputError(`${a.calib}: calibration data must be float32 (got ${calib.dtype})`);
-  let last = 0;
   return {
     precision,
     calib,
     calibMethod: a.calibMethod ?? 'minmax',
     calibSamples: a.calibSamples,
-    onProgress: (done, total) => {
-      const pct = Math.floor((100 * done) / total);
-      if (pct >= last + 10 || done === total) {
-        last = pct;
-        progress(`calibrating (${a.calibMethod ?? 'minmax'}): ${done}/${total} samples`);
-      }
-    },
+    onProgress: (done, total) => cliProgress.step(`calibrating (${a.calibMethod ?? 'minmax'})`, done, total, 'samples'),
   };
 }
 

@@ -19,6 +19,7 @@ export interface CalibOptions {
   /** Values kept per tensor for `percentile` / `mse` (evenly strided reservoir), default 200 000 (20 000 for mse). */
   keepPerTensor?: number;
   bits?: number;
+  /** Called with 0 before the first sample and after each one. */
   onProgress?: (done: number, total: number) => void;
   /** `fast` (default): the typed-array interpreter (src/ir/fast/); `reference`: `interpret`, the
    * oracle. Both give the same table, bit for bit (test/passes/calibrate-fast.test.ts). */
@@ -112,6 +113,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
     if (compiled) compiled.run(inputs, onValue);
     else interpret(graph, inputs, { onValue });
   };
+  opts.onProgress?.(0, chosen.length);
   chosen.forEach((inputs, k) => {
     run(Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), (name, v) => {
       recurrent?.onValue(name, v);

@@ -5,7 +5,7 @@ import { render } from '../../backends/c/templates.ts';
 import { resolveBoard, type TargetName } from '../../backends/targets/index.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { graphToJson } from '../../ir/serialize.ts';
-import { fmtBytes, progress } from '../format.ts';
+import { fmtBytes } from '../format.ts';
 import { defaultPrefix } from '../model-input.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 
@@ -23,7 +23,6 @@ export interface CompileArgs extends PrecisionArgs {
 
 /** `harc compile`: C sources, weights and build snippets for one model. */
 export async function compileCommand(a: CompileArgs): Promise<number> {
-  progress(`loading ${a.model}`);
   const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory });
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
   const snippet = { prefix: model.prefix, target: a.target, cpuFlags };

@@ -6,6 +6,7 @@ import type { CalibMethod } from '../../passes/calibrate.ts';
 import { table } from '../format.ts';
 import { defaultPrefix, loadForCli } from '../model-input.ts';
 import { precisionOptions } from '../precision.ts';
+import { cliProgress } from '../progress.ts';
 
 export interface EvalArgs {
   model: string;
@@ -35,7 +36,9 @@ export async function evalCommand(a: EvalArgs): Promise<number> {
   for (const precision of precisions) {
     say(`${precision}: compiling${precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
     const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precisionOptions({ precision, calib: a.calib, calibMethod: a.calibMethod, calibSamples: a.calibSamples }) });
-    const { outputs, rowLength, n } = await runModelBatch(model, x, { onProgress: (m) => say(`${precision}: ${m}`) });
+    const step = (m: string): void => (say(`${precision}: ${m}`), cliProgress.start(`${precision}: ${m}`));
+    const { outputs, rowLength, n } = await runModelBatch(model, x, { onProgress: step });
+    cliProgress.end();
     if (n !== labels.length) throw inputError(`${a.data} holds ${n} inputs but ${a.labels} has ${labels.length} labels`);
     const classes = Math.max(rowLength, Math.max(...labels) + 1);
     const pred = argmaxRows(outputs, rowLength);

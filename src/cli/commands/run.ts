@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeModelDir } from '../../backends/compile.ts';
 import { buildFirmware, runFirmware, type OptLevel, type TargetName } from '../../backends/targets/index.ts';
 import { encodeNpy, readNpy } from '../../ir/npy.ts';
-import { progress } from '../format.ts';
+import { cliProgress } from '../progress.ts';
 import { defaultPrefix } from '../model-input.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 import { defaultAlignment } from '../../backends/c/memory.ts';
@@ -29,10 +29,11 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'harc-run-'));
   try {
     await writeModelDir(model, join(dir, 'src'));
-    progress(`building for ${a.target} (-${a.opt})`);
+    cliProgress.start(`building for ${a.target} (-${a.opt})`);
     const { elf } = await buildFirmware({ target: a.target, board: a.board, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), optLevel: a.opt });
-    progress(`running ${packed.n} inference${packed.n === 1 ? '' : 's'}${a.target === 'host' ? '' : ' in QEMU'}`);
+    cliProgress.start(`running ${packed.n} inference${packed.n === 1 ? '' : 's'}${a.target === 'host' ? '' : ' in QEMU'}`);
     const run = await runFirmware({ target: a.target, board: a.board, elf, input: packed.bytes, inputBytes: model.inputBytes, outputBytes: model.outputBytes, timeoutMs: 300_000 });
+    cliProgress.end();
     const outs = unpackOutputs(model.graph, run.output, packed.n, packed.batched);
     if (a.output && a.output.length > 0) {
       for (let i = 0; i < Math.min(a.output.length, outs.length); i++) await writeFile(a.output[i]!, encodeNpy(outs[i]!));
