@@ -6,8 +6,9 @@ import { fastConv } from './conv.ts';
 import { fastGemm, fastMatMul } from './dense.ts';
 import type { FastKernel } from './kernel.ts';
 import { fastRecurrent } from './recurrent.ts';
+import { RowDots } from './row-dots.ts';
 
-type KernelBuilder = (node: Node, inputs: (Tensor | undefined)[], outputs: (Tensor | undefined)[]) => FastKernel | undefined;
+type KernelBuilder = (node: Node, inputs: (Tensor | undefined)[], outputs: (Tensor | undefined)[], dots: RowDots) => FastKernel | undefined;
 
 /** The ops with a typed-array kernel; every other op runs its reference `evaluate`. */
 const BUILDERS: Record<string, KernelBuilder> = {
@@ -34,11 +35,12 @@ export interface CompiledInterpreter {
 export function compileInterpreter(graph: Graph): CompiledInterpreter {
   const constants = new Map<string, Value>();
   for (const [name, t] of Object.entries(graph.tensors)) if (t.data) constants.set(name, { shape: t.shape, dtype: t.dtype, data: t.data });
+  const dots = new RowDots();
   const kernels = graph.nodes.map((node): FastKernel => {
     const reference: FastKernel = (ins) => opOf(node).evaluate(node, ins);
     const build = BUILDERS[node.op];
     const tensor = (n: string): Tensor | undefined => (n ? graph.tensors[n] : undefined);
-    const fast = build?.(node, node.inputs.map(tensor), node.outputs.map(tensor));
+    const fast = build?.(node, node.inputs.map(tensor), node.outputs.map(tensor), dots);
     if (!fast) return reference;
     // a value whose size differs from the inferred shape takes the reference path
     const sizes = node.inputs.map((n) => (n && graph.tensors[n] ? numel(graph.tensors[n]!.shape) : -1));

@@ -1,14 +1,14 @@
 import { recurrentGeometry, recurrentOutputShapes } from '../ops/recurrent-common.ts';
 import type { Node, Tensor, Value } from '../types.ts';
-import { accumulateRows, asDoubles } from './dot.ts';
 import type { FastKernel } from './kernel.ts';
+import type { PreparedRows, RowDots } from './row-dots.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** LSTM / GRU / RNN as evaluateRecurrent (src/ir/ops/recurrent-common.ts) computes them: the same
  * double sums in the same order, float32 states, the same gate expressions; only the W·x and R·h
- * products run as interleaved row dots over buffers allocated once. */
-export function fastRecurrent(node: Node, inputs: (Tensor | undefined)[], outputs: (Tensor | undefined)[]): FastKernel | undefined {
+ * products run as row dots (WebAssembly SIMD, src/ir/fast/row-dots.ts) over buffers allocated once. */
+export function fastRecurrent(node: Node, inputs: (Tensor | undefined)[], outputs: (Tensor | undefined)[], dots: RowDots): FastKernel | undefined {
   if ([0, 1, 2, 3, 5, 6, 7].some((i) => inputs[i] && inputs[i]!.dtype !== 'float32')) return undefined;
   const g = recurrentGeometry(node, inputs);
   const { seq, batch, input: I, hidden: H, dirs, gates: G, strides: s } = g;
@@ -30,17 +30,25 @@ export function fastRecurrent(node: Node, inputs: (Tensor | undefined)[], output
   const z = new Float64Array(H);
   const r = new Float64Array(H);
   const clip = (v: number): number => (g.clip === undefined ? v : Math.min(Math.max(v, -g.clip), g.clip));
+  // each direction's W and R rows, prepared for the row dots once per weight array
+  let prepared: { W: ArrayLike<number>; R: ArrayLike<number>; w: PreparedRows[]; r: PreparedRows[] } | undefined;
+  const weights = (W: ArrayLike<number>, R: ArrayLike<number>) => {
+    if (prepared?.W !== W || prepared.R !== R) {
+      const dirsOf = (M: ArrayLike<number>, cols: number) => Array.from({ length: dirs }, (_, d) => dots.rowsOf(M, d * G * H * cols, G * H, cols));
+      prepared = { W, R, w: dirsOf(W, I), r: dirsOf(R, H) };
+    }
+    return prepared;
+  };
   return (values) => {
     const X = values[0]!.data as Float32Array;
-    const W = asDoubles(values[1]!.data as Float32Array);
-    const R = asDoubles(values[2]!.data as Float32Array);
+    const R = values[2]!.data as Float32Array;
+    const { w: wRows, r: rRows } = weights(values[1]!.data, R);
     const B = values[3]?.data as Float32Array | undefined;
     const h0 = values[5]?.data;
     const c0 = g.kind === 'LSTM' ? values[6]?.data : undefined;
     const P = g.kind === 'LSTM' ? values[7]?.data : undefined;
     for (let d = 0; d < dirs; d++) {
       const reverse = g.direction === 'reverse' || (g.direction === 'bidirectional' && d === 1);
-      const wOff = d * G * H * I;
       const rOff = d * G * H * H;
       const bOff = d * 2 * G * H;
       for (let n = 0; n < batch; n++) {
@@ -56,8 +64,8 @@ export function fastRecurrent(node: Node, inputs: (Tensor | undefined)[], output
             wx[j] = B ? B[bOff + j]! : 0;
             rh[j] = B ? B[bOff + G * H + j]! : 0;
           }
-          accumulateRows(wx, W, wOff, G * H, I, X, xo);
-          accumulateRows(rh, R, rOff, G * H, H, h, 0);
+          dots.accumulate(wRows[d]!, wx, X, xo);
+          dots.accumulate(rRows[d]!, rh, h, 0);
           if (g.kind === 'LSTM') {
             const pOff = d * 3 * H;
             for (let j = 0; j < H; j++) {
