@@ -4,11 +4,13 @@ import { layoutOf } from '../ops/window-geometry.ts';
 import { numel } from '../shape.ts';
 import type { Node, Tensor, Value } from '../types.ts';
 import type { FastKernel } from './kernel.ts';
+import type { RowDots } from './row-dots.ts';
 
 /** Channels-last Conv as the reference computes it (src/ir/ops/conv.ts): per output, bias first,
  * then taps in (kh, kw) order and input channels in order, in double; clamp; store as float32.
- * Four output channels are accumulated side by side. */
-export function fastConv(node: Node, [x, w, b]: (Tensor | undefined)[], [y]: (Tensor | undefined)[]): FastKernel | undefined {
+ * Without groups, a position that uses every tap is one row-dot product of the weights with its
+ * gathered patch (src/ir/fast/row-dots.ts); other positions accumulate four channels side by side. */
+export function fastConv(node: Node, [x, w, b]: (Tensor | undefined)[], [y]: (Tensor | undefined)[], dots: RowDots): FastKernel | undefined {
   if (!x || !w || !y || layoutOf(node) !== 'NHWC' || x.dtype !== 'float32' || w.dtype !== 'float32' || (b && b.dtype !== 'float32')) return undefined;
   const g = convGeometry(node, x.shape, w.shape);
   const { cout, cinPerGroup: cpg, group } = g;
@@ -24,10 +26,13 @@ export function fastConv(node: Node, [x, w, b]: (Tensor | undefined)[], [y]: (Te
   const tapIdx = new Int32Array(taps);
   const grpOff = Int32Array.from({ length: cout }, (_, o) => Math.floor(o / coutPerGroup) * cpg);
   const out: Value[] = [{ shape: y.shape, dtype: 'float32', data: Y }];
+  const patch = group === 1 ? new Float64Array(wPerOut) : undefined;
+  const acc = new Float64Array(cout);
   return ([xv, wv, bv]) => {
     const X = xv!.data as Float32Array;
     const W = wv!.data as Float32Array;
     const B = bv?.data;
+    const rows = patch ? dots.rowsOf(W, 0, cout, wPerOut) : undefined;
     for (let n = 0; n < g.batch; n++)
       for (let oh = 0; oh < g.outH; oh++)
         for (let ow = 0; ow < g.outW; ow++) {
@@ -43,6 +48,17 @@ export function fastConv(node: Node, [x, w, b]: (Tensor | undefined)[], [y]: (Te
             }
           }
           const yo = ((n * g.outH + oh) * g.outW + ow) * cout;
+          if (rows && nt === taps) {
+            for (let t = 0; t < taps; t++) {
+              const xo = tapOff[t]!;
+              if (xo >= 0) for (let i = 0; i < cpg; i++) patch![t * cpg + i] = X[xo + i]!;
+              else for (let i = 0; i < cpg; i++) patch![t * cpg + i] = padValue![i]!;
+            }
+            for (let o = 0; o < cout; o++) acc[o] = B ? B[o]! : 0;
+            dots.accumulate(rows, acc, patch!, 0);
+            for (let o = 0; o < cout; o++) Y[yo + o] = clampValue(acc[o]!, clamp);
+            continue;
+          }
           let o = 0;
           for (; o + 4 <= cout; o += 4) {
             let a0 = B ? B[o]! : 0;

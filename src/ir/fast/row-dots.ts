@@ -108,6 +108,7 @@ export class RowDots {
   private readonly rowsFn?: (acc: number, m: number, blocks: number, cols: number, v: number) => void;
   private top = 0;
   private scratch = { at: 0, bytes: 0 };
+  private heap = new Float64Array(0);
   private readonly prepared = new WeakMap<object, Map<string, PreparedRows>>();
 
   constructor(useSimd = true) {
@@ -155,13 +156,14 @@ export class RowDots {
     if (n > 0) {
       const bytes = (n + cols) * 8;
       if (this.scratch.bytes < bytes) this.scratch = { at: this.alloc(bytes), bytes };
-      const buf = this.memory!.buffer;
-      const accView = new Float64Array(buf, this.scratch.at, n);
-      const vView = new Float64Array(buf, this.scratch.at + n * 8, cols);
-      accView.set(acc.subarray(0, n));
-      vView.set(v.subarray(vOff, vOff + cols));
-      this.rowsFn!(this.scratch.at, p.at, n / 8, cols, this.scratch.at + n * 8);
-      acc.set(accView);
+      if (this.heap.buffer !== this.memory!.buffer) this.heap = new Float64Array(this.memory!.buffer);
+      const heap = this.heap;
+      const a = this.scratch.at / 8;
+      const x = a + n;
+      for (let j = 0; j < n; j++) heap[a + j] = acc[j]!;
+      for (let k = 0; k < cols; k++) heap[x + k] = v[vOff + k]!;
+      this.rowsFn!(this.scratch.at, p.at, n / 8, cols, x * 8);
+      for (let j = 0; j < n; j++) acc[j] = heap[a + j]!;
     }
     if (n < p.rows) accumulateRest(acc, p, n, v, vOff);
   }
