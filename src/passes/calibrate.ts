@@ -2,6 +2,7 @@ import { inputError } from '../ir/errors.ts';
 import { compileInterpreter } from '../ir/fast/interpreter.ts';
 import { interpret } from '../ir/interpreter.ts';
 import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
+import { clamp, qMax, qMin, roundHalfAway } from '../ir/quant/int.ts';
 import { numel } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { fastRecurrentObserver } from './calibrate-lstm-cell.ts';
@@ -141,7 +142,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
     if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw inputError(`calibration: tensor '${name}' has non-finite values`);
     if (method === 'minmax') return { min: s.min, max: s.max };
     if (method === 'percentile') return percentileRange(s.kept, opts.percentile ?? 99.99);
-    return mseRange(s.kept, s.min, s.max, opts.bits ?? 8);
+    return mseRange(s.kept, s.min, s.max, opts.bits ?? 8, fast);
   };
   const table: CalibrationTable = {};
   for (const [name, s] of stats) {
@@ -167,10 +168,12 @@ function percentileRange(values: number[], p: number): TensorRange {
 /** MSE-optimal clipping: scales both ends of the observed range by α ∈ [0.2, 1] (and, separately,
  * only the larger-magnitude end) and keeps the range with the smallest squared error after
  * quantize → dequantize with the resulting asymmetric parameters. */
-function mseRange(values: number[], min: number, max: number, bits: number): TensorRange {
+function mseRange(values: number[], min: number, max: number, bits: number, fast: boolean): TensorRange {
+  const fastValues = fast ? Float64Array.from(values) : undefined;
   const err = (lo: number, hi: number): number => {
     const p = chooseAsymmetricParams(lo, hi, bits);
     if (p.scale === 0) return values.reduce((s, x) => s + x * x, 0);
+    if (fastValues) return squaredQuantizationError(fastValues, p.scale, p.zeroPoint, bits);
     let e = 0;
     for (const x of values) {
       const d = dequantize(quantize(x, p.scale, p.zeroPoint, bits), p.scale, p.zeroPoint) - x;
@@ -195,4 +198,20 @@ function mseRange(values: number[], min: number, max: number, bits: number): Ten
     }
   }
   return best;
+}
+
+/** Σ (dequantize(quantize(x)) − x)² in order: `quantize` and `dequantize` (src/ir/quant/params.ts)
+ * inlined with their constants hoisted, the same float32 and double steps. */
+function squaredQuantizationError(values: Float64Array, scale: number, zeroPoint: number, bits: number): number {
+  const qmin = qMin(bits);
+  const qmax = qMax(bits);
+  const s = Math.fround(scale);
+  let e = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    const q = clamp(roundHalfAway(Math.fround(Math.fround(x) / s)) + zeroPoint, qmin, qmax);
+    const d = Math.fround(s * (q - zeroPoint)) - x;
+    e += d * d;
+  }
+  return e;
 }
