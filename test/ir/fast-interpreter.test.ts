@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/frontends/load.ts';
+import { accumulateRows } from '../../src/ir/fast/dot.ts';
 import { compileInterpreter } from '../../src/ir/fast/interpreter.ts';
+import { RowDots } from '../../src/ir/fast/row-dots.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { interpret } from '../../src/ir/interpreter.ts';
 import { readNpy } from '../../src/ir/npy.ts';
@@ -53,6 +55,44 @@ function recurrent(op: 'LSTM' | 'GRU' | 'RNN', attrs: Record<string, AttrValue>,
   const outs = op === 'LSTM' ? ['y', 'yh', 'yc'] : ['y', 'yh'];
   return inferShapes(graph({ inputs: { x: o.layout ? [N, T, I] : [T, N, I] }, consts, nodes: [['r', op, ins, outs, { hidden_size: H, ...(o.layout ? { layout: 1 } : {}), ...attrs }]], outputs: outs }));
 }
+
+describe('row dots', () => {
+  // the scalar loop of the reference ops, one row at a time
+  const reference = (acc: Float64Array, M: Float32Array, mOff: number, rows: number, cols: number, v: ArrayLike<number>, vOff: number) => {
+    for (let j = 0; j < rows; j++) {
+      let a = acc[j]!;
+      for (let k = 0; k < cols; k++) a += M[mOff + j * cols + k]! * v[vOff + k]!;
+      acc[j] = a;
+    }
+  };
+  it.each([
+    [512, 128],
+    [24, 9],
+    [37, 5],
+    [8, 1],
+    [5, 3],
+  ])('%i×%i rows: SIMD, JavaScript and the scalar loop give the same doubles', (rows, cols) => {
+    const M = Float32Array.from(rand(rows * cols + 3, rows), (x) => x * 3);
+    const v32 = Float32Array.from(rand(cols + 2, cols), (x) => x * 7);
+    const v64 = Float64Array.from(rand(cols + 2, cols + 1), (x) => x / 3);
+    for (const v of [v32, v64]) {
+      const init = Float64Array.from(rand(rows, 99));
+      const ref = init.slice();
+      reference(ref, M, 3, rows, cols, v, 2);
+      const js = init.slice();
+      accumulateRows(js, Float64Array.from(M), 3, rows, cols, v, 2);
+      expect(Buffer.from(js.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+      for (const simd of [true, false]) {
+        const dots = new RowDots(simd);
+        const got = init.slice();
+        const prepared = dots.rowsOf(M, 3, rows, cols);
+        expect(prepared.simdRows).toBe(simd ? rows - (rows % 8) : 0); // Node ≥ 16.4 has WebAssembly SIMD
+        dots.accumulate(prepared, got, v, 2);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(ref.buffer)), `simd ${simd}`).toBe(true);
+      }
+    }
+  });
+});
 
 describe('fast interpreter: every value bit-identical to the reference interpreter', () => {
   it.each([
