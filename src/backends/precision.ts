@@ -1,8 +1,9 @@
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
-import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
+import { splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
 import { optimizeFloatOnly } from '../passes/pipeline.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
+import { calibrateCached } from './calibration-cache.ts';
 
 export type Precision = 'float' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['float', 'int8'];
@@ -27,7 +28,7 @@ export const isPreQuantized = (g: Graph): boolean => Object.values(g.tensors).so
 export function calibrateFor(optimized: Graph, opts: PrecisionOptions): CalibrationTable {
   if (!opts.calib) throw inputError('--precision int8 needs calibration data: give --calib X.npy (float32 [N, ...input shape], e.g. zoo/data/calib_X.npy)');
   const samples = splitSamples(optimized, opts.calib, 'calibration data');
-  return calibrate(optimized, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress });
+  return calibrateCached(optimized, opts.calib, samples, { method: opts.calibMethod ?? 'minmax', maxSamples: opts.calibSamples, percentile: opts.percentile, onProgress: opts.onProgress }).table;
 }
 
 /** Float: the optimized graph after the float-only passes. int8: calibrate on it, then quantize (TFLite int8 scheme). */

@@ -9,6 +9,7 @@ import { progress } from './format.ts';
 import { defaultPrefix, loadForCli, type LoadArgs } from './model-input.ts';
 import { notice } from './notice.ts';
 import { checkArenaSize, checkCalibShape } from './validate.ts';
+import { cliProgress } from './progress.ts';
 
 /** The precision options every command shares. */
 export interface PrecisionArgs {
@@ -32,19 +33,12 @@ export function precisionOptions(a: PrecisionArgs, graph: Graph): PrecisionOptio
   const calib = readNpy(a.calib);
   if (calib.dtype !== 'float32' && calib.dtype !== 'float64') throw inputError(`${a.calib}: calibration data must be float32 (got ${calib.dtype})`);
   checkCalibShape(graph, calib, a.calib);
-  let last = 0;
   return {
     precision,
     calib,
     calibMethod: a.calibMethod ?? 'minmax',
     calibSamples: a.calibSamples,
-    onProgress: (done, total) => {
-      const pct = Math.floor((100 * done) / total);
-      if (pct >= last + 10 || done === total) {
-        last = pct;
-        progress(`calibrating (${a.calibMethod ?? 'minmax'}): ${done}/${total} samples`);
-      }
-    },
+    onProgress: (done, total) => cliProgress.step(`calibrating (${a.calibMethod ?? 'minmax'})`, done, total, 'samples'),
   };
 }
 

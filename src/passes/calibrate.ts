@@ -1,8 +1,11 @@
 import { inputError } from '../ir/errors.ts';
+import { compileInterpreter } from '../ir/fast/interpreter.ts';
 import { interpret } from '../ir/interpreter.ts';
 import { chooseAsymmetricParams, dequantize, quantize } from '../ir/quant/index.ts';
+import { clamp, qMax, qMin, roundHalfAway } from '../ir/quant/int.ts';
 import { numel } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
+import { fastRecurrentObserver } from './calibrate-lstm-cell.ts';
 import { recurrentObserver } from './quantize-recurrent.ts';
 
 export type CalibMethod = 'minmax' | 'percentile' | 'mse';
@@ -17,7 +20,11 @@ export interface CalibOptions {
   /** Values kept per tensor for `percentile` / `mse` (evenly strided reservoir), default 200 000 (20 000 for mse). */
   keepPerTensor?: number;
   bits?: number;
+  /** Called with 0 before the first sample and after each one. */
   onProgress?: (done: number, total: number) => void;
+  /** `fast` (default): the typed-array interpreter (src/ir/fast/); `reference`: `interpret`, the
+   * oracle. Both give the same table, bit for bit (test/passes/calibrate-fast.test.ts). */
+  engine?: 'fast' | 'reference';
 }
 
 /** Observed real range of each activation tensor. */
@@ -58,6 +65,23 @@ class Stats {
     if (x > this.max) this.max = x;
     if (keep && this.seen++ % this.stride === 0) this.kept.push(x);
   }
+  /** `add` of every value in order, as one loop. */
+  addAll(d: ArrayLike<number>, keep: boolean): void {
+    let min = this.min;
+    let max = this.max;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    this.min = min;
+    this.max = max;
+    if (!keep) return;
+    // the values whose running count is a multiple of the stride
+    let i = (this.stride - (this.seen % this.stride)) % this.stride;
+    for (; i < d.length; i += this.stride) this.kept.push(d[i]!);
+    this.seen += d.length;
+  }
 }
 
 /**
@@ -83,28 +107,34 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
   const stats = new Map<string, Stats>();
   const constant = (name: string): boolean => graph.tensors[name]?.data !== undefined;
   // LSTM cell states are internal to the node: a float replay records their range
-  const recurrent = recurrentObserver(graph);
+  const fast = (opts.engine ?? 'fast') === 'fast';
+  const recurrent = fast ? fastRecurrentObserver(graph) : recurrentObserver(graph);
+  const compiled = fast ? compileInterpreter(graph) : undefined;
+  const run = (inputs: Record<string, Value>, onValue: (name: string, v: Value) => void): void => {
+    if (compiled) compiled.run(inputs, onValue);
+    else interpret(graph, inputs, { onValue });
+  };
+  opts.onProgress?.(0, chosen.length);
   chosen.forEach((inputs, k) => {
-    interpret(graph, Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), {
-      onValue(name, v) {
-        recurrent?.onValue(name, v);
-        if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
-        let s = stats.get(name);
-        if (!s) {
-          const total = v.data.length * chosen.length;
-          s = new Stats(Math.max(1, Math.ceil(total / keep)));
-          const C = v.shape[v.shape.length - 1] ?? 1;
-          if (graph.inputs.includes(name) && v.shape.length >= 2 && C > 1)
-            s.channels = Array.from({ length: C }, () => new Stats(Math.max(1, Math.ceil(total / C / keep))));
-          stats.set(name, s);
-        }
-        const d = v.data;
-        for (let i = 0; i < d.length; i++) s.add(d[i]!, needValues);
-        if (s.channels) {
-          const C = s.channels.length;
-          for (let i = 0; i < d.length; i++) s.channels[i % C]!.add(d[i]!, needValues);
-        }
-      },
+    run(Object.fromEntries(graph.inputs.map((n, i) => [n, inputs[i]!])), (name, v) => {
+      recurrent?.onValue(name, v);
+      if (constant(name) || (v.dtype !== 'float32' && v.dtype !== 'float64')) return;
+      let s = stats.get(name);
+      if (!s) {
+        const total = v.data.length * chosen.length;
+        s = new Stats(Math.max(1, Math.ceil(total / keep)));
+        const C = v.shape[v.shape.length - 1] ?? 1;
+        if (graph.inputs.includes(name) && v.shape.length >= 2 && C > 1)
+          s.channels = Array.from({ length: C }, () => new Stats(Math.max(1, Math.ceil(total / C / keep))));
+        stats.set(name, s);
+      }
+      const d = v.data;
+      if (fast) s.addAll(d, needValues);
+      else for (let i = 0; i < d.length; i++) s.add(d[i]!, needValues);
+      if (s.channels) {
+        const C = s.channels.length;
+        for (let i = 0; i < d.length; i++) s.channels[i % C]!.add(d[i]!, needValues);
+      }
     });
     opts.onProgress?.(k + 1, chosen.length);
   });
@@ -112,7 +142,7 @@ export function calibrate(graph: Graph, samples: Value[][], opts: CalibOptions =
     if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw inputError(`calibration: tensor '${name}' has non-finite values`);
     if (method === 'minmax') return { min: s.min, max: s.max };
     if (method === 'percentile') return percentileRange(s.kept, opts.percentile ?? 99.99);
-    return mseRange(s.kept, s.min, s.max, opts.bits ?? 8);
+    return mseRange(s.kept, s.min, s.max, opts.bits ?? 8, fast);
   };
   const table: CalibrationTable = {};
   for (const [name, s] of stats) {
@@ -138,10 +168,12 @@ function percentileRange(values: number[], p: number): TensorRange {
 /** MSE-optimal clipping: scales both ends of the observed range by α ∈ [0.2, 1] (and, separately,
  * only the larger-magnitude end) and keeps the range with the smallest squared error after
  * quantize → dequantize with the resulting asymmetric parameters. */
-function mseRange(values: number[], min: number, max: number, bits: number): TensorRange {
+function mseRange(values: number[], min: number, max: number, bits: number, fast: boolean): TensorRange {
+  const fastValues = fast ? Float64Array.from(values) : undefined;
   const err = (lo: number, hi: number): number => {
     const p = chooseAsymmetricParams(lo, hi, bits);
     if (p.scale === 0) return values.reduce((s, x) => s + x * x, 0);
+    if (fastValues) return squaredQuantizationError(fastValues, p.scale, p.zeroPoint, bits);
     let e = 0;
     for (const x of values) {
       const d = dequantize(quantize(x, p.scale, p.zeroPoint, bits), p.scale, p.zeroPoint) - x;
@@ -166,4 +198,20 @@ function mseRange(values: number[], min: number, max: number, bits: number): Ten
     }
   }
   return best;
+}
+
+/** Σ (dequantize(quantize(x)) − x)² in order: `quantize` and `dequantize` (src/ir/quant/params.ts)
+ * inlined with their constants hoisted, the same float32 and double steps. */
+function squaredQuantizationError(values: Float64Array, scale: number, zeroPoint: number, bits: number): number {
+  const qmin = qMin(bits);
+  const qmax = qMax(bits);
+  const s = Math.fround(scale);
+  let e = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    const q = clamp(roundHalfAway(Math.fround(Math.fround(x) / s)) + zeroPoint, qmin, qmax);
+    const d = Math.fround(s * (q - zeroPoint)) - x;
+    e += d * d;
+  }
+  return e;
 }

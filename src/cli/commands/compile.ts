@@ -5,7 +5,7 @@ import { render } from '../../backends/c/templates.ts';
 import { resolveBoard, type TargetName } from '../../backends/targets/index.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { graphToJson } from '../../ir/serialize.ts';
-import { fmtBytes, progress } from '../format.ts';
+import { fmtBytes } from '../format.ts';
 import type { LoadArgs } from '../model-input.ts';
 import { defaultPrefix } from '../model-input.ts';
 import { notice } from '../notice.ts';
@@ -28,7 +28,6 @@ export interface CompileArgs extends PrecisionArgs, LoadArgs {
 
 /** `harc compile`: C sources, weights and build snippets for one model (destinations checked by the caller). */
 export async function compileCommand(a: CompileArgs): Promise<number> {
-  progress(`loading ${a.model}`);
   const onStage = a.trace ? (stage: string, summary: string) => void process.stderr.write(`harc: ${stage.padEnd(19)} ${summary}\n`) : undefined;
   const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory, onStage });
   if (a.name !== undefined && a.name !== model.prefix) notice(`--name '${a.name}' is not a lower-case C identifier: the API prefix is '${model.prefix}'`);

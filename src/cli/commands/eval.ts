@@ -8,6 +8,7 @@ import { defaultPrefix, loadForCli, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { effectivePrecision, precisionOptions, type PrecisionArgs } from '../precision.ts';
 import { checkLabels } from '../validate.ts';
+import { cliProgress } from '../progress.ts';
 
 export interface EvalArgs extends PrecisionArgs, LoadArgs {
   model: string;
@@ -35,7 +36,9 @@ export async function evalCommand(a: EvalArgs): Promise<number> {
   for (const precision of int8 ? (['float', 'int8'] as const) : (['float'] as const)) {
     say(`${precision}: compiling${precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
     const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precision === 'int8' ? int8Options! : { precision: 'float' } });
-    const { outputs, rowLength, n } = await runModelBatch(model, x, { target, onProgress: (m) => say(`${precision}: ${m}`) });
+    const step = (m: string): void => (say(`${precision}: ${m}`), cliProgress.start(`${precision}: ${m}`));
+    const { outputs, rowLength, n } = await runModelBatch(model, x, { target, onProgress: step });
+    cliProgress.end();
     results[precision] = classificationMetrics(argmaxRows(outputs, rowLength), labels, rowLength);
     say(`${precision}: done (${n} windows)`);
   }

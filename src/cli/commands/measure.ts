@@ -1,7 +1,8 @@
 import { measureModel, type Measurement } from '../../backends/measure.ts';
 import type { McuTargetName, OptLevel } from '../../backends/targets/index.ts';
 import { readNpy } from '../../ir/npy.ts';
-import { fmtBytes, fmtInt, progress, table } from '../format.ts';
+import { fmtBytes, fmtInt, table } from '../format.ts';
+import { cliProgress } from '../progress.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
@@ -21,7 +22,9 @@ export async function measureFor(a: MeasureArgs): Promise<Measurement> {
   const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
   const graph = model.graph;
   const input = a.input?.length ? packInputs(graph, toModelInputs(graph, a.input.map(readNpy), a.input), a.input).bytes : undefined;
-  return measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: progress });
+  const m = await measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: (what) => cliProgress.start(what) });
+  cliProgress.end();
+  return m;
 }
 
 export function measurementText(m: Measurement, model: string): string {

@@ -9,6 +9,7 @@ import { inputError } from '../../ir/errors.ts';
 import { progress } from '../format.ts';
 import { printable } from '../notice.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
+import { cliProgress } from '../progress.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
 import { defaultAlignment } from '../../backends/c/memory.ts';
 import { dequantizeValue, packInputs, toModelInputs, unpackOutputs } from '../tensors.ts';
@@ -36,12 +37,13 @@ export async function runCommand(a: RunArgs): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'harc-run-'));
   try {
     await writeModelDir(model, join(dir, 'src'));
-    progress(`building for ${a.target} (-${a.opt})`);
-    if (a.stream && !model.files['model.h']!.includes('HARC_MODEL_RESET')) progress('--stream: the model has no state; every inference is independent anyway');
+    cliProgress.start(`building for ${a.target} (-${a.opt})`);
+    if (a.stream && !model.files['model.h']!.includes('_reset(void)')) progress('--stream: the model has no state; every inference is independent anyway');
     const defines = a.stream ? { HARC_STREAM: true } : undefined;
     const { elf } = await buildFirmware({ target: a.target, board: a.board, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), optLevel: a.opt, defines });
-    progress(`running ${packed.n} inference${packed.n === 1 ? '' : 's'}${a.target === 'host' ? '' : ' in QEMU'}`);
+    cliProgress.start(`running ${packed.n} inference${packed.n === 1 ? '' : 's'}${a.target === 'host' ? '' : ' in QEMU'}`);
     const run = await runFirmware({ target: a.target, board: a.board, elf, input: packed.bytes, inputBytes: model.inputBytes, outputBytes: model.outputBytes, timeoutMs: 300_000 });
+    cliProgress.end();
     const outs = unpackOutputs(model.graph, run.output, packed.n, packed.batched);
     if (a.out && a.out.length > 0) {
       for (let i = 0; i < Math.min(a.out.length, outs.length); i++) await writeFileAtomic(a.out[i]!, encodeNpy(outs[i]!));
