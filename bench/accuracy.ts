@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
-import { argmaxRows, classificationMetrics, runModelBatch, type ClassificationMetrics } from '../src/backends/evaluate.ts';
+import { argmaxRows, classificationMetrics, runModelBatch, type ClassificationMetrics } from '../src/eval/evaluate.ts';
 import { table } from '../src/cli/format.ts';
 import { loadModel } from '../src/frontends/load.ts';
 import { readNpy } from '../src/ir/npy.ts';
-import type { CalibMethod } from '../src/passes/calibrate.ts';
+import type { CalibMethod } from '../src/planning/calibrate.ts';
 import { repo, testSplit, zooModels } from './data.ts';
 
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);

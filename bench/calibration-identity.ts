@@ -8,7 +8,7 @@ import { emitModel } from '../src/backends/c/emit-model.ts';
 import { table } from '../src/cli/format.ts';
 import { loadModel } from '../src/frontends/load.ts';
 import { readNpy } from '../src/ir/npy.ts';
-import { CALIB_METHODS, calibrate, splitSamples, type CalibrationTable } from '../src/passes/calibrate.ts';
+import { CALIB_METHODS, calibrate, splitSamples, type CalibrationTable } from '../src/planning/calibrate.ts';
 import { optimize } from '../src/passes/pipeline.ts';
 import { quantizeGraph } from '../src/passes/quantize.ts';
 

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
 import { kernelSetNames } from '../src/backends/c/kernels/index.ts';
-import { measureModel } from '../src/backends/measure.ts';
+import { measureModel } from '../src/targets/measure.ts';
 import { table } from '../src/cli/format.ts';
 import { defaultPrefix, loadForCli } from '../src/cli/model-input.ts';
 import { readNpy } from '../src/ir/npy.ts';

@@ -5,12 +5,12 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitModel } from '../src/backends/c/emit-model.ts';
-import { materializeOutputs } from '../src/backends/c/prepare.ts';
+import { materializeOutputs } from '../src/passes/materialize-outputs.ts';
 import { table } from '../src/cli/format.ts';
 import { loadModel } from '../src/frontends/load.ts';
 import { inferShapes } from '../src/ir/infer.ts';
-import { planArena } from '../src/passes/arena-plan.ts';
-import { alignUp } from '../src/passes/memory-groups.ts';
+import { planArena } from '../src/planning/arena-plan.ts';
+import { alignUp } from '../src/planning/memory-groups.ts';
 import { optimize } from '../src/passes/pipeline.ts';
 
 const repo = join(import.meta.dirname, '..');

@@ -2,15 +2,20 @@ import { join, relative, sep } from 'node:path';
 import { Project } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 
-// Imports flow cli → backends → passes → ir (frontends sit beside passes: cli → frontends → ir),
-// never back. The IR knows nothing of passes, backends or the CLI.
-const LAYERS = ['ir', 'passes', 'frontends', 'backends', 'cli'] as const;
+// The layers follow the stages a model goes through: frontends → ir → passes → planning →
+// backends (C) → targets → eval, with the CLI on top. Imports only point back along that line
+// (cli → eval → targets → backends → planning → passes → ir; frontends → ir), never forwards: the
+// IR knows nothing of passes, planning, backends or the CLI.
+const LAYERS = ['ir', 'frontends', 'passes', 'planning', 'backends', 'targets', 'eval', 'cli'] as const;
 const MAY_IMPORT: Record<(typeof LAYERS)[number], string[]> = {
   ir: ['ir'],
-  passes: ['passes', 'ir'],
   frontends: ['frontends', 'ir'],
-  backends: ['backends', 'passes', 'ir'],
-  cli: ['cli', 'backends', 'passes', 'frontends', 'ir'],
+  passes: ['passes', 'ir'],
+  planning: ['planning', 'passes', 'ir'],
+  backends: ['backends', 'planning', 'passes', 'ir'],
+  targets: ['targets', 'backends', 'planning', 'passes', 'ir'],
+  eval: ['eval', 'targets', 'backends', 'planning', 'passes', 'ir'],
+  cli: ['cli', 'eval', 'targets', 'backends', 'planning', 'passes', 'frontends', 'ir'],
 };
 
 describe('architecture', () => {

@@ -6,8 +6,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Graph, Value } from '../ir/types.ts';
-import { calibrate, type CalibOptions, type CalibrationTable, type TensorRange } from '../passes/calibrate.ts';
-import { cacheDir } from './targets/paths.ts';
+import { calibrate, type CalibOptions, type CalibrationTable, type TensorRange } from '../planning/calibrate.ts';
+import { cacheDir } from '../ir/cache-dir.ts';
 
 /** Bump when calibration's results change for the same inputs (a fix in calibrate or an op's
  * float semantics), so that older entries are no longer found. */

@@ -1,10 +1,10 @@
 import type { Graph } from '../ir/types.ts';
-import type { ArenaPlan } from '../passes/arena-plan.ts';
-import type { CalibrationTable } from '../passes/calibrate.ts';
+import type { ArenaPlan } from '../planning/arena-plan.ts';
+import type { CalibrationTable } from '../planning/calibrate.ts';
 import { optimize, optimizeFloatOnly, type PassRecord } from '../passes/pipeline.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
-import type { ScheduleResult } from '../passes/schedule.ts';
+import type { ScheduleResult } from '../planning/schedule.ts';
 import { loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
 import { planModelArena, scheduleModel } from './c/memory.ts';
 import { calibrateFor, isPreQuantized, type PrecisionOptions } from './precision.ts';
@@ -89,7 +89,7 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'calibrate',
     kind: 'analysis',
-    what: 'src/passes/calibrate.ts: int8 only, the range of every activation on the calibration inputs',
+    what: 'src/planning/calibrate.ts: int8 only, the range of every activation on the calibration inputs',
     run: (s, o) => (isInt8(o) && !isPreQuantized(s.graph) ? { ...s, calibration: calibrateFor(s.graph, o.precision!) } : s),
     summary: (_b, a, o) => (a.calibration ? `${Object.keys(a.calibration).length} tensor ranges (${o.precision?.calibMethod ?? 'minmax'})` : 'skipped (float or pre-quantized)'),
   },
@@ -110,14 +110,14 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'materialize outputs',
     kind: 'graph pass',
-    what: 'src/backends/c/prepare.ts: every graph output written by a kernel (a copy where it is a constant, input or view)',
+    what: 'src/passes/materialize-outputs.ts: every graph output written by a kernel (a copy where it is a constant, input or view)',
     run: (s) => ({ ...s, graph: prepareForC(s.graph) }),
     summary: (b, a) => opDiff(b.graph, a.graph),
   },
   {
     name: 'schedule',
     kind: 'analysis',
-    what: 'src/passes/schedule.ts: the topological order with the smallest peak of live arena bytes',
+    what: 'src/planning/schedule.ts: the topological order with the smallest peak of live arena bytes',
     run(s, o) {
       const r = scheduleModel(s.graph, loweringsFor(s.graph, o), memoryOptionsOf(o));
       return { ...s, graph: r.graph, schedule: r.schedule };
@@ -127,7 +127,7 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'plan arena',
     kind: 'analysis',
-    what: 'src/passes/arena-plan.ts + planner.ts: liveness, in-place, offsets by the chosen planner',
+    what: 'src/planning/arena-plan.ts + planner.ts: liveness, in-place, offsets by the chosen planner',
     run: (s, o) => ({ ...s, plan: planModelArena(s.graph, loweringsFor(s.graph, o), memoryOptionsOf(o)) }),
     summary: (_b, a, o) =>
       `${a.plan!.bytes} B (lower bound ${a.plan!.lowerBound} B), ${a.plan!.buffers.length} buffers, planner ${o.memory?.planner ?? 'search'}: ${a.plan!.placement}`,

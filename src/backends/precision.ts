@@ -1,6 +1,6 @@
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
-import { splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
+import { splitSamples, type CalibMethod, type CalibrationTable } from '../planning/calibrate.ts';
 import { optimizeFloatOnly } from '../passes/pipeline.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
 import { calibrateCached } from './calibration-cache.ts';

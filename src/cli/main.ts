@@ -1,12 +1,12 @@
 import yargs from 'yargs';
 import { inputError } from '../ir/errors.ts';
-import type { McuTargetName } from '../backends/targets/index.ts';
+import type { McuTargetName } from '../targets/index.ts';
 import { optionalBytes, optionalCount } from './args.ts';
 import { wrapHelp } from './help.ts';
 import { EXIT, report } from './exit.ts';
 import { checkOutDir, checkOutFile } from './output.ts';
 import type { PrecisionArgs } from './precision.ts';
-import type { CalibMethod } from '../passes/calibrate.ts';
+import type { CalibMethod } from '../planning/calibrate.ts';
 import type { Precision } from '../backends/precision.ts';
 import {
   addForceOption,
@@ -53,7 +53,7 @@ function commonArgs(a: RawArgs) {
 async function checkBoard(target: string, board: string | undefined): Promise<void> {
   if (board === undefined) return;
   if (target === 'host') throw inputError(`--board ${board}: the host target has no boards; give --target cortex-m4 or riscv`);
-  const { resolveBoard } = await import('../backends/targets/boards.ts');
+  const { resolveBoard } = await import('../targets/boards.ts');
   try {
     resolveBoard(target as McuTargetName, board);
   } catch (e) {

@@ -1,7 +1,7 @@
 import { DEFAULT_KERNEL_SET, kernelSetNames } from '../backends/c/kernels/index.ts';
 import { defaultAlignment, type CMemoryOptions } from '../backends/c/memory.ts';
 import { inputError } from '../ir/errors.ts';
-import { DEFAULT_PLANNER, PLANNER_NAMES } from '../passes/planner.ts';
+import { DEFAULT_PLANNER, PLANNER_NAMES } from '../planning/planner.ts';
 import { parseCount } from './args.ts';
 
 /** --align / --io-in-arena / --planner / --kernels → CMemoryOptions for a target (the option

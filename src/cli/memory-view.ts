@@ -1,4 +1,4 @@
-import type { ArenaPlan, PlannedBuffer } from '../passes/arena-plan.ts';
+import type { ArenaPlan, PlannedBuffer } from '../planning/arena-plan.ts';
 import type { Graph } from '../ir/types.ts';
 import { fmtBytes } from './format.ts';
 

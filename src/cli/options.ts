@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import type { McuTargetName, OptLevel, TargetName } from '../backends/targets/index.ts';
+import type { McuTargetName, OptLevel, TargetName } from '../targets/index.ts';
 import type { Precision } from '../backends/precision.ts';
-import type { CalibMethod } from '../passes/calibrate.ts';
+import type { CalibMethod } from '../planning/calibrate.ts';
 
 // Every option is declared once here, so it has the same name, alias, type, choices and default in
 // every command. This module imports types only: `harc --help` and `--version` must not load the

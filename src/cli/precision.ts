@@ -4,7 +4,7 @@ import { isPreQuantized, type Precision, type PrecisionOptions } from '../backen
 import { inputError } from '../ir/errors.ts';
 import { readNpy } from '../ir/npy.ts';
 import type { Graph } from '../ir/types.ts';
-import type { CalibMethod } from '../passes/calibrate.ts';
+import type { CalibMethod } from '../planning/calibrate.ts';
 import { progress } from './format.ts';
 import { defaultPrefix, loadForCli, type LoadArgs } from './model-input.ts';
 import { notice } from './notice.ts';

@@ -4,7 +4,7 @@ import { recurrentGeometry } from '../ir/ops/recurrent-common.ts';
 import { traitsOf } from '../ir/registry.ts';
 import { quantizeBiasPerChannel, quantizeTensorSymmetricPerChannel } from '../ir/quant/index.ts';
 import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.ts';
-import type { CalibrationTable } from './calibrate.ts';
+import type { CalibrationTable } from '../ir/calibration.ts';
 import { keepsLastAxis, recurrentReaders } from './fold-affine-recurrent.ts';
 
 // Quantization of LSTM / GRU / RNN nodes (TFLite integer LSTM scheme, docs/quantization.md):

@@ -10,7 +10,7 @@ import {
   quantizeTensorSymmetricPerChannel,
 } from '../ir/quant/index.ts';
 import type { DType, Graph, Node, QuantParams, Tensor } from '../ir/types.ts';
-import type { CalibrationTable } from './calibrate.ts';
+import type { CalibrationTable } from '../ir/calibration.ts';
 import { cloneGraph, freshName } from './rewrite.ts';
 import { quantizeRecurrentNode, recurrentFoldsInputScales } from './quantize-recurrent.ts';
 

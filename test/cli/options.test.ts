@@ -9,9 +9,9 @@ import { wrapHelp, wrapLine } from '../../src/cli/help.ts';
 import { EXIT, report } from '../../src/cli/exit.ts';
 import { printable } from '../../src/cli/notice.ts';
 import { CALIB_METHOD_CHOICES, MCU_TARGET_CHOICES, OPT_LEVEL_CHOICES, PRECISION_CHOICES, TARGET_CHOICES } from '../../src/cli/options.ts';
-import { TARGET_NAMES } from '../../src/backends/targets/index.ts';
+import { TARGET_NAMES } from '../../src/targets/index.ts';
 import { PRECISIONS } from '../../src/backends/precision.ts';
-import { CALIB_METHODS } from '../../src/passes/calibrate.ts';
+import { CALIB_METHODS } from '../../src/planning/calibrate.ts';
 import { harc, repo, tmp } from '../helpers.ts';
 
 describe('numbers on the command line', () => {

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cacheDir } from '../../src/backends/targets/paths.ts';
+import { cacheDir } from '../../src/targets/paths.ts';
 import { repo, tmp } from '../helpers.ts';
 
 // The shipped package: compiled JavaScript that never runs stale, a cache outside the package, and a

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware } from '../../src/targets/index.ts';
 import { loadModel } from '../../src/frontends/load.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { interpret } from '../../src/ir/interpreter.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/backends/compile.ts';
-import { measureModel } from '../../src/backends/measure.ts';
+import { measureModel } from '../../src/targets/measure.ts';
 import { graph, rand } from '../graph-builder.ts';
 import { fixture, harc, tmp } from '../helpers.ts';
 

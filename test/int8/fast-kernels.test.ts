@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
 import { packS8Weights } from '../../src/backends/c/lower/int8-fast.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware, type TargetName } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
 import type { Graph } from '../../src/ir/types.ts';
 import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes } from './helpers.ts';
 

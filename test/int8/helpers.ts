@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware, type TargetName } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { interpretQuantized } from '../../src/ir/int8/interpret.ts';
 import { quantizeForTensor } from '../../src/ir/int8/prepare.ts';
 import { numel } from '../../src/ir/shape.ts';
 import type { AttrValue, Graph, Node, Tensor, Value } from '../../src/ir/types.ts';
-import { calibrate, type CalibMethod } from '../../src/passes/calibrate.ts';
+import { calibrate, type CalibMethod } from '../../src/planning/calibrate.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { quantizeGraph } from '../../src/passes/quantize.ts';
 

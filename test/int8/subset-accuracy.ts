@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/backends/compile.ts';
 import type { EmittedModel } from '../../src/backends/c/emit-model.ts';
-import { argmaxRows, classificationMetrics, runModelBatch } from '../../src/backends/evaluate.ts';
+import { argmaxRows, classificationMetrics, runModelBatch } from '../../src/eval/evaluate.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/backends/compile.ts';
 import { loadModel } from '../../src/frontends/load.ts';
-import { assignOffsets, peakOf, planArena, type OffsetItem } from '../../src/passes/arena-plan.ts';
+import { assignOffsets, peakOf, planArena, type OffsetItem } from '../../src/planning/arena-plan.ts';
 import { repo } from '../helpers.ts';
 import { graph } from '../graph-builder.ts';
 import { inferShapes } from '../../src/ir/infer.ts';

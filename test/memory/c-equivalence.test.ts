@@ -6,7 +6,7 @@ import { withScratch, type Lowering } from '../../src/backends/c/lower/context.t
 import { floatLowerings } from '../../src/backends/c/lower/index.ts';
 import type { CMemoryOptions } from '../../src/backends/c/memory.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware } from '../../src/targets/index.ts';
 import { loadModel } from '../../src/frontends/load.ts';
 import { interpret } from '../../src/ir/interpreter.ts';
 import type { Graph } from '../../src/ir/types.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { graph, rand } from '../graph-builder.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
-import type { ArenaPlan } from '../../src/passes/arena-plan.ts';
+import type { ArenaPlan } from '../../src/planning/arena-plan.ts';
 import type { Graph, Node } from '../../src/ir/types.ts';
 import type { AttrValue } from '../../src/ir/types.ts';
 

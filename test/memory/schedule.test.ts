@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph, Node } from '../../src/ir/types.ts';
 import { inPlaceInputs } from '../../src/backends/c/memory.ts';
-import { planArena } from '../../src/passes/arena-plan.ts';
-import type { MemoryOptions } from '../../src/passes/memory-groups.ts';
-import { scheduleForMemory } from '../../src/passes/schedule.ts';
+import { planArena } from '../../src/planning/arena-plan.ts';
+import type { MemoryOptions } from '../../src/planning/memory-groups.ts';
+import { scheduleForMemory } from '../../src/planning/schedule.ts';
 import { allTopologicalOrders, branches, concatOfProducers, expectValidPlan, randomGraph, skip } from './memory-helpers.ts';
 
 const opts = (g: Graph, extra: MemoryOptions = {}): MemoryOptions => ({ alignment: 8, inPlace: (n: Node) => inPlaceInputs(g, n), ...extra });

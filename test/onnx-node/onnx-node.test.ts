@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware } from '../../src/targets/index.ts';
 import { extraCasesRoot } from './extra-cases.ts';
 import { compareValues, discoverCases, formatSummary, pool, type NodeCase, type RunnableCase } from './node-cases.ts';
 

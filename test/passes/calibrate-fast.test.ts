@@ -5,7 +5,7 @@ import { loadModel } from '../../src/frontends/load.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
 import type { Value } from '../../src/ir/types.ts';
-import { calibrate, splitSamples, type CalibOptions, type CalibrationTable } from '../../src/passes/calibrate.ts';
+import { calibrate, splitSamples, type CalibOptions, type CalibrationTable } from '../../src/planning/calibrate.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { rand } from '../graph-builder.ts';
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileGraph, writeModelDir } from '../../src/backends/compile.ts';
 import type { EmittedModel } from '../../src/backends/c/emit-model.ts';
-import { buildFirmware, runFirmware, type TargetName } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
 import type { Graph } from '../../src/ir/types.ts';
 
 export interface CRun {

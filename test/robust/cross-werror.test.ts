@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { BOARDS } from '../../src/backends/targets/index.ts';
+import { BOARDS } from '../../src/targets/index.ts';
 import { tmp } from '../helpers.ts';
 import { ZOO, zooC } from './helpers.ts';
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware } from '../../src/targets/index.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { repo, tmp } from '../helpers.ts';
 import { zooC } from './helpers.ts';

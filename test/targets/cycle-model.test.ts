@@ -19,7 +19,7 @@ import {
   type ClassCounts,
   type MultiTransferCounts,
   type RunResult,
-} from '../../src/backends/targets/index.ts';
+} from '../../src/targets/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SNIPPETS = path.join(here, 'fixtures', 'cycle_snippets');

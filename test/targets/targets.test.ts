@@ -16,7 +16,7 @@ import {
   runFirmware,
   type RunResult,
   type TargetName,
-} from '../../src/backends/targets/index.ts';
+} from '../../src/targets/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FAKE = path.join(here, 'fixtures', 'fake_model');

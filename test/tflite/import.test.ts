@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware } from '../../src/targets/index.ts';
 import type { Graph } from '../../src/ir/types.ts';
 
 async function runOnHost(g: Graph, input: Uint8Array): Promise<Uint8Array> {

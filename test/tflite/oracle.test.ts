@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
-import { buildFirmware, runFirmware, type TargetName } from '../../src/backends/targets/index.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
 import type { Graph } from '../../src/ir/types.ts';
 import { compareIntermediates, HAVE_ORACLE, inputBytes, loadOracle, MODEL_FILES, probeGraph, runReference, sampleOf, unpackOutputs, type OracleModel } from './oracle.ts';
 

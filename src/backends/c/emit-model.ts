@@ -6,14 +6,14 @@ import { inferShapes } from '../../ir/infer.ts';
 import { lookupOp, opOf } from '../../ir/registry.ts';
 import { numel } from '../../ir/shape.ts';
 import type { Graph, Node, Tensor } from '../../ir/types.ts';
-import type { ArenaPlan } from '../../passes/arena-plan.ts';
+import type { ArenaPlan } from '../../planning/arena-plan.ts';
 import { planModelMemory, type CMemoryOptions } from './memory.ts';
 import { cArrayBody, cFloat, cIdent } from './c-literals.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { floatLowerings } from './lower/index.ts';
 import { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet } from './kernels/index.ts';
 import { isQuantized } from '../../ir/int8/prepare.ts';
-import { materializeOutputs } from './prepare.ts';
+import { materializeOutputs } from '../../passes/materialize-outputs.ts';
 import { render, repoRoot } from './templates.ts';
 
 export interface LayerInfo {

@@ -1,8 +1,8 @@
 import { lookupOp, traitsOf } from '../../ir/registry.ts';
 import { inPlaceInputsOf } from '../../ir/traits.ts';
 import type { Graph, Node } from '../../ir/types.ts';
-import { planArena, type ArenaPlan, type MemoryOptions, type PlanBudget } from '../../passes/arena-plan.ts';
-import { scheduleForMemory, type ScheduleResult } from '../../passes/schedule.ts';
+import { planArena, type ArenaPlan, type MemoryOptions, type PlanBudget } from '../../planning/arena-plan.ts';
+import { scheduleForMemory, type ScheduleResult } from '../../planning/schedule.ts';
 import type { Lowering } from './lower/context.ts';
 
 /** Memory options of the C backend (harc compile --align, --io-in-arena, ...). */
@@ -18,7 +18,7 @@ export interface CMemoryOptions {
   inPlace?: boolean;
   /** Concats as views of their producers' outputs (default true). */
   concatInPlace?: boolean;
-  /** Arena offset planner by name (src/passes/planner.ts; default 'search'). */
+  /** Arena offset planner by name (src/planning/planner.ts; default 'search'). */
   planner?: string;
   /** Scheduling and placement search budget (counts, never time). */
   budget?: Partial<PlanBudget>;

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
-import type { Measurement } from '../../backends/measure.ts';
+import type { Measurement } from '../../targets/measure.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
 import { printable } from '../notice.ts';
 import { measureFor, type MeasureArgs } from './measure.ts';

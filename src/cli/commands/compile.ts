@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { writeModelDir } from '../../backends/compile.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import { render } from '../../backends/c/templates.ts';
-import { resolveBoard, type TargetName } from '../../backends/targets/index.ts';
+import { resolveBoard, type TargetName } from '../../targets/index.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { graphToJson } from '../../ir/serialize.ts';
 import { fmtBytes } from '../format.ts';

@@ -1,6 +1,6 @@
 import { compileGraph } from '../../backends/compile.ts';
-import { argmaxRows, classificationMetrics, runModelBatch, type ClassificationMetrics } from '../../backends/evaluate.ts';
-import type { TargetName } from '../../backends/targets/index.ts';
+import { argmaxRows, classificationMetrics, runModelBatch, type ClassificationMetrics } from '../../eval/evaluate.ts';
+import type { TargetName } from '../../targets/index.ts';
 import { inputError } from '../../ir/errors.ts';
 import { readNpy } from '../../ir/npy.ts';
 import { table } from '../format.ts';

@@ -1,5 +1,5 @@
-import { measureModel, type Measurement } from '../../backends/measure.ts';
-import type { McuTargetName, OptLevel } from '../../backends/targets/index.ts';
+import { measureModel, type Measurement } from '../../targets/measure.ts';
+import type { McuTargetName, OptLevel } from '../../targets/index.ts';
 import { readNpy } from '../../ir/npy.ts';
 import { fmtBytes, fmtInt, table } from '../format.ts';
 import { cliProgress } from '../progress.ts';

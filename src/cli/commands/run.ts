@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeModelDir } from '../../backends/compile.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
-import { buildFirmware, runFirmware, type OptLevel, type TargetName } from '../../backends/targets/index.ts';
+import { buildFirmware, runFirmware, type OptLevel, type TargetName } from '../../targets/index.ts';
 import { encodeNpy, readNpy } from '../../ir/npy.ts';
 import { inputError } from '../../ir/errors.ts';
 import { progress } from '../format.ts';

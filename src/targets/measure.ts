@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmittedModel } from './c/emit-model.ts';
-import { writeModelDir } from './compile.ts';
+import type { EmittedModel } from '../backends/c/emit-model.ts';
+import { writeModelDir } from '../backends/compile.ts';
 import {
   buildFirmware,
   elfSize,
@@ -13,7 +13,7 @@ import {
   runFirmware,
   type McuTargetName,
   type OptLevel,
-} from './targets/index.ts';
+} from './index.ts';
 
 export interface LayerMeasurement {
   index: number;

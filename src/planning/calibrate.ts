@@ -6,7 +6,7 @@ import { clamp, qMax, qMin, roundHalfAway } from '../ir/quant/int.ts';
 import { numel } from '../ir/shape.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { fastRecurrentObserver } from './calibrate-lstm-cell.ts';
-import { recurrentObserver } from './quantize-recurrent.ts';
+import { recurrentObserver } from '../passes/quantize-recurrent.ts';
 
 export type CalibMethod = 'minmax' | 'percentile' | 'mse';
 export const CALIB_METHODS: readonly CalibMethod[] = ['minmax', 'percentile', 'mse'];
@@ -28,13 +28,8 @@ export interface CalibOptions {
 }
 
 /** Observed real range of each activation tensor. */
-export interface TensorRange {
-  min: number;
-  max: number;
-  /** Graph inputs: the range of each channel (last axis), for per-channel input quantization. */
-  channels?: TensorRange[];
-}
-export type CalibrationTable = Record<string, TensorRange>;
+export type { CalibrationTable, TensorRange } from '../ir/calibration.ts';
+import type { CalibrationTable, TensorRange } from '../ir/calibration.ts';
 
 /** Splits a calibration array [N, ...shape] (or [N·batch, ...]) into N single-inference values. */
 export function splitSamples(graph: Graph, data: Value, where = 'calibration data'): Value[][] {

@@ -1,7 +1,7 @@
-import { producerMap } from '../../ir/graph.ts';
-import { lookupOp } from '../../ir/registry.ts';
-import type { Graph } from '../../ir/types.ts';
-import { cloneGraph, freshName, freshNodeName } from '../../passes/rewrite.ts';
+import { producerMap } from '../ir/graph.ts';
+import { lookupOp } from '../ir/registry.ts';
+import type { Graph } from '../ir/types.ts';
+import { cloneGraph, freshName, freshNodeName } from './rewrite.ts';
 
 /** Every graph output must be written by a kernel into the caller's buffer. Where an output is a
  * constant, a graph input, or a view of one (or of another output), a copy is inserted. */

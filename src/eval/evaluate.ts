@@ -5,9 +5,9 @@ import { inputError } from '../ir/errors.ts';
 import { quantizeForTensor } from '../ir/int8/prepare.ts';
 import { numel } from '../ir/shape.ts';
 import type { Value } from '../ir/types.ts';
-import type { EmittedModel } from './c/emit-model.ts';
-import { writeModelDir } from './compile.ts';
-import { buildFirmware, runFirmware, type TargetName } from './targets/index.ts';
+import type { EmittedModel } from '../backends/c/emit-model.ts';
+import { writeModelDir } from '../backends/compile.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../targets/index.ts';
 
 export { argmaxRows, classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 
