@@ -185,6 +185,8 @@ function mseRange(values: number[], min: number, max: number, bits: number, fast
       [min * a, max * a],
       [Math.abs(min) > Math.abs(max) ? min * a : min, Math.abs(max) >= Math.abs(min) ? max * a : max],
     ] as [number, number][]) {
+      // shrinking only the larger side of a one-signed range can cross the other end
+      if (lo > hi) continue;
       const e = err(lo, hi);
       if (e < bestErr) {
         bestErr = e;

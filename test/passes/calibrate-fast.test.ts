@@ -71,3 +71,15 @@ describe('fast calibration: the same table as the reference interpreter', () => 
     120_000,
   );
 });
+
+describe('mse calibration of one-signed data', () => {
+  it('gives a range (no error) when every value of a tensor has one sign, on both engines', () => {
+    const g = optimize(loadModel(path.join(repo, 'test', 'fixtures', 'onnx', 'mlp.onnx')));
+    const shape = g.tensors[g.inputs[0]!]!.shape;
+    const samples = [0, 1, 2].map((s) => [{ shape, dtype: 'float32' as const, data: Float32Array.from(rand(numel(shape), s + 7), (v) => 2 + Math.abs(v)) }]);
+    const table = expectSameTable(path.join('test', 'fixtures', 'onnx', 'mlp.onnx'), samples, { method: 'mse' });
+    expect(table.startsWith('error')).toBe(false);
+    const t = calibrate(g, samples, { method: 'mse' });
+    for (const r of Object.values(t)) expect(r.min).toBeLessThanOrEqual(r.max);
+  });
+});
