@@ -13,6 +13,7 @@ import {
   addInputOption,
   addJsonOption,
   addMemoryOptions,
+  addPlanOptions,
   addBoardOption,
   addModelOptions,
   addOptLevelOption,
@@ -128,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       'run <model>',
       'build for a target, run (natively or in QEMU) on .npy inputs',
       (y) =>
-        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y)))), true)), 'the outputs')
+        addJsonOption(addOptLevelOption(addInputOption(addPlanOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y))))), true)), 'the outputs')
           .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
           .option('stream', { type: 'boolean', default: false, describe: 'stateful models: keep the state across the inferences of the input file (default: reset before each)' })
           .example(EXAMPLES.run, '256 windows in QEMU'),
@@ -137,28 +138,30 @@ export async function main(argv: string[]): Promise<number> {
           const c = commonArgs(a);
           for (const o of a.out ?? []) checkOutFile(o, '-o');
           await checkBoard(a.target, a.board);
-          const { runCommand } = await import('./commands/run.ts');
-          return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json, stream: a.stream });
+          const [{ runCommand }, { memoryArgs }] = await Promise.all([import('./commands/run.ts'), import('./memory-options.ts')]);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, a.target);
+          return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json, stream: a.stream, memory });
         }),
     )
     .command(
       'measure <model>',
       'instructions (exact, QEMU), estimated cycles, flash and SRAM of the built firmware',
-      (y) => addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the measurement').example(EXAMPLES.measure, ''),
+      (y) => addJsonOption(addOptLevelOption(addInputOption(addPlanOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true)))), false)), 'the measurement').example(EXAMPLES.measure, ''),
       (a) =>
         run(async () => {
           const c = commonArgs(a);
           const target = mcuTarget(a.target, 'measure');
           await checkBoard(target, a.board);
-          const { measureCommand } = await import('./commands/measure.ts');
-          return measureCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json });
+          const [{ measureCommand }, { memoryArgs }] = await Promise.all([import('./commands/measure.ts'), import('./memory-options.ts')]);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, target);
+          return measureCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, memory });
         }),
     )
     .command(
       'check <model>',
       'gate a model on budgets: exit 0 within, 1 over, 2 bad input, 3 missing tool',
       (y) =>
-        addJsonOption(addOptLevelOption(addInputOption(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true))), false)), 'the report (docs/check-report.schema.json)')
+        addJsonOption(addOptLevelOption(addInputOption(addPlanOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y), true)))), false)), 'the report (docs/check-report.schema.json)')
           .option('max-flash', { type: 'string', describe: 'flash budget in bytes: 65536, 64KiB (×1024), 64KB (×1000), 1MiB' })
           .option('max-sram', { type: 'string', describe: 'SRAM budget (static + measured stack), same units as --max-flash' })
           .option('max-cycles', { type: 'string', describe: 'budget of estimated cycles per inference, a whole number such as 8000000' })
@@ -174,8 +177,9 @@ export async function main(argv: string[]): Promise<number> {
           const target = mcuTarget(a.target, 'check');
           if (a.report !== undefined) checkOutFile(a.report, '--report');
           await checkBoard(target, a.board);
-          const { checkCommand } = await import('./commands/check.ts');
-          return checkCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, report: a.report, maxFlash, maxSram, maxCycles });
+          const [{ checkCommand }, { memoryArgs }] = await Promise.all([import('./commands/check.ts'), import('./memory-options.ts')]);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, target);
+          return checkCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, report: a.report, maxFlash, maxSram, maxCycles, memory });
         }),
     )
     .command(

@@ -46,9 +46,14 @@ export const addPrecisionOptions = <T>(y: Argv<T>) =>
 
 /** Arena options of `compile` and `inspect`. */
 export const addMemoryOptions = <T>(y: Argv<T>) =>
-  y
+  addPlanOptions(y)
     .option('align', { type: 'string', describe: 'arena buffer alignment in bytes, a power of two ≥ 4 (default: 4 on cortex-m4 / riscv, 8 on host)' })
-    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' })
+    .option('io-in-arena', { type: 'boolean', describe: 'place the model inputs/outputs inside the arena; model.h gains <prefix>_input(i), _output(i), _invoke()' });
+
+/** What decides the generated C beyond the model: the arena planner and the int8 kernel set (every
+ * command that builds the model takes them, so what is measured is what compile writes). */
+export const addPlanOptions = <T>(y: Argv<T>) =>
+  y
     .option('planner', { type: 'string', describe: 'arena offset planner: search (default), greedy or tflm (docs/memory.md); every search is bounded by counts, never time' })
     .option('kernels', { type: 'string', describe: 'int8 kernel set: portable (default; every path under #if), harc (the target path only) or reference (docs/int8-kernels.md)' });
 

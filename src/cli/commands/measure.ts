@@ -6,7 +6,7 @@ import { cliProgress } from '../progress.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
-import { defaultAlignment } from '../../backends/c/memory.ts';
+import { defaultAlignment, type CMemoryOptions } from '../../backends/c/memory.ts';
 import { packInputs, toModelInputs } from '../tensors.ts';
 
 export interface MeasureArgs extends PrecisionArgs, LoadArgs {
@@ -16,10 +16,12 @@ export interface MeasureArgs extends PrecisionArgs, LoadArgs {
   opt: OptLevel;
   input?: string[];
   json?: boolean;
+  /** Arena planner and kernel set (--planner, --kernels). */
+  memory?: CMemoryOptions;
 }
 
 export async function measureFor(a: MeasureArgs): Promise<Measurement> {
-  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: a.memory ?? { alignment: defaultAlignment(a.target) } });
   const graph = model.graph;
   const input = a.input?.length ? packInputs(graph, toModelInputs(graph, a.input.map(readNpy), a.input), a.input).bytes : undefined;
   const m = await measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: (what) => cliProgress.start(what) });

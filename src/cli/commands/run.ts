@@ -11,7 +11,7 @@ import { printable } from '../notice.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { cliProgress } from '../progress.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
-import { defaultAlignment } from '../../backends/c/memory.ts';
+import { defaultAlignment, type CMemoryOptions } from '../../backends/c/memory.ts';
 import { dequantizeValue, packInputs, toModelInputs, unpackOutputs } from '../tensors.ts';
 
 export interface RunArgs extends PrecisionArgs, LoadArgs {
@@ -25,11 +25,13 @@ export interface RunArgs extends PrecisionArgs, LoadArgs {
   opt: OptLevel;
   /** stateful models: no reset between the inferences (one stream) */
   stream?: boolean;
+  /** Arena planner and kernel set (--planner, --kernels). */
+  memory?: CMemoryOptions;
 }
 
 /** `harc run`: compile, build for the target, run (natively or in QEMU), write/print outputs. */
 export async function runCommand(a: RunArgs): Promise<number> {
-  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: a.memory ?? { alignment: defaultAlignment(a.target) } });
   const graph = model.graph;
   if (a.out && a.out.length > graph.outputs.length) throw inputError(`${a.out.length} -o files for ${graph.outputs.length} model output(s) (${graph.outputs.map(printable).join(', ')}); give one .npy per output`);
   const values = toModelInputs(graph, a.input.map(readNpy), a.input);
