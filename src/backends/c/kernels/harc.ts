@@ -1,5 +1,6 @@
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
@@ -14,7 +15,8 @@ const unaryTables = { HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTab
 const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode));
-    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm, ...unaryTables }];
+    const addMul = fastAddMulLowering(mode);
+    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm, ...unaryTables, Add: addMul, Mul: addMul }];
   }),
 );
 

@@ -1,4 +1,5 @@
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
+import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
@@ -10,11 +11,12 @@ const conv = fast(convQ('portable'));
 const gemm = fast(gemmQ('portable'));
 // int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (one path for every core)
 const unaryTable = int8UnaryTableLowering();
+const addMul = fastAddMulLowering('portable');
 
 registerKernelSet({
   name: 'portable',
   summary: 'all paths under #if (reference, Cortex-M DSP, unrolled C): one model.c for any core (default)',
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
   weightLayout: 'original + DSP-packed + unrolled-packed copies of Conv / Gemm / MatMul weights',
-  int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm, HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable }),
+  int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm, HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable, Add: addMul, Mul: addMul }),
 });
