@@ -1,9 +1,9 @@
 // @module-tag qemu
 // int8 Add / Mul with the optimized requantization (src/backends/c/lower/int8-fast-elementwise.ts)
 // in the portable and harc kernel sets, on odd and broadcast shapes (the SE gate's per-channel Mul,
-// residual Adds, a fused Relu, scales whose multipliers take the generic and the fast
-// requantization): the bytes of the TypeScript reference on host (both sides of the #if), QEMU
-// Cortex-M4 and QEMU RISC-V.
+// residual Adds, a fused Relu; the Adds' input requantizations take harc_s8_requant, the others
+// harc_s8_requant_fast): the bytes of the TypeScript reference on host (the reference side of the
+// #if), QEMU Cortex-M4 (portable and harc) and QEMU RISC-V.
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
