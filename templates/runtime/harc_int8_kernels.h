@@ -572,4 +572,13 @@ static inline void harc_s8_dw_pixel(const int8_t *const *src, int32_t taps, cons
 
 #endif /* HARC_INT8_FAST */
 
+/* The requantization the optimized kernel sets' recurrent layers emit (int8-recurrent.ts): one 64-bit
+ * multiply-add on the optimized paths, TFLite's MultiplyByQuantizedMultiplier on the reference one.
+ * Equal for multiplier >= 0 (test/int8/fast-kernels.test.ts), which every recurrent multiplier is. */
+#if HARC_INT8_FAST
+#define HARC_RQ(x, multiplier, shift) harc_s8_requant((x), (multiplier), (shift))
+#else
+#define HARC_RQ(x, multiplier, shift) harc_mbqm((x), (multiplier), (int)(shift))
+#endif
+
 #endif /* HARC_INT8_KERNELS_H */
