@@ -363,7 +363,8 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2(const int8_t *w, const int
  * For a single-row Gemm, a single-pixel conv and the odd last pixel, where harc_s8_mat2 would
  * compute the row twice. Every weight is used once, so the cost is the weight stream:
  *   DSP - c0 widened into q (2 * K4 bytes, 32-bit aligned), two channel pairs per pass (two weight
- *         streams), 2 patch loads + 4 weight loads + 8 SXTB16 + 8 SMLAD per 16 MACs, plain LDR;
+ *         streams), 2 patch loads + 4 weight loads + 8 SXTB16 + 8 SMLAD per 16 MACs, plain LDR
+ *         (K >= 1, so chunks >= 1 for the do-while of the asm loop);
  *   OPT - per channel octet, one patch byte and the 8 channels' weights of each k. */
 #if defined(HARC_INT8_DSP)
 static inline void harc_s8_col_q15(const int8_t *c0, int32_t K, int32_t *q)
@@ -386,6 +387,18 @@ static inline void harc_s8_col_q15(const int8_t *c0, int32_t K, int32_t *q)
 }
 #endif
 
+#if defined(HARC_INT8_DSP)
+/* a + 4 products: the widened patch words p[0] = (x[k], x[k+2]), p[1] = (x[k+1], x[k+3]) against
+ * one word of 4 int8 weights (LDR, 2 SXTB16, 2 SMLAD). */
+static inline int32_t harc_s8_dot4_q15(const int32_t *p, const int8_t *w, int32_t a)
+{
+    int32_t wv;
+    memcpy(&wv, w, 4);
+    a = __smlad(p[0], __sxtb16(wv), a);
+    return __smlad(p[1], harc_sxtb16_ror8(wv), a);
+}
+#endif
+
 static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat1(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
                                 const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
 {
@@ -395,39 +408,54 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat1(const int8_t *w, const int
     const int32_t chunks = (K + 3) >> 2;
     /* a channel pair's packed block: chunks x (4 k of a, 4 k of b) */
     const int32_t pair = 8 * chunks;
+    int32_t k;
     harc_s8_col_q15(c0, K, q);
     for (; oc < cout4; oc += 4) {
         int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
         const int32_t *p = q;
         const int8_t *wb = w + pair;
-        int32_t k;
-        for (k = chunks; k > 0; --k) {
-            const int32_t xe = p[0], xo = p[1];
-            int32_t wv, t;
-            p += 2;
-            memcpy(&wv, w, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a0 = __smlad(xe, wv, a0);
-            a0 = __smlad(xo, t, a0);
-            memcpy(&wv, w + 4, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a1 = __smlad(xe, wv, a1);
-            a1 = __smlad(xo, t, a1);
-            w += 8;
-            memcpy(&wv, wb, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a2 = __smlad(xe, wv, a2);
-            a2 = __smlad(xo, t, a2);
-            memcpy(&wv, wb + 4, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a3 = __smlad(xe, wv, a3);
-            a3 = __smlad(xo, t, a3);
-            wb += 8;
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+        /* the loop below scheduled by hand (gcc spills an accumulator): 2 + 4 LDR (post-increment),
+         * 8 SXTB16, 8 SMLAD, SUBS + BNE = 24 instructions per 16 MACs, no LDRD / LDM */
+        int32_t xe, xo, wv, t;
+        k = chunks;
+        __asm__("1:\n\t"
+                "ldr %[xe], [%[p]], #4\n\t"
+                "ldr %[xo], [%[p]], #4\n\t"
+                "ldr %[wv], [%[w]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a0], %[xe], %[wv], %[a0]\n\t"
+                "smlad %[a0], %[xo], %[t], %[a0]\n\t"
+                "ldr %[wv], [%[w]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a1], %[xe], %[wv], %[a1]\n\t"
+                "smlad %[a1], %[xo], %[t], %[a1]\n\t"
+                "ldr %[wv], [%[wb]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a2], %[xe], %[wv], %[a2]\n\t"
+                "smlad %[a2], %[xo], %[t], %[a2]\n\t"
+                "ldr %[wv], [%[wb]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a3], %[xe], %[wv], %[a3]\n\t"
+                "smlad %[a3], %[xo], %[t], %[a3]\n\t"
+                "subs %[k], %[k], #1\n\t"
+                "bne 1b"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(p), [w] "+r"(w), [wb] "+r"(wb), [k] "+r"(k),
+                  [xe] "=&r"(xe), [xo] "=&r"(xo), [wv] "=&r"(wv), [t] "=&r"(t)
+                :
+                : "cc", "memory");
+#else
+        for (k = chunks; k > 0; --k, p += 2, w += 8, wb += 8) {
+            a0 = harc_s8_dot4_q15(p, w, a0);
+            a1 = harc_s8_dot4_q15(p, w + 4, a1);
+            a2 = harc_s8_dot4_q15(p, wb, a2);
+            a3 = harc_s8_dot4_q15(p, wb + 4, a3);
         }
+#endif
         w = wb;
         y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
         y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
@@ -435,23 +463,11 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat1(const int8_t *w, const int
         y0[oc + 3] = harc_s8_out(a3, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
     }
     if (oc + 1 < cout) {
-        int32_t a0 = bias[oc], a1 = bias[oc + 1], k;
+        int32_t a0 = bias[oc], a1 = bias[oc + 1];
         const int32_t *p = q;
-        for (k = chunks; k > 0; --k) {
-            const int32_t xe = p[0], xo = p[1];
-            int32_t wv, t;
-            p += 2;
-            memcpy(&wv, w, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a0 = __smlad(xe, wv, a0);
-            a0 = __smlad(xo, t, a0);
-            memcpy(&wv, w + 4, 4);
-            t = harc_sxtb16_ror8(wv);
-            wv = __sxtb16(wv);
-            a1 = __smlad(xe, wv, a1);
-            a1 = __smlad(xo, t, a1);
-            w += 8;
+        for (k = chunks; k > 0; --k, p += 2, w += 8) {
+            a0 = harc_s8_dot4_q15(p, w, a0);
+            a1 = harc_s8_dot4_q15(p, w + 4, a1);
         }
         y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
         y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
@@ -459,16 +475,9 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat1(const int8_t *w, const int
     }
     if (oc < cout) {
         /* an odd last channel: a plain row of K4 */
-        int32_t a0 = bias[oc], k;
+        int32_t a0 = bias[oc];
         const int32_t *p = q;
-        for (k = chunks; k > 0; --k) {
-            int32_t wv;
-            memcpy(&wv, w, 4);
-            w += 4;
-            a0 = __smlad(p[0], __sxtb16(wv), a0);
-            a0 = __smlad(p[1], harc_sxtb16_ror8(wv), a0);
-            p += 2;
-        }
+        for (k = chunks; k > 0; --k, p += 2, w += 4) a0 = harc_s8_dot4_q15(p, w, a0);
         y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
     }
 #else
