@@ -358,6 +358,184 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2(const int8_t *w, const int
 #endif
 }
 
+/* Matrix-vector kernel: one patch (pixel / row) c0 of K bytes, the weights packed as for
+ * harc_s8_mat2 (the same array serves both):  y0[oc] = out(bias[oc] + sum_k c0[k] * w[oc][k]).
+ * For a single-row Gemm, a single-pixel conv and the odd last pixel, where harc_s8_mat2 would
+ * compute the row twice. Every weight is used once, so the cost is the weight stream:
+ *   DSP - c0 widened into q (2 * K4 bytes, 32-bit aligned), two channel pairs per pass (two weight
+ *         streams), 2 patch loads + 4 weight loads + 8 SXTB16 + 8 SMLAD per 16 MACs, plain LDR
+ *         (K >= 1, so chunks >= 1 for the do-while of the asm loop);
+ *   OPT - per channel octet, one patch byte and the 8 channels' weights of each k. */
+#if defined(HARC_INT8_DSP)
+static inline void harc_s8_col_q15(const int8_t *c0, int32_t K, int32_t *q)
+{
+    int32_t k, x0;
+    for (k = K >> 2; k > 0; --k) {
+        memcpy(&x0, c0, 4);
+        c0 += 4;
+        q[0] = __sxtb16(x0);
+        q[1] = harc_sxtb16_ror8(x0);
+        q += 2;
+    }
+    if (K & 3) {
+        int8_t t0[4] = { 0, 0, 0, 0 };
+        for (k = 0; k < (K & 3); ++k) t0[k] = c0[k];
+        memcpy(&x0, t0, 4);
+        q[0] = __sxtb16(x0);
+        q[1] = harc_sxtb16_ror8(x0);
+    }
+}
+#endif
+
+#if defined(HARC_INT8_DSP)
+/* a + 4 products: the widened patch words p[0] = (x[k], x[k+2]), p[1] = (x[k+1], x[k+3]) against
+ * one word of 4 int8 weights (LDR, 2 SXTB16, 2 SMLAD). */
+static inline int32_t harc_s8_dot4_q15(const int32_t *p, const int8_t *w, int32_t a)
+{
+    int32_t wv;
+    memcpy(&wv, w, 4);
+    a = __smlad(p[0], __sxtb16(wv), a);
+    return __smlad(p[1], harc_sxtb16_ror8(wv), a);
+}
+#endif
+
+static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat1(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc = 0;
+#if defined(HARC_INT8_DSP)
+    const int32_t cout4 = cout & ~3;
+    const int32_t chunks = (K + 3) >> 2;
+    /* a channel pair's packed block: chunks x (4 k of a, 4 k of b) */
+    const int32_t pair = 8 * chunks;
+    int32_t k;
+    harc_s8_col_q15(c0, K, q);
+    for (; oc < cout4; oc += 4) {
+        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+        const int32_t *p = q;
+        const int8_t *wb = w + pair;
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+        /* the loop below scheduled by hand (gcc spills an accumulator): 2 + 4 LDR (post-increment),
+         * 8 SXTB16, 8 SMLAD, SUBS + BNE = 24 instructions per 16 MACs, no LDRD / LDM */
+        int32_t xe, xo, wv, t;
+        k = chunks;
+        __asm__("1:\n\t"
+                "ldr %[xe], [%[p]], #4\n\t"
+                "ldr %[xo], [%[p]], #4\n\t"
+                "ldr %[wv], [%[w]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a0], %[xe], %[wv], %[a0]\n\t"
+                "smlad %[a0], %[xo], %[t], %[a0]\n\t"
+                "ldr %[wv], [%[w]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a1], %[xe], %[wv], %[a1]\n\t"
+                "smlad %[a1], %[xo], %[t], %[a1]\n\t"
+                "ldr %[wv], [%[wb]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a2], %[xe], %[wv], %[a2]\n\t"
+                "smlad %[a2], %[xo], %[t], %[a2]\n\t"
+                "ldr %[wv], [%[wb]], #4\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a3], %[xe], %[wv], %[a3]\n\t"
+                "smlad %[a3], %[xo], %[t], %[a3]\n\t"
+                "subs %[k], %[k], #1\n\t"
+                "bne 1b"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(p), [w] "+r"(w), [wb] "+r"(wb), [k] "+r"(k),
+                  [xe] "=&r"(xe), [xo] "=&r"(xo), [wv] "=&r"(wv), [t] "=&r"(t)
+                :
+                : "cc", "memory");
+#else
+        for (k = chunks; k > 0; --k, p += 2, w += 8, wb += 8) {
+            a0 = harc_s8_dot4_q15(p, w, a0);
+            a1 = harc_s8_dot4_q15(p, w + 4, a1);
+            a2 = harc_s8_dot4_q15(p, wb, a2);
+            a3 = harc_s8_dot4_q15(p, wb + 4, a3);
+        }
+#endif
+        w = wb;
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(a2, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(a3, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+    }
+    if (oc + 1 < cout) {
+        int32_t a0 = bias[oc], a1 = bias[oc + 1];
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k, p += 2, w += 8) {
+            a0 = harc_s8_dot4_q15(p, w, a0);
+            a1 = harc_s8_dot4_q15(p, w + 4, a1);
+        }
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        oc += 2;
+    }
+    if (oc < cout) {
+        /* an odd last channel: a plain row of K4 */
+        int32_t a0 = bias[oc];
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k, p += 2, w += 4) a0 = harc_s8_dot4_q15(p, w, a0);
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+    }
+#else
+    const int32_t cout8 = cout & ~7;
+    const int32_t cout4 = cout & ~3;
+    (void)q;
+    for (; oc < cout8; oc += 8) {
+        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+        int32_t a4 = bias[oc + 4], a5 = bias[oc + 5], a6 = bias[oc + 6], a7 = bias[oc + 7];
+        const int8_t *p0 = c0;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++;
+            a0 += x0 * w[0];
+            a1 += x0 * w[1];
+            a2 += x0 * w[2];
+            a3 += x0 * w[3];
+            a4 += x0 * w[4];
+            a5 += x0 * w[5];
+            a6 += x0 * w[6];
+            a7 += x0 * w[7];
+            w += 8;
+        }
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(a2, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(a3, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 4] = harc_s8_out(a4, mult[oc + 4], shift[oc + 4], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 5] = harc_s8_out(a5, mult[oc + 5], shift[oc + 5], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 6] = harc_s8_out(a6, mult[oc + 6], shift[oc + 6], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 7] = harc_s8_out(a7, mult[oc + 7], shift[oc + 7], out_zp, act_min, act_max, fast_rq);
+    }
+    if (oc < cout4) {
+        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+        const int8_t *p0 = c0;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++;
+            a0 += x0 * w[0];
+            a1 += x0 * w[1];
+            a2 += x0 * w[2];
+            a3 += x0 * w[3];
+            w += 4;
+        }
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(a1, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(a2, mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(a3, mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+    }
+    for (oc = cout4; oc < cout; ++oc) {
+        int32_t a0 = bias[oc], k;
+        for (k = 0; k < K; ++k) a0 += c0[k] * w[k];
+        w += K;
+        y0[oc] = harc_s8_out(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+    }
+#endif
+}
+
 /* Depthwise (one weight per channel and tap) for one output pixel: src[t] points at tap t's C input
  * channels (or at the pad row), w is packed [tap][channel] (channels innermost). */
 static inline void harc_s8_dw_pixel(const int8_t *const *src, int32_t taps, const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
@@ -402,5 +580,14 @@ static inline void harc_s8_dw_pixel(const int8_t *const *src, int32_t taps, cons
 }
 
 #endif /* HARC_INT8_FAST */
+
+/* The requantization the optimized kernel sets' recurrent layers emit (int8-recurrent.ts): one 64-bit
+ * multiply-add on the optimized paths, TFLite's MultiplyByQuantizedMultiplier on the reference one.
+ * Equal for multiplier >= 0 (test/int8/fast-kernels.test.ts), which every recurrent multiplier is. */
+#if HARC_INT8_FAST
+#define HARC_RQ(x, multiplier, shift) harc_s8_requant((x), (multiplier), (shift))
+#else
+#define HARC_RQ(x, multiplier, shift) harc_mbqm((x), (multiplier), (int)(shift))
+#endif
 
 #endif /* HARC_INT8_KERNELS_H */

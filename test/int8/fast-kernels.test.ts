@@ -24,11 +24,13 @@ interface Case {
   name: string;
   build: (b: G) => string;
   /** text the optimized path must contain (which kernel was chosen) */
-  kernel: 'harc_s8_mat2' | 'harc_s8_dw_pixel';
+  kernel: 'harc_s8_mat2' | 'harc_s8_mat1' | 'harc_s8_dw_pixel';
 }
 
 const conv = (b: G, cin: number, cout: number, w: number[], k: number[], attrs: Record<string, number[] | number> = {}, group = 1): string =>
   b.op('Conv', [b.input([1, cin, ...w]), b.const([cout, cin / group, ...k]), b.const([cout])], { ...attrs, ...(group > 1 ? { group } : {}) });
+
+const conv1x1 = (b: G, x: string, cin: number, cout: number): string => b.op('Conv', [x, b.const([cout, cin, 1]), b.const([cout])]);
 
 const CASES: Case[] = [
   { name: 'Conv1d k5 pad 2, 5 -> 7 channels, 13 pixels', kernel: 'harc_s8_mat2', build: (b) => conv(b, 5, 7, [13], [5], { pads: [2, 2] }) },
@@ -62,9 +64,24 @@ const CASES: Case[] = [
       return b.op('Conv', [x, b.const([6, 1, 3], 2), b.const([6])], { pads: [1, 1], group: 6 });
     },
   },
-  { name: 'Gemm transB=1, K 13, N 7', kernel: 'harc_s8_mat2', build: (b) => b.op('Gemm', [b.input([1, 13]), b.const([7, 13]), b.const([7])], { transB: 1 }) },
-  { name: 'Gemm transB=0, K 10, N 9', kernel: 'harc_s8_mat2', build: (b) => b.op('Gemm', [b.input([1, 10]), b.const([10, 9]), b.const([9])]) },
+  { name: 'Gemm transB=1, K 13, N 7', kernel: 'harc_s8_mat1', build: (b) => b.op('Gemm', [b.input([1, 13]), b.const([7, 13]), b.const([7])], { transB: 1 }) },
+  { name: 'Gemm transB=0, K 10, N 9', kernel: 'harc_s8_mat1', build: (b) => b.op('Gemm', [b.input([1, 10]), b.const([10, 9]), b.const([9])]) },
   { name: 'MatMul 3 rows, K 33, N 17', kernel: 'harc_s8_mat2', build: (b) => b.op('MatMul', [b.input([1, 3, 33]), b.const([33, 17])]) },
+  // matrix-vector (harc_s8_mat1): one row / pixel, channel counts covering every block (4 + 2 + 1 on
+  // the DSP path, 8 + 4 + 1 on the unrolled path), K not a multiple of 4
+  { name: 'Gemm one row, K 37, N 23 (mat-vec)', kernel: 'harc_s8_mat1', build: (b) => b.op('Gemm', [b.input([1, 37]), b.const([23, 37]), b.const([23])], { transB: 1 }) },
+  { name: 'Gemm one row, K 8, N 6 (mat-vec)', kernel: 'harc_s8_mat1', build: (b) => b.op('Gemm', [b.input([1, 8]), b.const([8, 6]), b.const([6])]) },
+  {
+    name: 'single-pixel 1x1 Conv after GlobalAveragePool, 11 -> 5 (SE squeeze)',
+    kernel: 'harc_s8_mat1',
+    build: (b) => conv1x1(b, b.op('GlobalAveragePool', [b.input([1, 11, 9])]), 11, 5),
+  },
+  {
+    name: 'single-pixel 1x1 Conv chain 6 -> 3 -> 13',
+    kernel: 'harc_s8_mat1',
+    build: (b) => conv1x1(b, b.op('Relu', [conv1x1(b, b.op('GlobalAveragePool', [b.input([1, 6, 4])]), 6, 3)]), 3, 13),
+  },
+  { name: 'Conv1d k3 on 3 pixels, 7 -> 9 (pair + odd last pixel)', kernel: 'harc_s8_mat1', build: (b) => conv(b, 7, 9, [5], [3]) },
 ];
 
 // Random accumulators (full range, small, edge values and exact rounding ties) against harc_mbqm.

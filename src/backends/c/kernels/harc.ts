@@ -1,5 +1,8 @@
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
+import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
+import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
 // harc's optimized Conv / Gemm / MatMul for the target's path alone (docs/int8-kernels.md): the
@@ -7,10 +10,17 @@ import { registerKernelSet, type KernelLowering } from './registry.ts';
 // path's weight packing. The host has no optimized path here: every node goes to the reference.
 const PATH: Record<string, FastMode> = { 'cortex-m4': 'dsp', riscv: 'opt' };
 const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstWeights });
+// int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (any target)
+const unaryTable = int8UnaryTableLowering();
+const unaryTables = { HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable };
+// recurrent layers with the optimized requantization (HARC_RQ)
+const recurrent = fastRecurrentLowering();
+const recurrents = { LSTM: recurrent, GRU: recurrent, RNN: recurrent };
 const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode));
-    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm }];
+    const addMul = fastAddMulLowering(mode);
+    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
 

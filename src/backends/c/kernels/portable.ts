@@ -1,4 +1,7 @@
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
+import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
+import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
+import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
 // Every path in one model.c: the optimized Conv / Gemm / MatMul under `#if HARC_INT8_FAST` next to
@@ -7,11 +10,15 @@ import { registerKernelSet, type KernelLowering } from './registry.ts';
 const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstWeights });
 const conv = fast(convQ('portable'));
 const gemm = fast(gemmQ('portable'));
+// int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (one path for every core)
+const unaryTable = int8UnaryTableLowering();
+const addMul = fastAddMulLowering('portable');
+const recurrent = fastRecurrentLowering();
 
 registerKernelSet({
   name: 'portable',
   summary: 'all paths under #if (reference, Cortex-M DSP, unrolled C): one model.c for any core (default)',
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
   weightLayout: 'original + DSP-packed + unrolled-packed copies of Conv / Gemm / MatMul weights',
-  int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm }),
+  int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm, HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable, Add: addMul, Mul: addMul, LSTM: recurrent, GRU: recurrent, RNN: recurrent }),
 });

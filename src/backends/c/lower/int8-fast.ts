@@ -101,6 +101,16 @@ function wrap(fast: string[], reference: string | undefined, mode: FastMode, scr
   return ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
 }
 
+/** The loop over `count` pixels (rows) in pairs for harc_s8_mat2, and an odd last one alone for
+ * harc_s8_mat1 (the matrix-vector kernel: no row computed twice). `body(a, b)` gets C expressions
+ * for the pair's indices, b undefined for the single one; its lines come back indented. */
+function pixelPairs(count: number, body: (a: string, b?: string) => string[]): string[] {
+  const lines: string[] = [];
+  if (count >= 2) lines.push(`  for (int q = 0; q + 1 < ${count}; q += 2) {`, ...body('q', '(q + 1)').map((l) => `    ${l}`), '  }');
+  if (count % 2 === 1) lines.push('  {', ...body(String(count - 1)).map((l) => `    ${l}`), '  }');
+  return lines;
+}
+
 /** Scratch bytes fastConvQ asks for: none for depthwise or non-constant weights; else the DSP
  * path's widened patch, plus two gathered patches when the patch is not contiguous in x. */
 export function fastConvScratchBytes(p: ConvQParams, constWeights: boolean): number {
@@ -175,6 +185,9 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   // scratch: the DSP path's widened patches (4·K4 bytes, 32-bit words), then two gathered patches
   const K4 = dspK(K);
   const buf = ctx.scratch(4 * K4 + (needBuf ? 2 * K : 0), 'int32_t');
+  const wg = p.group > 1 ? 'wq + g * wstride' : 'wq';
+  const rq = `bq + g * ${cpg}, ${mult} + g * ${cpg}, ${shift} + g * ${cpg}, ${cpg}, ${K}`;
+  const tail = `${common.zo}, ${common.lo}, ${common.hi}, ${common.frq}, ${buf}`;
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
@@ -182,15 +195,20 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
-    `  int8_t *const b1 = ${needBuf ? `b0 + ${K}` : '(int8_t *)0'};`,
+    // the second patch only for pixel pairs (a single pixel goes to harc_s8_mat1)
+    ...(outPix >= 2 ? [`  int8_t *const b1 = ${needBuf ? `b0 + ${K}` : '(int8_t *)0'};`] : []),
     `  for (int n = 0; n < ${p.batch}; ++n)`,
-    `  for (int g = 0; g < ${p.group}; ++g)`,
-    `  for (int q = 0; q < ${outPix}; q += 2) {`,
-    `    const int q1 = q + 1 < ${outPix} ? q + 1 : q;`,
-    `    const int8_t *c0 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b0, g * ${p.cinPerGroup}, q / ${p.outW}, q % ${p.outW});`,
-    `    const int8_t *c1 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b1, g * ${p.cinPerGroup}, q1 / ${p.outW}, q1 % ${p.outW});`,
+    `  for (int g = 0; g < ${p.group}; ++g) {`,
     `    int8_t *yn = ${y} + n * ${outSize} + g * ${cpg};`,
-    `    harc_s8_mat2(${p.group > 1 ? 'wq + g * wstride' : 'wq'}, bq + g * ${cpg}, ${mult} + g * ${cpg}, ${shift} + g * ${cpg}, ${cpg}, ${K}, c0, c1, yn + q * ${p.cout}, yn + q1 * ${p.cout}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq}, ${buf});`,
+    ...pixelPairs(outPix, (q, q1) => [
+      `const int8_t *c0 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b0, g * ${p.cinPerGroup}, ${q} / ${p.outW}, ${q} % ${p.outW});`,
+      ...(q1 === undefined
+        ? [`harc_s8_mat1(${wg}, ${rq}, c0, yn + ${q} * ${p.cout}, ${tail});`]
+        : [
+            `const int8_t *c1 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b1, g * ${p.cinPerGroup}, ${q1} / ${p.outW}, ${q1} % ${p.outW});`,
+            `harc_s8_mat2(${wg}, ${rq}, c0, c1, yn + ${q} * ${p.cout}, yn + ${q1} * ${p.cout}, ${tail});`,
+          ]),
+    ]).map((l) => `  ${l}`),
     `  }`,
   ];
   return wrap(fast, reference, mode, buf);
@@ -209,14 +227,17 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const x = ctx.arg(0);
   const y = ctx.res(0);
   const buf = ctx.scratch(4 * dspK(p.k), 'int32_t');
+  const rq = `bq, ${mult}, ${shift}, ${p.n}, ${p.k}`;
+  const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}`;
   const fast = [
     `  /* optimized int8 ${ctx.node.op} (harc_int8_kernels.h): input zero point folded into the bias */`,
     ...packedWeights(ctx, w, 1, p.n, p.k, mode),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
-    `  for (int i = 0; i < ${p.rows}; i += 2) {`,
-    `    const int i1 = i + 1 < ${p.rows} ? i + 1 : i;`,
-    `    harc_s8_mat2(wq, bq, ${mult}, ${shift}, ${p.n}, ${p.k}, ${x} + i * ${p.k}, ${x} + i1 * ${p.k}, ${y} + i * ${p.n}, ${y} + i1 * ${p.n}, ${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf});`,
-    `  }`,
+    ...pixelPairs(p.rows, (i, i1) =>
+      i1 === undefined
+        ? [`harc_s8_mat1(wq, ${rq}, ${x} + ${i} * ${p.k}, ${y} + ${i} * ${p.n}, ${tail});`]
+        : [`harc_s8_mat2(wq, ${rq}, ${x} + ${i} * ${p.k}, ${x} + ${i1} * ${p.k}, ${y} + ${i} * ${p.n}, ${y} + ${i1} * ${p.n}, ${tail});`],
+    ),
   ];
   return wrap(fast, reference, mode, buf);
 }

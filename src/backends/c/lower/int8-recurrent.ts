@@ -5,7 +5,8 @@ import { recurrentContext } from './recurrent.ts';
 import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
-import type { LowerCtx } from './context.ts';
+import type { KernelLowering } from '../kernels/registry.ts';
+import { withScratch, type LowerCtx } from './context.ts';
 
 // Integer LSTM / GRU / RNN (TFLite integer LSTM scheme; bit-exact with src/ir/int8/recurrent.ts).
 // One C function per node; a bidirectional layer runs both directions and writes both halves of Y.
@@ -89,7 +90,10 @@ export function recurrentQScratchBytes(graph: Graph, node: Node): number {
   return 2 * units;
 }
 
-export function lowerRecurrentQ(ctx: LowerCtx): string {
+/** `requant`: the C requantization of the gate pre-activations and the hidden output — the
+ * reference's harc_mbqm, or HARC_RQ (harc_int8_kernels.h: harc_s8_requant on the optimized paths,
+ * bit-exact with harc_mbqm for the non-negative multipliers every recurrent layer has). */
+export function lowerRecurrentQ(ctx: LowerCtx, requant: 'harc_mbqm' | 'HARC_RQ' = 'harc_mbqm'): string {
   const node = ctx.node;
   const p = prepareRecurrentQ(ctx.graph, node);
   const { batch, input, hidden: H, dirs, gates: G, kind } = p.geo;
@@ -117,6 +121,7 @@ export function lowerRecurrentQ(ctx: LowerCtx): string {
     lbr: p.geo.linearBeforeReset,
     xZp: p.xZps ? 'per feature, scales folded into W' : p.xZp,
     ...foldedBiases(ctx, p, arr),
+    rq: requant,
     dotX: dotS8('ax', 'x', 'wj', input),
     dotH: dotS8('ar', 'h', 'rj', H),
     hZp: p.hZp,
@@ -141,3 +146,16 @@ export function lowerRecurrentQ(ctx: LowerCtx): string {
     hOff,
   });
 }
+
+/** LSTM / GRU / RNN for the optimized kernel sets: HARC_RQ requantization; declines a layer with a
+ * negative multiplier (none arise from positive scales), which then gets the reference lowering. */
+export const fastRecurrentLowering = (): KernelLowering =>
+  Object.assign(
+    withScratch((ctx) => lowerRecurrentQ(ctx, 'HARC_RQ'), recurrentQScratchBytes),
+    {
+      accepts: (g: Graph, node: Node): boolean => {
+        const p = prepareRecurrentQ(g, node);
+        return [...p.wMult, ...p.rMult, p.hMult].every((m) => m >= 0);
+      },
+    },
+  );

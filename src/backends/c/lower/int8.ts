@@ -129,7 +129,7 @@ function lowerMeanQ(ctx: LowerCtx): string {
 }
 
 /** An elementwise loop (numpy broadcasting as compile-time strides) with per-element statements. */
-function elementwise(ctx: LowerCtx, decls: string[], expr: (a: string, b: string) => string, nIn: 1 | 2): string {
+export function elementwise(ctx: LowerCtx, decls: string[], expr: (a: string, b: string) => string, nIn: 1 | 2): string {
   const shape = ctx.output(0).shape;
   const ops = [contiguous(shape), { strides: broadcastStrides(ctx.input(0).shape, shape), base: 0 }];
   if (nIn === 2) ops.push({ strides: broadcastStrides(ctx.input(1).shape, shape), base: 0 });
