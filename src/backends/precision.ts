@@ -1,7 +1,8 @@
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
-import { quantizeGraph } from '../passes/quantize.ts';
+import { quantizeGraph, type QuantizeOptions } from '../passes/quantize.ts';
+import { resolveWeightBits, type WeightBitsSpec } from '../passes/weight-bits.ts';
 
 export type Precision = 'float' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['float', 'int8'];
@@ -15,7 +16,15 @@ export interface PrecisionOptions {
   calibSamples?: number;
   percentile?: number;
   onProgress?: (done: number, total: number) => void;
+  /** int8: weight bits per layer (8, 4 or 2; default 8 everywhere). */
+  weightBits?: WeightBitsSpec;
 }
+
+/** The quantizer's options: 8-bit activations, weights per layer as `opts.weightBits` says. */
+export const quantizeOptionsFor = (optimized: Graph, opts: PrecisionOptions): QuantizeOptions => ({
+  bits: 8,
+  ...(opts.weightBits ? { layerWeightBits: resolveWeightBits(optimized, opts.weightBits) } : {}),
+});
 
 /** The calibration table of an optimized graph (the pipeline's 'calibrate' stage). */
 export function calibrateFor(optimized: Graph, opts: PrecisionOptions): CalibrationTable {
@@ -30,5 +39,5 @@ export function applyPrecision(optimized: Graph, opts: PrecisionOptions = {}): {
   if (precision === 'float') return { graph: optimized };
   if (precision !== 'int8') throw inputError(`unknown precision '${precision}' (use float or int8)`);
   const table = calibrateFor(optimized, opts);
-  return { graph: quantizeGraph(optimized, table, { bits: 8 }), table };
+  return { graph: quantizeGraph(optimized, table, quantizeOptionsFor(optimized, opts)), table };
 }

@@ -1,10 +1,10 @@
-import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
+import { convQ, gemmQ, hasConstInt8Weights } from '../lower/int8.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
 // Every path in one model.c: the optimized Conv / Gemm / MatMul under `#if HARC_INT8_FAST` next to
 // the reference, the C compiler's target picking one (templates/runtime/harc_int8_kernels.h). For
 // users who build one model.c for several cores. The default.
-const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstWeights });
+const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstInt8Weights });
 const conv = fast(convQ('portable'));
 const gemm = fast(gemmQ('portable'));
 
