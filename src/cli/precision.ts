@@ -7,9 +7,10 @@ import { readNpy } from '../ir/npy.ts';
 import { CALIB_METHODS, type CalibMethod } from '../passes/calibrate.ts';
 import { progress } from './format.ts';
 import { defaultPrefix, loadForCli } from './model-input.ts';
+import { addWeightBitsOptions, weightBitsArgs, weightBitsSpecOf, type WeightBitsArgs } from './weight-bits.ts';
 
 /** The precision options every command shares. */
-export interface PrecisionArgs {
+export interface PrecisionArgs extends WeightBitsArgs {
   precision?: Precision;
   calib?: string;
   calibMethod?: CalibMethod;
@@ -17,14 +18,15 @@ export interface PrecisionArgs {
 }
 
 export const addPrecisionOptions = <T>(y: Argv<T>) =>
-  y
+  addWeightBitsOptions(y)
     .option('precision', { choices: PRECISIONS, default: 'float' as Precision, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib)' })
     .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
     .option('calib-method', { choices: CALIB_METHODS, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
     .option('calib-samples', { type: 'number', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' });
 
 /** Parsed yargs → PrecisionArgs. */
-export const precisionArgs = (a: { precision?: string; calib?: string; 'calib-method'?: string; 'calib-samples'?: number }): PrecisionArgs => ({
+export const precisionArgs = (a: { precision?: string; calib?: string; 'calib-method'?: string; 'calib-samples'?: number; 'weight-bits'?: number; bits?: string }): PrecisionArgs => ({
+  ...weightBitsArgs(a),
   precision: a.precision as Precision | undefined,
   calib: a.calib,
   calibMethod: a['calib-method'] as CalibMethod | undefined,
@@ -34,7 +36,9 @@ export const precisionArgs = (a: { precision?: string; calib?: string; 'calib-me
 /** Reads the calibration file and turns the CLI flags into PrecisionOptions. */
 export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
   const precision = a.precision ?? 'float';
+  const weightBits = weightBitsSpecOf(a);
   if (precision === 'float') {
+    if (weightBits) throw inputError('--weight-bits / --bits choose integer weights: add --precision int8 --calib X.npy');
     if (a.calib) progress('--calib is ignored for --precision float');
     return { precision };
   }
@@ -48,6 +52,7 @@ export function precisionOptions(a: PrecisionArgs): PrecisionOptions {
     calib,
     calibMethod: a.calibMethod ?? 'minmax',
     calibSamples: a.calibSamples,
+    ...(weightBits ? { weightBits } : {}),
     onProgress: (done, total) => {
       const pct = Math.floor((100 * done) / total);
       if (pct >= last + 10 || done === total) {
