@@ -2,6 +2,7 @@ import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { calibrate, splitSamples, type CalibMethod, type CalibrationTable } from '../passes/calibrate.ts';
 import { quantizeGraph, type QuantizeOptions } from '../passes/quantize.ts';
+import { channelMeans } from '../passes/subbyte-ptq.ts';
 import { resolveWeightBits, type WeightBitsSpec } from '../passes/weight-bits.ts';
 
 export type Precision = 'float' | 'int8';
@@ -20,11 +21,19 @@ export interface PrecisionOptions {
   weightBits?: WeightBitsSpec;
 }
 
-/** The quantizer's options: 8-bit activations, weights per layer as `opts.weightBits` says. */
-export const quantizeOptionsFor = (optimized: Graph, opts: PrecisionOptions): QuantizeOptions => ({
-  bits: 8,
-  ...(opts.weightBits ? { layerWeightBits: resolveWeightBits(optimized, opts.weightBits) } : {}),
-});
+/** The quantizer's options: 8-bit activations, weights per layer as `opts.weightBits` says; when
+ * a layer has sub-byte weights, the channel means of their inputs for bias correction. */
+export function quantizeOptionsFor(optimized: Graph, opts: PrecisionOptions): QuantizeOptions {
+  if (!opts.weightBits) return { bits: 8 };
+  const layerWeightBits = resolveWeightBits(optimized, opts.weightBits);
+  const inputs = new Set(optimized.nodes.filter((n) => (layerWeightBits.get(n.name) ?? 8) < 8).map((n) => n.inputs[0]!));
+  if (inputs.size === 0 || !opts.calib) return { bits: 8, layerWeightBits };
+  const samples = evenlySpaced(splitSamples(optimized, opts.calib, 'calibration data'), opts.calibSamples);
+  return { bits: 8, layerWeightBits, inputMeans: channelMeans(optimized, samples, inputs) };
+}
+
+/** At most n items, evenly spaced (as calibrate picks its samples). */
+const evenlySpaced = <T>(xs: T[], n?: number): T[] => (n && n < xs.length ? Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!) : xs);
 
 /** The calibration table of an optimized graph (the pipeline's 'calibrate' stage). */
 export function calibrateFor(optimized: Graph, opts: PrecisionOptions): CalibrationTable {

@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.ts';
 import { evalCommand } from './commands/eval.ts';
 import { parseBytes } from './format.ts';
 import { addPrecisionOptions, precisionArgs } from './precision.ts';
+import { addWeightBitsOptions, weightBitsArgs } from './weight-bits.ts';
 import { addMemoryOptions, memoryArgs } from './memory-options.ts';
 
 const OPT_LEVELS: OptLevel[] = ['O0', 'O1', 'O2', 'O3', 'Os'];
@@ -151,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       'eval <model>',
       'accuracy, macro-F1 and confusion matrix of the float and int8 C on a labelled data set (host build)',
       (y) =>
-        modelArg(y)
+        addWeightBitsOptions(modelArg(y))
           .option('data', { type: 'string', demandOption: true, describe: 'inputs: float32 .npy [N, ...input shape]' })
           .option('labels', { type: 'string', demandOption: true, describe: 'labels: .npy [N] (uint8 or int64 class indices)' })
           .option('calib', { type: 'string', describe: 'int8 calibration inputs .npy (without it only float is evaluated)' })
@@ -160,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', describe: 'print {float: {accuracy, macroF1, confusion}, int8: {...}}' })
           .option('const', constOpt)
           .example('$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy', ''),
-      (a) => run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))(),
+      (a) => run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'], ...weightBitsArgs(a) }))(),
     )
     .command('ops', 'list the supported operators', (y) => y, () => run(() => opsCommand())())
     .demandCommand(1, 'give a command')

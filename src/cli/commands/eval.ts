@@ -6,8 +6,9 @@ import type { CalibMethod } from '../../passes/calibrate.ts';
 import { table } from '../format.ts';
 import { defaultPrefix, loadForCli } from '../model-input.ts';
 import { precisionOptions } from '../precision.ts';
+import { weightBitsLabel, weightBitsSpecOf, type WeightBitsArgs } from '../weight-bits.ts';
 
-export interface EvalArgs {
+export interface EvalArgs extends WeightBitsArgs {
   model: string;
   data: string;
   labels: string;
@@ -30,11 +31,18 @@ export async function evalCommand(a: EvalArgs): Promise<number> {
   if (!['uint8', 'int64', 'int32', 'int8', 'int16'].includes(yv.dtype)) throw inputError(`${a.labels}: labels must be integer class indices (got ${yv.dtype})`);
   const labels = Int32Array.from(yv.data as ArrayLike<number>);
   const results: Record<string, ClassificationMetrics> = {};
-  const precisions: ('float' | 'int8')[] = a.calib ? ['float', 'int8'] : ['float'];
+  const spec = weightBitsSpecOf(a);
+  if (spec && !a.calib) throw inputError('--weight-bits / --bits choose integer weights: add --calib X.npy');
+  // columns: float, int8, and the chosen weight bits (int8 activations) when --weight-bits / --bits is given
+  const runs: { label: string; precision: 'float' | 'int8'; bits?: WeightBitsArgs }[] = [
+    { label: 'float', precision: 'float' },
+    ...(a.calib ? [{ label: 'int8', precision: 'int8' as const }] : []),
+    ...(spec ? [{ label: `int8 ${weightBitsLabel(spec)}`, precision: 'int8' as const, bits: { weightBits: a.weightBits, bits: a.bits } }] : []),
+  ];
   if (!a.calib) say('no --calib given: evaluating float only (int8 needs calibration data)');
-  for (const precision of precisions) {
-    say(`${precision}: compiling${precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
-    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precisionOptions({ precision, calib: a.calib, calibMethod: a.calibMethod, calibSamples: a.calibSamples }) });
+  for (const { label: precision, precision: kind, bits } of runs) {
+    say(`${precision}: compiling${kind === 'int8' ? ' (calibrating + quantizing)' : ''}`);
+    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precisionOptions({ precision: kind, calib: a.calib, calibMethod: a.calibMethod, calibSamples: a.calibSamples, ...bits }) });
     const { outputs, rowLength, n } = await runModelBatch(model, x, { onProgress: (m) => say(`${precision}: ${m}`) });
     if (n !== labels.length) throw inputError(`${a.data} holds ${n} inputs but ${a.labels} has ${labels.length} labels`);
     const classes = Math.max(rowLength, Math.max(...labels) + 1);
