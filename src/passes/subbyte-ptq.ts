@@ -11,7 +11,7 @@ import type { PerChannelQuantized } from '../ir/quant/params.ts';
 // exact. Bias correction then removes the mean output shift the weight error causes.
 
 /** Shrink factors of max|w| the search tries, largest first (ties keep the larger range). */
-const SHRINK = Array.from({ length: 71 }, (_, i) => 1 - i * 0.01);
+const SHRINK = Array.from({ length: 96 }, (_, i) => 1 - i * 0.01); // 1.00 … 0.05: 2-bit optima lie far below max|w|
 
 /** Relative tolerance for "already on a grid" (float32 weights exported from a QAT model). */
 const GRID_TOLERANCE = 1e-4;
