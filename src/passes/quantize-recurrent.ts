@@ -3,6 +3,7 @@ import { CELL_LOG2_ATTR } from '../ir/int8/recurrent.ts';
 import { recurrentGeometry } from '../ir/ops/recurrent-common.ts';
 import { traitsOf } from '../ir/registry.ts';
 import { quantizeBiasPerChannel, quantizeTensorSymmetricPerChannel } from '../ir/quant/index.ts';
+import { quantizeClippedPerChannel } from './subbyte-ptq.ts';
 import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.ts';
 import type { CalibrationTable } from './calibrate.ts';
 import { keepsLastAxis, recurrentReaders } from './fold-affine-recurrent.ts';
@@ -72,7 +73,8 @@ export function quantizeRecurrentNode(g: Graph, node: Node, table: CalibrationTa
     if (!t.data) throw inputError(`${where}: ${idx === 1 ? 'W' : 'R'} must be a constant to quantize`);
     const wf = Float32Array.from(t.data as ArrayLike<number>);
     if (idx === 1 && xScales.length > 1) for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * xScales[i % k]!);
-    const qw = quantizeTensorSymmetricPerChannel(wf, [rows, k], 0, wbits);
+    // 4 and 2 bits: the kept grid or the MSE-optimal clip per row (subbyte-ptq.ts); no bias correction here
+    const qw = wbits < 8 ? quantizeClippedPerChannel(wf, [rows, k], 0, wbits) : quantizeTensorSymmetricPerChannel(wf, [rows, k], 0, wbits);
     node.inputs[idx] = h.addConst(`${t.name}__q`, {
       shape: t.shape,
       dtype: 'int8',

@@ -122,7 +122,6 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     const rule = traits?.quant.kind ?? 'none';
     const nodeWbits = opts.layerWeightBits?.get(node.name) ?? wbits;
     if (rule === 'recurrent') {
-      if (nodeWbits < 8) throw inputError(`node '${node.name}' (${node.op}): ${nodeWbits}-bit recurrent weights are not supported yet (keep it at 8: --bits '${node.name}=8')`);
       quantizeRecurrentNode(g, node, table, bits, nodeWbits, { addConst, activationQuant });
       continue;
     }
