@@ -122,7 +122,7 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     const rule = traits?.quant.kind ?? 'none';
     const nodeWbits = opts.layerWeightBits?.get(node.name) ?? wbits;
     if (rule === 'recurrent') {
-      quantizeRecurrentNode(g, node, table, bits, nodeWbits, { addConst, activationQuant });
+      quantizeRecurrentNode(g, node, table, bits, nodeWbits, { addConst, activationQuant }, nodeWbits < 8 ? opts.inputMeans?.[node.inputs[0]!] : undefined);
       continue;
     }
     const out = node.outputs[0]!;
