@@ -18,13 +18,11 @@ export interface PrecisionArgs extends WeightBitsArgs {
 }
 
 export const addPrecisionOptions = <T>(y: Argv<T>) =>
-  addWeightBitsOptions(
-    y
-      .option('precision', { choices: PRECISIONS, default: 'float' as Precision, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib)' })
-      .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
-      .option('calib-method', { choices: CALIB_METHODS, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
-      .option('calib-samples', { type: 'number', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' }),
-  );
+  addWeightBitsOptions(y)
+    .option('precision', { choices: PRECISIONS, default: 'float' as Precision, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib)' })
+    .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
+    .option('calib-method', { choices: CALIB_METHODS, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
+    .option('calib-samples', { type: 'number', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' });
 
 /** Parsed yargs → PrecisionArgs. */
 export const precisionArgs = (a: { precision?: string; calib?: string; 'calib-method'?: string; 'calib-samples'?: number; 'weight-bits'?: number; bits?: string }): PrecisionArgs => ({
