@@ -80,4 +80,18 @@ describe('int4 / int2 weights: TS reference == host == cortex-m4 == riscv', () =
       }, 180_000);
     }
   }
+
+  it('--kernels harc: sub-byte layers go to the reference kernel, 8-bit layers keep the target path', async () => {
+    const b = new G(800);
+    const g = b.graph(CASES[0]!.build(b));
+    const quant = quantizeWithBits(g, { default: 4, rules: [{ pattern: 'gemm*', bits: 8 }] }, 801);
+    const xq = quantizeInput(quant, randomInputs(g, 3, 802, -3, 3));
+    const ref = Array.from(referenceBytes(quant, xq));
+    for (const target of ['cortex-m4', 'riscv'] as const) {
+      const m = emitModel(quant, { prefix: 'sb', memory: { kernels: 'harc', target } });
+      expect(m.files['model.c']).toContain('4-bit weights, packed');
+      expect(m.files['model.c']).toContain('harc_s8_mat2'); // the 8-bit Gemm
+      expect(Array.from(await runC(quant, xq, target, m)), `${target} bytes`).toEqual(ref);
+    }
+  }, 180_000);
 });
