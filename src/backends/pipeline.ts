@@ -7,7 +7,7 @@ import { quantizeGraph } from '../passes/quantize.ts';
 import type { ScheduleResult } from '../planning/schedule.ts';
 import { loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
 import { planModelArena, scheduleModel } from './c/memory.ts';
-import { calibrateFor, isPreQuantized, type PrecisionOptions } from './precision.ts';
+import { calibrateFor, isPreQuantized, quantizeOptionsFor, type PrecisionOptions } from './precision.ts';
 import { inputError } from '../ir/errors.ts';
 
 // Every stage from import to files, in order, in one table. Each stage is a pure function of the
@@ -97,7 +97,7 @@ export const STAGES: readonly Stage[] = [
     name: 'quantize',
     kind: 'graph pass',
     what: 'src/passes/quantize.ts: int8 only, TFLite int8 scheme from the op traits and the ranges',
-    run: (s) => (s.calibration ? { ...s, graph: quantizeGraph(s.graph, s.calibration, { bits: 8 }) } : s),
+    run: (s, o) => (s.calibration ? { ...s, graph: quantizeGraph(s.graph, s.calibration, quantizeOptionsFor(s.graph, o.precision!)) } : s),
     summary: (b, a) => (a.graph === b.graph ? 'skipped (float)' : `${a.graph.nodes.filter((n) => a.graph.tensors[n.outputs[0]!]?.quant).length} of ${a.graph.nodes.length} nodes integer; ${opDiff(b.graph, a.graph)}`),
   },
   {

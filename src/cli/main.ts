@@ -34,6 +34,8 @@ interface RawArgs {
   calib?: string;
   'calib-method'?: string;
   'calib-samples'?: string;
+  'weight-bits'?: string;
+  bits?: string;
   target?: string;
   board?: string;
 }
@@ -45,6 +47,8 @@ function commonArgs(a: RawArgs) {
     calib: a.calib,
     calibMethod: a['calib-method'] as CalibMethod | undefined,
     calibSamples: optionalCount(a['calib-samples'], '--calib-samples', 1),
+    weightBits: optionalCount(a['weight-bits'], '--weight-bits', 1),
+    bits: a.bits,
   };
   if (a.calib === '') throw inputError('--calib: give a calibration .npy file');
   return { model: a.model!, const: a.const, allowNonfinite: a['allow-nonfinite'], board: a.board, ...precision };

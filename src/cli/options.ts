@@ -42,7 +42,9 @@ export const addPrecisionOptions = <T>(y: Argv<T>) =>
     .option('precision', { choices: PRECISION_CHOICES, describe: 'float32, or int8 (TFLite int8 scheme; needs --calib). Default: int8 when --calib is given, else float' })
     .option('calib', { type: 'string', describe: 'int8: calibration inputs, float32 .npy [N, ...input shape] (e.g. zoo/data/calib_X.npy)' })
     .option('calib-method', { choices: CALIB_METHOD_CHOICES, default: 'minmax' as CalibMethod, describe: 'int8: activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
-    .option('calib-samples', { type: 'string', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' });
+    .option('calib-samples', { type: 'string', describe: 'int8: use at most N calibration samples (evenly spaced; default all)' })
+    .option('weight-bits', { type: 'string', describe: 'int8: weight bits of every weighted layer: 8, 4 or 2 (packed in flash; activations stay int8)' })
+    .option('bits', { type: 'string', describe: "int8: weight bits per layer: FILE.json {\"name or glob\": bits} or 'conv*=4,fc=8' (names as inspect --json lists them; overrides --weight-bits)" });
 
 /** Arena options of `compile` and `inspect`. */
 export const addMemoryOptions = <T>(y: Argv<T>) =>

@@ -10,9 +10,10 @@ import { defaultPrefix, loadForCli, type LoadArgs } from './model-input.ts';
 import { notice } from './notice.ts';
 import { checkArenaSize, checkCalibShape } from './validate.ts';
 import { cliProgress } from './progress.ts';
+import { weightBitsSpecOf, type WeightBitsArgs } from './weight-bits.ts';
 
 /** The precision options every command shares. */
-export interface PrecisionArgs {
+export interface PrecisionArgs extends WeightBitsArgs {
   precision?: Precision;
   calib?: string;
   calibMethod?: CalibMethod;
@@ -25,7 +26,9 @@ export const effectivePrecision = (a: PrecisionArgs): Precision => a.precision ?
 /** Reads the calibration file (checked against the model's input) and turns the flags into PrecisionOptions. */
 export function precisionOptions(a: PrecisionArgs, graph: Graph): PrecisionOptions {
   const precision = effectivePrecision(a);
+  const weightBits = weightBitsSpecOf(a);
   if (precision === 'float') {
+    if (weightBits) throw inputError('--weight-bits / --bits choose integer weights: add --calib X.npy (int8)');
     if (a.calib) notice(`--calib ${a.calib} is ignored: --precision float needs no calibration`);
     return { precision };
   }
@@ -38,6 +41,7 @@ export function precisionOptions(a: PrecisionArgs, graph: Graph): PrecisionOptio
     calib,
     calibMethod: a.calibMethod ?? 'minmax',
     calibSamples: a.calibSamples,
+    ...(weightBits ? { weightBits } : {}),
     onProgress: (done, total) => cliProgress.step(`calibrating (${a.calibMethod ?? 'minmax'})`, done, total, 'samples'),
   };
 }

@@ -3,6 +3,7 @@ import { CELL_LOG2_ATTR } from '../ir/int8/recurrent.ts';
 import { recurrentGeometry } from '../ir/ops/recurrent-common.ts';
 import { traitsOf } from '../ir/registry.ts';
 import { quantizeBiasPerChannel, quantizeTensorSymmetricPerChannel } from '../ir/quant/index.ts';
+import { quantizeClippedPerChannel, weightErrorShift } from './subbyte-ptq.ts';
 import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.ts';
 import type { CalibrationTable } from '../ir/calibration.ts';
 import { keepsLastAxis, recurrentReaders } from './fold-affine-recurrent.ts';
@@ -39,7 +40,7 @@ export function cellScaleLog2(maxAbs: number): number {
   return Math.min(0, Math.max(-20, Math.ceil(Math.log2(maxAbs)) - 15));
 }
 
-export function quantizeRecurrentNode(g: Graph, node: Node, table: CalibrationTable, bits: number, wbits: number, h: RecurrentQuantizeHelpers): void {
+export function quantizeRecurrentNode(g: Graph, node: Node, table: CalibrationTable, bits: number, wbits: number, h: RecurrentQuantizeHelpers, inputMeans?: ArrayLike<number>): void {
   const where = `node '${node.name}' (${node.op})`;
   if (bits !== 8) throw inputError(`${where}: integer ${node.op} needs 8-bit activations`);
   const ins = node.inputs.map((n) => (n ? g.tensors[n] : undefined));
@@ -67,12 +68,19 @@ export function quantizeRecurrentNode(g: Graph, node: Node, table: CalibrationTa
   const sh = hq.scale[0]!;
   const { dirs: D, gates: G, hidden: H, input: I } = geo;
   const rows = D * G * H;
+  // sub-byte W: the mean shift Σ_k (ŵ − w)·E[x_k] of each gate row, removed from its input bias
+  let wShift: Float64Array | undefined;
   const quantW = (idx: number, k: number): Float32Array => {
     const t = ins[idx]!;
     if (!t.data) throw inputError(`${where}: ${idx === 1 ? 'W' : 'R'} must be a constant to quantize`);
     const wf = Float32Array.from(t.data as ArrayLike<number>);
     if (idx === 1 && xScales.length > 1) for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * xScales[i % k]!);
-    const qw = quantizeTensorSymmetricPerChannel(wf, [rows, k], 0, wbits);
+    // 4 and 2 bits: the kept grid or the MSE-optimal clip per row (subbyte-ptq.ts); no bias correction here
+    const qw = wbits < 8 ? quantizeClippedPerChannel(wf, [rows, k], 0, wbits) : quantizeTensorSymmetricPerChannel(wf, [rows, k], 0, wbits);
+    if (idx === 1 && wbits < 8 && inputMeans) {
+      const m = xScales.length > 1 ? Array.from(inputMeans, (v, c) => v / xScales[c]!) : inputMeans;
+      wShift = weightErrorShift(wf, qw, [rows, k], (i) => i % k, m);
+    }
     node.inputs[idx] = h.addConst(`${t.name}__q`, {
       shape: t.shape,
       dtype: 'int8',
@@ -95,7 +103,8 @@ export function quantizeRecurrentNode(g: Graph, node: Node, table: CalibrationTa
         [1, sh, rs],
       ] as const) {
         const off = d * 2 * G * H + half * G * H;
-        const qb = quantizeBiasPerChannel(Float32Array.from({ length: G * H }, (_, j) => bd[off + j]!), sIn, sw.subarray(d * G * H, (d + 1) * G * H));
+        const shift = (j: number): number => (half === 0 && wShift ? wShift[d * G * H + j]! : 0);
+        const qb = quantizeBiasPerChannel(Float32Array.from({ length: G * H }, (_, j) => bd[off + j]! - shift(j)), sIn, sw.subarray(d * G * H, (d + 1) * G * H));
         values.set(qb.values, off);
         scales.push(...Array.from(qb.scales));
       }

@@ -12,6 +12,7 @@ import {
 import type { DType, Graph, Node, QuantParams, Tensor } from '../ir/types.ts';
 import type { CalibrationTable } from '../ir/calibration.ts';
 import { cloneGraph, freshName } from './rewrite.ts';
+import { inputChannelOf, quantizeClippedPerChannel, weightErrorShift } from './subbyte-ptq.ts';
 import { quantizeRecurrentNode, recurrentFoldsInputScales } from './quantize-recurrent.ts';
 
 export interface QuantizeOptions {
@@ -19,6 +20,12 @@ export interface QuantizeOptions {
   bits?: number;
   /** Weight bit width (default = bits). */
   weightBits?: number;
+  /** Weight bit width per weighted layer (node name → 8, 4 or 2; src/passes/weight-bits.ts);
+   * a layer not listed gets weightBits. */
+  layerWeightBits?: ReadonlyMap<string, number>;
+  /** Mean of each channel (last axis) of weighted layers' float inputs: bias correction of
+   * sub-byte layers (subbyte-ptq.ts channelMeans). Without it, no bias correction. */
+  inputMeans?: Readonly<Record<string, ArrayLike<number>>>;
   /** Quantize a graph input per channel (last axis) when every consumer is a Conv (group 1) or a
    * Gemm / MatMul reducing over that axis: the input scales are folded into their weights. Raw
    * sensor channels have very different ranges, so this matters for HAR. Default true. */
@@ -113,8 +120,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     }
     const traits = traitsOf(node.op);
     const rule = traits?.quant.kind ?? 'none';
+    const nodeWbits = opts.layerWeightBits?.get(node.name) ?? wbits;
     if (rule === 'recurrent') {
-      quantizeRecurrentNode(g, node, table, bits, wbits, { addConst, activationQuant });
+      quantizeRecurrentNode(g, node, table, bits, nodeWbits, { addConst, activationQuant }, nodeWbits < 8 ? opts.inputMeans?.[node.inputs[0]!] : undefined);
       continue;
     }
     const out = node.outputs[0]!;
@@ -148,11 +156,12 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         if (w.shape[kAxis] !== inScales.length) throw inputError(`node '${node.name}': ${inScales.length} input channel scales for weights [${w.shape}]`);
         for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * inScales[Math.floor(i / inner) % inScales.length]!);
       }
-      const qw = quantizeTensorSymmetricPerChannel(wf, w.shape, axis, wbits);
+      // 8 bits: TFLite's max-abs scale; 4 and 2 bits: the kept grid or the MSE-optimal clip
+      const qw = nodeWbits < 8 ? quantizeClippedPerChannel(wf, w.shape, axis, nodeWbits) : quantizeTensorSymmetricPerChannel(wf, w.shape, axis, nodeWbits);
       node.inputs[1] = addConst(`${w.name}__q`, {
         shape: w.shape,
-        dtype: dtypeOf(wbits),
-        quant: { bits: wbits, signed: true, scale: Array.from(qw.scales), zeroPoint: Array.from(qw.zeroPoints), axis },
+        dtype: dtypeOf(nodeWbits),
+        quant: { bits: nodeWbits, signed: true, scale: Array.from(qw.scales), zeroPoint: Array.from(qw.zeroPoints), axis },
         data: Int8Array.from(qw.values),
       });
       const sIn = inScales.length > 1 ? 1 : inScales[0]!;
@@ -160,7 +169,15 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         const b = g.tensors[node.inputs[2]]!;
         const nOut = qw.scales.length;
         if (!b.data || b.data.length !== nOut) throw inputError(`node '${node.name}' (${node.op}): bias '${b.name}' must be a constant with ${nOut} values to quantize`);
-        const qb = quantizeBiasPerChannel(Float32Array.from(b.data as ArrayLike<number>, (v) => v * beta), sIn, qw.scales);
+        const bf = Float32Array.from(b.data as ArrayLike<number>, (v) => v * beta);
+        const means = nodeWbits < 8 ? opts.inputMeans?.[xName!] : undefined;
+        if (means) {
+          // the means in the units the weights multiply: per-channel inputs are integers of scale 1
+          const m = inScales.length > 1 ? Array.from(means, (v, c) => v / inScales[c]!) : means;
+          const shift = weightErrorShift(wf, qw, w.shape, inputChannelOf(node.op, w.shape, transB, node.op === 'Conv' ? attrInt(node, 'group') : 1), m);
+          for (let c = 0; c < bf.length; c++) bf[c] = Math.fround(bf[c]! - shift[c]!);
+        }
+        const qb = quantizeBiasPerChannel(bf, sIn, qw.scales);
         node.inputs[2] = addConst(`${b.name}__q`, { shape: [nOut], dtype: 'int32', quant: { bits: 32, signed: true, scale: Array.from(qb.scales), zeroPoint: new Array(nOut).fill(0), axis: 0 }, data: qb.values });
       }
       if (node.op === 'Gemm') node.attrs = { ...node.attrs, alpha: 1, beta: 1 };

@@ -1,3 +1,6 @@
+import { bytesPerElement } from '../ir/dtype.ts';
+import type { Graph } from '../ir/types.ts';
+import { isWeightedNode } from '../passes/weight-bits.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +18,13 @@ import {
   type OptLevel,
 } from './index.ts';
 
+/** `{ weightBits }` for a weighted layer, else nothing. */
+function weightBitsField(graph: Graph, layer: string): { weightBits?: number } {
+  const node = graph.nodes.find((n) => n.name === layer);
+  const w = node && isWeightedNode(node) && node.inputs[1] ? graph.tensors[node.inputs[1]] : undefined;
+  return w?.data ? { weightBits: w.quant?.bits ?? 8 * bytesPerElement(w.dtype) } : {};
+}
+
 export interface LayerMeasurement {
   index: number;
   name: string;
@@ -23,6 +33,8 @@ export interface LayerMeasurement {
   instructions: number;
   codeBytes: number;
   weightBytes: number;
+  /** Weighted layers: the bit width of their weights (8, 4, 2; 32 in a float model). */
+  weightBits?: number;
 }
 
 /** What `harc measure` reports; every figure comes from the built ELF or the emulator run. */
@@ -76,6 +88,7 @@ export async function measureModel(
       instructions: Math.round((run.segments?.find((s) => s.id === l.index && s.name.startsWith(`harc_L${l.index}_`))?.instructions ?? 0) / n),
       codeBytes: sizeOf(l.fn),
       weightBytes: l.weightSymbols.reduce((s, sym) => s + sizeOf(sym), 0),
+      ...weightBitsField(model.graph, l.name),
     }));
     const weights = layers.reduce((s, l) => s + l.weightBytes, 0);
     const instructions = Math.round((run.instructions ?? 0) / n);

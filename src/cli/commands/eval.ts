@@ -7,8 +7,11 @@ import { table } from '../format.ts';
 import { defaultPrefix, loadForCli, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { effectivePrecision, precisionOptions, type PrecisionArgs } from '../precision.ts';
+import type { PrecisionOptions } from '../../backends/precision.ts';
 import { checkLabels } from '../validate.ts';
 import { cliProgress } from '../progress.ts';
+
+import { weightBitsLabel, weightBitsSpecOf } from '../weight-bits.ts';
 
 export interface EvalArgs extends PrecisionArgs, LoadArgs {
   model: string;
@@ -30,12 +33,20 @@ export async function evalCommand(a: EvalArgs): Promise<number> {
   // every check on the data before the first (slow) build
   const labels = checkLabels(graph, x, a.data, readNpy(a.labels), a.labels);
   const int8 = effectivePrecision(a) === 'int8';
-  const int8Options = int8 ? precisionOptions(a, graph) : undefined;
+  const int8Options = int8 ? precisionOptions({ ...a, weightBits: undefined, bits: undefined }, graph) : undefined;
   if (!int8) say('evaluating float only (give --calib X.npy to compare with int8)');
   const results: Record<string, ClassificationMetrics> = {};
-  for (const precision of int8 ? (['float', 'int8'] as const) : (['float'] as const)) {
-    say(`${precision}: compiling${precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
-    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: precision === 'int8' ? int8Options! : { precision: 'float' } });
+  // columns: float, int8, and the chosen weight bits (int8 activations) when --weight-bits / --bits is given
+  const spec = weightBitsSpecOf(a);
+  if (spec && !int8) throw inputError('--weight-bits / --bits choose integer weights: add --calib X.npy');
+  const runs: { label: string; options: PrecisionOptions }[] = [
+    { label: 'float', options: { precision: 'float' } },
+    ...(int8Options ? [{ label: 'int8', options: int8Options }] : []),
+    ...(spec ? [{ label: `int8 ${weightBitsLabel(spec)}`, options: precisionOptions(a, graph) }] : []),
+  ];
+  for (const { label: precision, options } of runs) {
+    say(`${precision}: compiling${options.precision === 'int8' ? ' (calibrating + quantizing)' : ''}`);
+    const model = compileGraph(graph, { prefix: defaultPrefix(a.model), source: a.model, precision: options });
     const step = (m: string): void => (say(`${precision}: ${m}`), cliProgress.start(`${precision}: ${m}`));
     const { outputs, rowLength, n } = await runModelBatch(model, x, { target, onProgress: step });
     cliProgress.end();

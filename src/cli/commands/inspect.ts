@@ -8,6 +8,13 @@ import { fmtBytes, fmtInt, table } from '../format.ts';
 import { defaultPrefix, type LoadArgs } from '../model-input.ts';
 import { printable } from '../notice.ts';
 import { compileForCli, type PrecisionArgs } from '../precision.ts';
+import { bytesPerElement } from '../../ir/dtype.ts';
+import { packedBytes } from '../../ir/quant/subbyte.ts';
+import type { Tensor } from '../../ir/types.ts';
+import { isWeightedNode } from '../../passes/weight-bits.ts';
+
+/** Bits per stored element: the quantized bit width, else the dtype's. */
+const storedBits = (t: Tensor): number => t.quant?.bits ?? 8 * bytesPerElement(t.dtype);
 
 export interface LayerRow {
   index: number;
@@ -19,6 +26,10 @@ export interface LayerRow {
   macs: number;
   /** Recurrent layers: MACs of one time step (all directions). */
   macsPerStep?: number;
+  /** Weighted layers: the bit width of their weights (32 in a float model). */
+  weightBits?: number;
+  /** Bytes of the layer's constants as stored: sub-byte weights packed, bias int32. */
+  weightBytes: number;
 }
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
@@ -39,10 +50,12 @@ export async function inspectCommand(
       outputShape: g.tensors[node.outputs[0]!]!.shape,
       params: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + numel(g.tensors[i]!.shape), 0),
       macs: l.macs,
+      ...(isWeightedNode(node) && node.inputs[1] && g.tensors[node.inputs[1]]?.data ? { weightBits: storedBits(g.tensors[node.inputs[1]]!) } : {}),
+      weightBytes: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + packedBytes(numel(g.tensors[i]!.shape), storedBits(g.tensors[i]!)), 0),
       ...(traitsOf(node.op)?.recurrent ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
     };
   });
-  const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0) };
+  const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0), weightBytes: rows.reduce((s, r) => s + r.weightBytes, 0) };
   const io = (names: string[]) =>
     names.map((n) => {
       const t = g.tensors[n]!;
@@ -69,13 +82,13 @@ export async function inspectCommand(
   console.log('');
   console.log(
     table(
-      ['#', 'layer', 'op', 'output', 'params', 'MACs', 'MACs/step'],
-      rows.map((r) => [String(r.index), printable(r.name), r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
+      ['#', 'layer', 'op', 'output', 'params', 'bits', 'weight B', 'MACs', 'MACs/step'],
+      rows.map((r) => [String(r.index), printable(r.name), r.op, `[${r.outputShape.join('x')}]`, r.params, r.weightBits === undefined ? '' : String(r.weightBits), r.weightBytes, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
     ),
   );
   console.log('');
-  console.log(`total: ${fmtInt(totals.params)} params, ${fmtInt(totals.macs)} MACs per inference; arena ${fmtBytes(model.plan.bytes)} (lower bound ${fmtBytes(model.plan.lowerBound)})`);
-  if (a.memory) console.log(`\n${memoryTimeline(model.plan, g).split('\n').map(printable).join('\n')}`);
+  console.log(`total: ${fmtInt(totals.params)} params (${fmtBytes(totals.weightBytes)} stored), ${fmtInt(totals.macs)} MACs per inference; arena ${fmtBytes(model.plan.bytes)} (lower bound ${fmtBytes(model.plan.lowerBound)})`);
+  if (a.memory) console.log(`\n${memoryTimeline(model.plan, g)}`);
   if (a.svg) console.log(`\nwrote ${a.svg}`);
   return 0;
 }

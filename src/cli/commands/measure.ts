@@ -39,8 +39,8 @@ export function measurementText(m: Measurement, model: string): string {
     `  SRAM           ${fmtBytes(m.sram.total)}   = static ${fmtBytes(m.sram.static)} (arena ${fmtBytes(m.sram.arena)}) + stack ${fmtBytes(m.sram.stack)} (measured)`,
     '',
     table(
-      ['#', 'layer', 'op', 'MACs', 'instructions', '%', 'code', 'weights'],
-      m.layers.map((l) => [String(l.index), printable(l.name), l.op, l.macs, l.instructions, m.instructions > 0 ? `${((100 * l.instructions) / m.instructions).toFixed(1)}%` : '', fmtBytes(l.codeBytes), fmtBytes(l.weightBytes)]),
+      ['#', 'layer', 'op', 'MACs', 'instructions', '%', 'code', 'weights', 'bits'],
+      m.layers.map((l) => [String(l.index), printable(l.name), l.op, l.macs, l.instructions, m.instructions > 0 ? `${((100 * l.instructions) / m.instructions).toFixed(1)}%` : '', fmtBytes(l.codeBytes), fmtBytes(l.weightBytes), l.weightBits === undefined ? '' : String(l.weightBits)]),
     ),
   ];
   return lines.join('\n');

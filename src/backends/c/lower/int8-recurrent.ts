@@ -7,6 +7,7 @@ import { cLiteral } from '../c-literals.ts';
 import { render } from '../templates.ts';
 import type { KernelLowering } from '../kernels/registry.ts';
 import { withScratch, type LowerCtx } from './context.ts';
+import { cUnpackExpr, packSubByte } from '../../../ir/quant/subbyte.ts';
 
 // Integer LSTM / GRU / RNN (TFLite integer LSTM scheme; bit-exact with src/ir/int8/recurrent.ts).
 // One C function per node; a bidirectional layer runs both directions and writes both halves of Y.
@@ -90,6 +91,22 @@ export function recurrentQScratchBytes(graph: Graph, node: Node): number {
   return 2 * units;
 }
 
+/** 4- or 2-bit W and R (same bits: one per layer): packed const arrays, read by offset; the
+ * int8 pointers and SMLAD dot products stay for 8-bit weights. */
+function packedRecurrentWeights(ctx: LowerCtx, input: number, hidden: number): Record<string, unknown> | undefined {
+  const bits = ctx.input(1).quant?.bits;
+  if (bits !== 4 && bits !== 2) return undefined;
+  if (ctx.input(2).quant?.bits !== bits) throw inputError(`node '${ctx.node.name}' (${ctx.node.op}): W and R must have the same weight bits`);
+  const pack = (i: number, suffix: string): string =>
+    ctx.constArray(suffix, 'uint8_t', Array.from(packSubByte(ctx.input(i).data as ArrayLike<number>, bits), (b) => `0x${b.toString(16).padStart(2, '0')}`));
+  const w = pack(1, `w${bits}`);
+  const r = pack(2, `r${bits}`);
+  const dot = (acc: string, a: string, arr: string, off: string, n: number): string =>
+    `          for (int k = 0; k < ${n}; ++k) ${acc} += (int32_t)${a}[k] * ${cUnpackExpr(arr, `${off} + k`, bits)}; /* ${bits}-bit weights, packed */
+`;
+  return { wPacked: true, wbits: bits, dotX: dot('ax', 'x', w, 'wj', input), dotH: dot('ar', 'h', r, 'rj', hidden), rjk: cUnpackExpr(r, 'rj + k', bits) };
+}
+
 /** `requant`: the C requantization of the gate pre-activations and the hidden output — the
  * reference's harc_mbqm, or HARC_RQ (harc_int8_kernels.h: harc_s8_requant on the optimized paths,
  * bit-exact with harc_mbqm for the non-negative multipliers every recurrent layer has). */
@@ -114,8 +131,11 @@ export function lowerRecurrentQ(ctx: LowerCtx, requant: 'harc_mbqm' | 'HARC_RQ' 
   const scratch = ctx.scratch(scratchBytes, 'int16_t');
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const tmpl = { LSTM: 'kernels/int8/lstm.c', GRU: 'kernels/int8/gru.c', RNN: 'kernels/int8/rnn.c' }[kind];
+  const packed = packedRecurrentWeights(ctx, input, H);
+  // packed weights: W and R are not emitted as int8 arrays (ctx.arg would emit them)
+  const argCtx: LowerCtx = packed ? { ...ctx, arg: (i) => (i === 1 || i === 2 ? '' : ctx.arg(i)) } : ctx;
   return render(tmpl, {
-    ...recurrentContext(ctx, p.geo),
+    ...recurrentContext(argCtx, p.geo),
     cStatic: !yc,
     cs: yc || 'c_state',
     lbr: p.geo.linearBeforeReset,
@@ -124,6 +144,9 @@ export function lowerRecurrentQ(ctx: LowerCtx, requant: 'harc_mbqm' | 'HARC_RQ' 
     rq: requant,
     dotX: dotS8('ax', 'x', 'wj', input),
     dotH: dotS8('ar', 'h', 'rj', H),
+    wPacked: false,
+    rjk: 'rj[k]',
+    ...packed,
     hZp: p.hZp,
     wMult: arr('wmult', p.wMult),
     wShift: arr('wshift', p.wShift),

@@ -16,7 +16,8 @@ import {
 import '../../../ir/ops/index.ts';
 import { attrInt, registeredOps, traitsOf } from '../../../ir/registry.ts';
 import { normAxis, stridesOf } from '../../../ir/shape.ts';
-import type { Graph, Node } from '../../../ir/types.ts';
+import { cUnpackExpr, packSubByte } from '../../../ir/quant/subbyte.ts';
+import type { Graph, Node, Tensor } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
@@ -42,6 +43,7 @@ function require8(ctx: LowerCtx): void {
   ctx.node.inputs.forEach((n, i) => {
     if (!n) return;
     const x = ctx.input(i);
+    if (i === 1 && subByteBitsOf(x) && ['Conv', 'Gemm', 'MatMul'].includes(ctx.node.op)) return; // packed weights (subByteWeights)
     if (x.quant && x.quant.bits !== 8 && x.dtype !== 'int32')
       throw inputError(`node '${ctx.node.name}' (${ctx.node.op}): ${x.quant.bits}-bit input '${x.name}' has no C kernel yet`);
   });
@@ -49,6 +51,24 @@ function require8(ctx: LowerCtx): void {
 
 /** The weights (input 1) are a compile-time constant: what the optimized paths need. */
 export const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] && g.tensors[n.inputs[1]]?.data);
+
+/** Constant 8-bit weights: what the int8 optimized paths take (sub-byte weights go to the
+ * reference kernel, which reads them packed). */
+export const hasConstInt8Weights = (g: Graph, n: Node): boolean => hasConstWeights(g, n) && !subByteBitsOf(g.tensors[n.inputs[1]!]!);
+
+/** 4 or 2 for a constant weight tensor stored packed, else undefined. */
+const subByteBitsOf = (t: Tensor): 4 | 2 | undefined => (t.data && (t.quant?.bits === 4 || t.quant?.bits === 2) ? t.quant.bits : undefined);
+
+/** Sub-byte weights: the packed const array and the C expression of weight `index`; undefined
+ * for 8-bit weights (the template then reads `w` as int8_t). */
+function subByteWeights(ctx: LowerCtx): { w: string; at: (index: string) => string; bits: number } | undefined {
+  const t = ctx.input(1);
+  const bits = subByteBitsOf(t);
+  if (!bits) return undefined;
+  const packed = packSubByte(t.data as ArrayLike<number>, bits);
+  const w = ctx.constArray(`w${bits}`, 'uint8_t', Array.from(packed, (b) => `0x${b.toString(16).padStart(2, '0')}`));
+  return { w, at: (index) => cUnpackExpr(w, index, bits), bits };
+}
 
 /** int8 Conv: the reference kernel alone, or with the optimized paths of `mode` (int8-fast.ts). */
 export const convQ = (mode: FastMode | 'reference'): Lowering =>
@@ -69,10 +89,13 @@ function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   const p = prepareConvQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
+  const sub = subByteWeights(ctx);
   const reference = (): string => render('kernels/int8/conv.c', {
     ...p,
     x: ctx.arg(0),
-    w: ctx.arg(1),
+    w: sub ? '' : ctx.arg(1),
+    wbits: sub?.bits,
+    wsub: sub?.at('wo + ic'),
     bias: ctx.node.inputs[2] ? ctx.arg(2) : '',
     y: ctx.res(0),
     cin: p.channels,
@@ -85,7 +108,7 @@ function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
   });
-  return mode === 'reference' ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode);
+  return mode === 'reference' || sub ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode);
 }
 
 function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
@@ -93,18 +116,22 @@ function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
   const p = prepareGemmQ(ctx.graph, ctx.node);
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
+  const sub = subByteWeights(ctx);
   const reference = (): string => render('kernels/int8/gemm.c', {
     ...p,
     op: ctx.node.op,
     x: ctx.arg(0),
-    w: ctx.arg(1),
+    w: sub ? '' : ctx.arg(1),
+    wbits: sub?.bits,
+    wsubT: sub?.at('j * ' + p.k + ' + p'),
+    wsubN: sub?.at('p * ' + p.n + ' + j'),
     bias: ctx.node.inputs[2] ? ctx.arg(2) : '',
     y: ctx.res(0),
     zps: p.inZps ? ctx.constArray('inzp', 'int32_t', p.inZps.map(String)) : '',
     mult,
     shift,
   });
-  return mode === 'reference' ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode);
+  return mode === 'reference' || sub ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode);
 }
 
 function lowerPoolQ(ctx: LowerCtx): string {
