@@ -48,6 +48,6 @@ describe('sub-byte CLI', () => {
     }
     const f = await harc(['inspect', HAR, '--weight-bits', '4']);
     expect(f.code).toBe(2);
-    expect(f.stderr).toMatch(/--weight-bits \/ --bits choose integer weights: add --precision int8/);
+    expect(f.stderr).toMatch(/--weight-bits \/ --bits choose integer weights: add --calib X.npy/);
   }, 120_000);
 });
