@@ -12,6 +12,7 @@ import { evalCommand } from './commands/eval.ts';
 import { parseBytes } from './format.ts';
 import { addPrecisionOptions, precisionArgs } from './precision.ts';
 import { addMemoryOptions, memoryArgs } from './memory-options.ts';
+import { addKernelOptions, kernelArgs } from './kernel-options.ts';
 
 const OPT_LEVELS: OptLevel[] = ['O0', 'O1', 'O2', 'O3', 'Os'];
 const MCU_TARGETS = TARGET_NAMES.filter((t) => t !== 'host') as McuTargetName[];
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       'run <model>',
       'build for a target, run (natively or in QEMU) on .npy inputs',
       (y) =>
-        addPrecisionOptions(modelArg(y))
+        addKernelOptions(addPrecisionOptions(modelArg(y)))
           .option('target', { alias: 't', choices: TARGET_NAMES, default: 'host' as TargetName })
           .option('input', { alias: 'i', type: 'string', array: true, demandOption: true, describe: 'input .npy: the input shape (1 inference) or [N, ...shape] (N inferences); one per graph input' })
           .option('output', { alias: 'o', type: 'string', array: true, describe: 'write outputs to .npy (default: print)' })
@@ -95,13 +96,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('opt', { ...optOpt, alias: 'O' })
           .option('const', constOpt)
           .example('$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy', '256 windows in QEMU'),
-      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
+      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a), ...kernelArgs(a) }))(),
     )
     .command(
       'measure <model>',
       'instructions (exact, QEMU), estimated cycles, flash and SRAM of the built firmware',
       (y) =>
-        addPrecisionOptions(modelArg(y))
+        addKernelOptions(addPrecisionOptions(modelArg(y)))
           .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
@@ -109,13 +110,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean' })
           .option('const', constOpt)
           .example('$0 measure zoo/models/har-cnn.onnx --target riscv --json', ''),
-      (a) => run(() => measureCommand({ model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, json: a.json, const: a.const, ...precisionArgs(a) }))(),
+      (a) => run(() => measureCommand({ model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, json: a.json, const: a.const, ...precisionArgs(a), ...kernelArgs(a) }))(),
     )
     .command(
       'check <model>',
       'gate a model on budgets: exit 0 within, 1 over, 2 bad input, 3 missing tool',
       (y) =>
-        addPrecisionOptions(modelArg(y))
+        addKernelOptions(addPrecisionOptions(modelArg(y)))
           .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName })
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
@@ -134,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(() =>
           checkCommand({
-            model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, const: a.const, json: a.json, report: a.report, ...precisionArgs(a),
+            model: a.model!, target: a.target, board: a.board, opt: a.opt, input: a.input, const: a.const, json: a.json, report: a.report, ...precisionArgs(a), ...kernelArgs(a),
             maxFlash: a['max-flash'] !== undefined ? parseBytes(a['max-flash'], '--max-flash') : undefined,
             maxSram: a['max-sram'] !== undefined ? parseBytes(a['max-sram'], '--max-sram') : undefined,
             maxCycles: a['max-cycles'],

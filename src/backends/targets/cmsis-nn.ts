@@ -51,3 +51,10 @@ export function cmsisNnDir(explicit?: string): string {
 export function cmsisNnBuildArgs(dir: string): string[] {
   return [`-I${path.join(dir, 'Include')}`, ...CMSIS_NN_SOURCES.map((s) => path.join(dir, s))];
 }
+
+/** What harc.mk / harc.cmake list for a model that calls CMSIS-NN (undefined when none does): the
+ * sources, under CMSIS_NN_PATH (default: the directory given now, else a placeholder to set). */
+export function cmsisNnSnippet(files: Record<string, string>): { dir: string; sources: readonly string[] } | undefined {
+  if (!(CMSIS_NN_MARKER in files)) return undefined;
+  return { dir: process.env['CMSIS_NN_PATH'] ?? 'path/to/CMSIS-NN', sources: CMSIS_NN_SOURCES };
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeModelDir } from '../../backends/compile.ts';
 import { render } from '../../backends/c/templates.ts';
 import { resolveBoard, type TargetName } from '../../backends/targets/index.ts';
+import { cmsisNnSnippet } from '../../backends/targets/cmsis-nn.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { graphToJson } from '../../ir/serialize.ts';
 import { fmtBytes, progress } from '../format.ts';
@@ -29,7 +30,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   const onStage = a.trace ? (stage: string, summary: string) => void process.stderr.write(`harc: ${stage.padEnd(19)} ${summary}\n`) : undefined;
   const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory, onStage });
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
-  const snippet = { prefix: model.prefix, target: a.target, cpuFlags };
+  const snippet = { prefix: model.prefix, target: a.target, cpuFlags, cmsisNn: cmsisNnSnippet(model.files) };
   await writeModelDir(model, a.out, { 'harc.mk': render('model/harc.mk', snippet), 'harc.cmake': render('model/harc.cmake', snippet) });
   if (a.saveJson) writeFileSync(a.saveJson, JSON.stringify(graphToJson(model.graph).json, null, 1) + '\n');
   console.log(

@@ -1,4 +1,5 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
+import { runsInCmsisNn } from '../../backends/c/kernels/cmsis-nn.ts';
 import { writeFileSync } from 'node:fs';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { traitsOf } from '../../ir/registry.ts';
@@ -18,6 +19,8 @@ export interface LayerRow {
   macs: number;
   /** Recurrent layers: MACs of one time step (all directions). */
   macsPerStep?: number;
+  /** --kernels cmsis-nn: whose kernel runs the layer ('cmsis-nn' or 'harc'). */
+  kernels?: string;
 }
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
@@ -39,6 +42,7 @@ export function inspectCommand(
       params: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + numel(g.tensors[i]!.shape), 0),
       macs: l.macs,
       ...(traitsOf(node.op)?.recurrent ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
+      ...(a.memoryOptions?.kernels === 'cmsis-nn' && g.tensors[node.outputs[0]!]?.quant ? { kernels: runsInCmsisNn(g, node) ? 'cmsis-nn' : 'harc' } : {}),
     };
   });
   const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0) };
@@ -66,10 +70,11 @@ export function inspectCommand(
   for (const x of io(g.inputs)) console.log(`  input  ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   for (const x of io(g.outputs)) console.log(`  output ${x.name} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   console.log('');
+  const kernelsColumn = rows.some((r) => r.kernels) ? ['kernels'] : [];
   console.log(
     table(
-      ['#', 'layer', 'op', 'output', 'params', 'MACs', 'MACs/step'],
-      rows.map((r) => [String(r.index), r.name, r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
+      ['#', 'layer', 'op', 'output', 'params', 'MACs', 'MACs/step', ...kernelsColumn],
+      rows.map((r) => [String(r.index), r.name, r.op, `[${r.outputShape.join('x')}]`, r.params, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep), ...(kernelsColumn.length ? [r.kernels ?? ''] : [])]),
     ),
   );
   console.log('');

@@ -8,6 +8,8 @@ import { defaultAlignment } from '../../backends/c/memory.ts';
 import { packInputs, toModelInputs } from '../tensors.ts';
 
 export interface MeasureArgs extends PrecisionArgs {
+  /** int8 kernel set (--kernels); default portable. */
+  kernels?: string;
   model: string;
   target: McuTargetName;
   board?: string;
@@ -18,7 +20,7 @@ export interface MeasureArgs extends PrecisionArgs {
 }
 
 export async function measureFor(a: MeasureArgs): Promise<Measurement> {
-  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target), ...(a.kernels ? { kernels: a.kernels, target: a.target } : {}) } });
   const graph = model.graph;
   const input = a.input ? packInputs(graph, toModelInputs(graph, [readNpy(a.input)], [a.input]), [a.input]).bytes : undefined;
   return measureModel(model, { target: a.target, board: a.board, optLevel: a.opt, input, onProgress: progress });

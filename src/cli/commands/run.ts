@@ -11,6 +11,8 @@ import { defaultAlignment } from '../../backends/c/memory.ts';
 import { dequantizeValue, packInputs, toModelInputs, unpackOutputs } from '../tensors.ts';
 
 export interface RunArgs extends PrecisionArgs {
+  /** int8 kernel set (--kernels); default portable. */
+  kernels?: string;
   model: string;
   target: TargetName;
   input: string[];
@@ -22,7 +24,7 @@ export interface RunArgs extends PrecisionArgs {
 
 /** `harc run`: compile, build for the target, run (natively or in QEMU), write/print outputs. */
 export async function runCommand(a: RunArgs): Promise<number> {
-  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target) } });
+  const model = compileForCli(a.model, { ...a, name: defaultPrefix(a.model) }, { memory: { alignment: defaultAlignment(a.target), ...(a.kernels ? { kernels: a.kernels, target: a.target } : {}) } });
   const graph = model.graph;
   const values = toModelInputs(graph, a.input.map(readNpy), a.input);
   const packed = packInputs(graph, values, a.input);
