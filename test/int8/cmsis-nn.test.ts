@@ -43,7 +43,7 @@ const ODD: { name: string; build: (b: G) => string }[] = [
   { name: 'MaxPool k3 s2 pad 1 and AveragePool k2', build: (b) => b.op('AveragePool', [b.op('MaxPool', [b.input([1, 7, 15])], { kernel_shape: [3], strides: [2], pads: [1, 1] })], { kernel_shape: [2], strides: [2] }) },
   { name: 'Add and Mul of same shape, Gemm, Softmax', build: (b) => {
     const x = b.input([1, 4, 9]);
-    const y = b.op('Mul', [b.op('Add', [conv(b, 4, 4, [9], [1]), x]), x]);
+    const y = b.op('Mul', [b.op('Add', [b.op('Conv', [x, b.const([4, 4, 1]), b.const([4])]), x]), x]);
     return b.op('Softmax', [b.op('Gemm', [b.op('Flatten', [y]), b.const([5, 36]), b.const([5])], { transB: 1 })]);
   } },
 ];
