@@ -3,7 +3,7 @@
  * they call, on the DSP and the plain C paths; found from the linker map). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ToolMissingError } from './errors.ts';
+import { HarcError } from '../../ir/errors.ts';
 
 /** The runtime header model.c includes when some layer calls CMSIS-NN. */
 export const CMSIS_NN_MARKER = 'harc_cmsis_nn.h';
@@ -41,9 +41,10 @@ export const CMSIS_NN_SOURCES: readonly string[] = [
 /** The CMSIS-NN directory: `--cmsis-nn DIR` (which sets CMSIS_NN_PATH) or CMSIS_NN_PATH. */
 export function cmsisNnDir(explicit?: string): string {
   const dir = explicit ?? process.env['CMSIS_NN_PATH'];
-  if (!dir) throw new ToolMissingError('CMSIS-NN', [], 'the model calls CMSIS-NN (--kernels cmsis-nn): pass --cmsis-nn DIR or set CMSIS_NN_PATH');
+  // a missing library is a missing tool (exit 3)
+  if (!dir) throw new HarcError('tool', 'the model calls CMSIS-NN (--kernels cmsis-nn) but none was given: pass --cmsis-nn DIR or set CMSIS_NN_PATH to a CMSIS-NN checkout');
   if (!existsSync(path.join(dir, 'Include', 'arm_nnfunctions.h')))
-    throw new ToolMissingError(`CMSIS-NN in '${dir}'`, [], `'${dir}' has no Include/arm_nnfunctions.h: point --cmsis-nn / CMSIS_NN_PATH at a CMSIS-NN checkout`);
+    throw new HarcError('tool', `CMSIS-NN directory '${dir}' (--cmsis-nn / CMSIS_NN_PATH) has no Include/arm_nnfunctions.h: point it at a CMSIS-NN checkout`);
   return dir;
 }
 
