@@ -4,9 +4,13 @@
 // kernels must give the TypeScript integer reference bytes, on the host (CMSIS-NN's plain C path)
 // and on QEMU Cortex-M4 (its DSP path), for zoo models and odd shapes.
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
+import { writeModelDir } from '../../src/backends/compile.ts';
+import { buildFirmware } from '../../src/backends/targets/index.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
@@ -72,4 +76,16 @@ describe.skipIf(!cmsisNnFound)('--kernels cmsis-nn (needs ../shared/third_party/
         expect(Array.from(await runC(quant, xq, target, m)), target).toEqual(ref);
       }
     }, 600_000);
+});
+
+it('a build of a model that calls CMSIS-NN without the library is a missing tool (exit 3), naming what to give', async () => {
+  const { quant } = odd(ODD[0]!.build);
+  const dir = await mkdtemp(join(tmpdir(), 'harc-cmsis-'));
+  try {
+    await writeModelDir(emit(quant, 'host'), join(dir, 'src'));
+    const err = await buildFirmware({ target: 'host', modelDir: join(dir, 'src'), outDir: join(dir, 'build'), cmsisNn: join(dir, 'no-cmsis-nn') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'tool', message: expect.stringMatching(/no-cmsis-nn.*Include\/arm_nnfunctions\.h/) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
