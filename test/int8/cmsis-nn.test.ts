@@ -1,8 +1,8 @@
 // @module-tag qemu
 // --kernels cmsis-nn (src/backends/c/kernels/cmsis-nn.ts): layers run in Arm's CMSIS-NN
 // (../shared/third_party/CMSIS-NN, built from source with the firmware) and the rest in harc's
-// kernels must give the TypeScript integer reference bytes, on the host (CMSIS-NN's plain C path)
-// and on QEMU Cortex-M4 (its DSP path), for zoo models and odd shapes.
+// kernels must give the TypeScript integer reference bytes: on the host (CMSIS-NN's plain C path),
+// on QEMU Cortex-M4 (its DSP path) and, for the zoo models, on QEMU RISC-V, and for odd shapes.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,17 +60,19 @@ function odd(build: (b: G) => string): { quant: Graph; xq: Int8Array } {
 }
 
 describe.skipIf(!cmsisNnFound)('--kernels cmsis-nn (needs ../shared/third_party/CMSIS-NN)', () => {
+  const ZOO_TARGETS = ['host', 'cortex-m4', 'riscv'] as const;
+  const ODD_TARGETS = ['host', 'cortex-m4'] as const;
   const models = [
-    ['har-cnn', () => zoo('har-cnn', 2)],
-    ['mobilenet-1d', () => zoo('mobilenet-1d', 2)],
-    ['microbi-convlstm', () => zoo('microbi-convlstm', 1)],
-    ...ODD.map((c) => [c.name, () => odd(c.build)] as const),
+    ['har-cnn', () => zoo('har-cnn', 2), ZOO_TARGETS],
+    ['mobilenet-1d', () => zoo('mobilenet-1d', 2), ZOO_TARGETS],
+    ['microbi-convlstm', () => zoo('microbi-convlstm', 1), ZOO_TARGETS],
+    ...ODD.map((c) => [c.name, () => odd(c.build), ODD_TARGETS] as const),
   ] as const;
-  for (const [name, make] of models)
-    it(`${name}: the reference bytes on host and QEMU Cortex-M4; CMSIS-NN runs some layers`, async () => {
+  for (const [name, make, targets] of models)
+    it(`${name}: the reference bytes on ${targets.join(', ')}; CMSIS-NN runs some layers`, async () => {
       const { quant, xq } = make();
       const ref = Array.from(referenceBytes(quant, xq));
-      for (const target of ['host', 'cortex-m4'] as const) {
+      for (const target of targets) {
         const m = emit(quant, target);
         expect(m.files['model.c']).toMatch(/\(void\)arm_|arm_softmax_s8\(/);
         expect(Array.from(await runC(quant, xq, target, m)), target).toEqual(ref);
