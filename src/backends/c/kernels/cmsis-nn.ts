@@ -161,61 +161,52 @@ function lowerSoftmax(ctx: LowerCtx): string {
   return `  /* CMSIS-NN arm_softmax_s8: ${p.rows} rows of ${p.depth} */\n  arm_softmax_s8(${ctx.arg(0)}, ${p.rows}, ${p.depth}, ${i32(p.inputMultiplier)}, ${p.inputLeftShift}, ${i32(p.diffMin)}, ${ctx.res(0)});\n`;
 }
 
-// harc's optimized path of the target (as the `harc` set) for the Conv / Gemm / MatMul nodes
-// CMSIS-NN declines; the other ops' harc kernels are the reference ones.
-const HARC_PATH: Record<string, FastMode> = { 'cortex-m4': 'dsp', riscv: 'opt' };
+const elementwise = (g: Graph, n: Node): boolean => quantizedIn(g, n) && sameShape(g, n);
 
-/** CMSIS-NN's lowering where `accepts` holds, else harc's (`harcFallback`, or none: the reference). */
-function lowering(target: string, lower: (ctx: LowerCtx, target: string) => string, accepts: (g: Graph, n: Node) => boolean, harcFallback?: Lowering): KernelLowering {
-  const own = (g: Graph, n: Node): boolean => accepts(g, n);
-  const fallback = harcFallback && HARC_PATH[target] ? harcFallback : undefined;
-  return Object.assign(
-    withScratch(
-      (ctx) => (own(ctx.graph, ctx.node) ? lower(ctx, target) : fallback!(ctx)),
-      (g, n) => (own(g, n) ? cmsisNnScratchBytes(target, g, n) : (fallback?.scratchBytes?.(g, n) ?? 0)),
-    ),
-    { accepts: (g: Graph, n: Node) => own(g, n) || (!!fallback && hasConstWeights(g, n)) },
-  );
-}
+/** Per op: which nodes CMSIS-NN runs, and the call that runs them. */
+const CALLS: Record<string, { accepts: (g: Graph, n: Node) => boolean; lower: (ctx: LowerCtx, target: string) => string }> = {
+  Conv: { accepts: acceptsConv, lower: lowerConv },
+  Gemm: { accepts: acceptsGemm, lower: lowerGemm },
+  MatMul: { accepts: acceptsGemm, lower: lowerGemm },
+  MaxPool: { accepts: acceptsPool, lower: lowerPool },
+  AveragePool: { accepts: acceptsPool, lower: lowerPool },
+  Add: { accepts: elementwise, lower: lowerAdd },
+  Mul: { accepts: elementwise, lower: lowerMul },
+  Softmax: { accepts: quantizedIn, lower: lowerSoftmax },
+};
 
 /** Whether `node` runs in CMSIS-NN under the cmsis-nn set (else in harc's kernels): for `inspect`. */
 export function runsInCmsisNn(g: Graph, n: Node): boolean {
-  return !!ACCEPTS[n.op]?.(g, n);
+  return !!CALLS[n.op]?.accepts(g, n);
+}
+
+// harc's optimized path of the target (as the `harc` set) for the Conv / Gemm / MatMul nodes
+// CMSIS-NN declines; the other ops' harc kernels are the reference ones (the registry's fallback).
+const HARC_PATH: Record<string, FastMode> = { 'cortex-m4': 'dsp', riscv: 'opt' };
+
+/** The CMSIS-NN call where it accepts the node, else harc's optimized lowering (if any). */
+function lowering(target: string, op: string, harc: Lowering | undefined): KernelLowering {
+  const { accepts, lower } = CALLS[op]!;
+  return Object.assign(
+    withScratch(
+      (ctx) => (accepts(ctx.graph, ctx.node) ? lower(ctx, target) : harc!(ctx)),
+      (g, n) => (accepts(g, n) ? cmsisNnScratchBytes(target, g, n) : (harc?.scratchBytes?.(g, n) ?? 0)),
+    ),
+    { accepts: (g: Graph, n: Node) => accepts(g, n) || (!!harc && hasConstWeights(g, n)) },
+  );
 }
 
 function table(target: string): Record<string, KernelLowering> {
   const mode = HARC_PATH[target];
-  const gemm = lowering(target, lowerGemm, acceptsGemm, mode ? gemmQ(mode) : undefined);
-  const pool = lowering(target, lowerPool, acceptsPool);
-  return {
-    Conv: lowering(target, lowerConv, acceptsConv, mode ? convQ(mode) : undefined),
-    Gemm: gemm,
-    MatMul: gemm,
-    MaxPool: pool,
-    AveragePool: pool,
-    Add: lowering(target, lowerAdd, elementwise),
-    Mul: lowering(target, lowerMul, elementwise),
-    Softmax: lowering(target, lowerSoftmax, ACCEPTS.Softmax!),
-  };
+  const harc: Record<string, Lowering> = mode ? { Conv: convQ(mode), Gemm: gemmQ(mode), MatMul: gemmQ(mode) } : {};
+  return Object.fromEntries(Object.keys(CALLS).map((op) => [op, lowering(target, op, harc[op])]));
 }
-
-const elementwise = (g: Graph, n: Node): boolean => quantizedIn(g, n) && sameShape(g, n);
-const ACCEPTS: Record<string, (g: Graph, n: Node) => boolean> = {
-  Conv: acceptsConv,
-  Gemm: acceptsGemm,
-  MatMul: acceptsGemm,
-  MaxPool: acceptsPool,
-  AveragePool: acceptsPool,
-  Add: elementwise,
-  Mul: elementwise,
-  Softmax: quantizedIn,
-};
 
 const tables = new Map<string, Record<string, KernelLowering>>();
 
 registerKernelSet({
   name: 'cmsis-nn',
-  summary: "calls into the user's CMSIS-NN (--cmsis-nn DIR or CMSIS_NN_PATH); what it lacks runs harc's reference kernels",
+  summary: "calls into the user's CMSIS-NN (--cmsis-nn DIR or CMSIS_NN_PATH); what it lacks runs harc's kernels",
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_cmsis_nn.h'],
   weightLayout: "CMSIS-NN's: conv OHWI as harc's, depthwise [1, kH, kW, C] and fully connected [N, K] re-packed copies",
   int8: (target) => {
