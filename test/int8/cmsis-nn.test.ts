@@ -40,7 +40,7 @@ const ODD: { name: string; build: (b: G) => string }[] = [
   { name: 'Conv1d k5 pad 2, 5 -> 7, 13 pixels + Relu', build: (b) => b.op('Relu', [conv(b, 5, 7, [13], [5], { pads: [2, 2] })]) },
   { name: 'Conv1d k3 stride 2 pad (1, 0), dilation 1, 3 -> 10', build: (b) => conv(b, 3, 10, [16], [3], { pads: [1, 0], strides: [2] }) },
   { name: 'Conv1d k3 dilation 2 pad 2, 4 -> 6', build: (b) => conv(b, 4, 6, [17], [3], { pads: [2, 2], dilations: [2] }) },
-  { name: 'pointwise 6 -> 9 (1x1 fast) and stride 2 (1x1)', build: (b) => conv(b, 9, 5, [6], [1], { strides: [2] }) },
+  { name: 'pointwise 9 -> 6 (1x1 fast path), then stride 2 6 -> 5 (1x1 path)', build: (b) => b.op('Conv', [conv(b, 9, 6, [7], [1]), b.const([5, 6, 1]), b.const([5])], { strides: [2] }) },
   { name: 'depthwise k5 pad 2, 6 channels', build: (b) => conv(b, 6, 6, [14], [5], { pads: [2, 2] }, 6) },
   { name: 'depthwise multiplier 2, 3 -> 6', build: (b) => conv(b, 3, 6, [12], [3], { pads: [1, 1] }, 3) },
   { name: 'depthwise 3x3 pad 1, 5 channels', build: (b) => conv(b, 5, 5, [6, 5], [3, 3], { pads: [1, 1, 1, 1] }, 5) },
