@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
           if (a['save-json'] !== undefined) checkOutFile(a['save-json'], '--save-json');
           await checkBoard(a.target, a.board);
           const [{ compileCommand }, { memoryArgs }] = await Promise.all([import('./commands/compile.ts'), import('./memory-options.ts')]);
-          const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels }, a.target);
+          const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, a.target);
           return compileCommand({ ...c, target: a.target, out: a.out, name: a.name, saveJson: a['save-json'], json: a.json, trace: a.trace, memory });
         }),
     )
@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
           const c = commonArgs(a);
           if (a.svg !== undefined) checkOutFile(a.svg, '--svg');
           const [{ inspectCommand }, { memoryArgs }] = await Promise.all([import('./commands/inspect.ts'), import('./memory-options.ts')]);
-          const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels }, a.target);
+          const memoryOptions = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, a.target);
           return inspectCommand({ ...c, json: a.json, memory: a.memory, svg: a.svg, memoryOptions });
         }),
     )
@@ -143,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
           for (const o of a.out ?? []) checkOutFile(o, '-o');
           await checkBoard(a.target, a.board);
           const [{ runCommand }, { memoryArgs }] = await Promise.all([import('./commands/run.ts'), import('./memory-options.ts')]);
-          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, a.target);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, a.target);
           return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json, stream: a.stream, memory });
         }),
     )
@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
           const target = mcuTarget(a.target, 'measure');
           await checkBoard(target, a.board);
           const [{ measureCommand }, { memoryArgs }] = await Promise.all([import('./commands/measure.ts'), import('./memory-options.ts')]);
-          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, target);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, target);
           return measureCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, memory });
         }),
     )
@@ -182,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
           if (a.report !== undefined) checkOutFile(a.report, '--report');
           await checkBoard(target, a.board);
           const [{ checkCommand }, { memoryArgs }] = await Promise.all([import('./commands/check.ts'), import('./memory-options.ts')]);
-          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels }, target);
+          const memory = memoryArgs({ planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, target);
           return checkCommand({ ...c, target, opt: a.opt, input: a.input, json: a.json, report: a.report, maxFlash, maxSram, maxCycles, memory });
         }),
     )

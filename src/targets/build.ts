@@ -1,8 +1,10 @@
 /** buildFirmware: compile a generated model directory plus the harness into an executable. */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, access } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { resolveBoard, type Board } from './boards.ts';
+import { CMSIS_NN_MARKER, cmsisNnBuildArgs, cmsisNnDir } from './cmsis-nn.ts';
 import { FirmwareBuildError, ToolMissingError } from './errors.ts';
 import { toolchainPath } from './paths.ts';
 import { debianPackagesFor, isSpawnNotFound, requireTool, toolsFor, type ToolOverrides } from './tools.ts';
@@ -23,6 +25,8 @@ export interface BuildOptions {
   /** Extra compiler flags appended after the defaults. */
   extraCflags?: readonly string[];
   tools?: ToolOverrides;
+  /** CMSIS-NN directory for models that call it (default: CMSIS_NN_PATH). */
+  cmsisNn?: string;
 }
 
 export interface BuildResult {
@@ -93,6 +97,8 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const tools = toolsFor(target, opts.tools);
   const cc = requireTool(tools.cc, `C compiler for target ${target}`);
   const models = await modelSources(modelDir);
+  // a model compiled with --kernels cmsis-nn: the library's include dir and the sources it calls
+  const libraries = existsSync(path.join(modelDir, CMSIS_NN_MARKER)) ? cmsisNnBuildArgs(cmsisNnDir(opts.cmsisNn)) : [];
   await mkdir(outDir, { recursive: true });
 
   const common = [
@@ -123,6 +129,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
       ...targetFlags(board, opts.stackBytes, map),
       ...startupSources(board),
       ...models,
+      ...libraries,
       '-lm',
       '-o',
       elf,
@@ -130,7 +137,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   } else {
     if (opts.board) throw new Error(`target 'host' takes no board (got '${opts.board}')`);
     elf = path.join(outDir, 'firmware');
-    args = [...common, toolchainPath('harness', 'host_main.c'), ...models, '-lm', '-o', elf];
+    args = [...common, toolchainPath('harness', 'host_main.c'), ...models, ...libraries, '-lm', '-o', elf];
   }
 
   const r = await execa(cc, args, { reject: false, all: true });

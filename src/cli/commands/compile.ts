@@ -3,6 +3,7 @@ import { writeModelDir } from '../../backends/compile.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import { render } from '../../backends/c/templates.ts';
 import { resolveBoard, type TargetName } from '../../targets/index.ts';
+import { cmsisNnSnippet } from '../../targets/cmsis-nn.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { graphToJson } from '../../ir/serialize.ts';
 import { fmtBytes } from '../format.ts';
@@ -32,7 +33,7 @@ export async function compileCommand(a: CompileArgs): Promise<number> {
   const model = compileForCli(a.model, { ...a, name: a.name ?? defaultPrefix(a.model) }, { memory: a.memory, onStage });
   if (a.name !== undefined && a.name !== model.prefix) notice(`--name '${a.name}' is not a lower-case C identifier: the API prefix is '${model.prefix}'`);
   const cpuFlags = a.target === 'host' ? [] : [...resolveBoard(a.target, a.board).cpuFlags];
-  const snippet = { prefix: model.prefix, target: a.target, cpuFlags };
+  const snippet = { prefix: model.prefix, target: a.target, cpuFlags, cmsisNn: cmsisNnSnippet(model.files) };
   const extra = { 'harc.mk': render('model/harc.mk', snippet), 'harc.cmake': render('model/harc.cmake', snippet) };
   const files = [...Object.keys(model.files), ...Object.keys(extra)];
   await writeModelDir(model, a.out, { ...extra, [OUTPUT_MARKER]: markerText(files) });

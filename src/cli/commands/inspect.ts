@@ -1,5 +1,6 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
+import { runsInCmsisNn } from '../../backends/c/kernels/cmsis-nn.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { traitsOf } from '../../ir/registry.ts';
 import { numel } from '../../ir/shape.ts';
@@ -30,6 +31,8 @@ export interface LayerRow {
   weightBits?: number;
   /** Bytes of the layer's constants as stored: sub-byte weights packed, bias int32. */
   weightBytes: number;
+  /** --kernels cmsis-nn: whose kernel runs the layer ('cmsis-nn' or 'harc'). */
+  kernels?: string;
 }
 
 /** `harc inspect`: the compiled graph layer by layer (what the C will compute), with parameters
@@ -53,6 +56,7 @@ export async function inspectCommand(
       ...(isWeightedNode(node) && node.inputs[1] && g.tensors[node.inputs[1]]?.data ? { weightBits: storedBits(g.tensors[node.inputs[1]]!) } : {}),
       weightBytes: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + packedBytes(numel(g.tensors[i]!.shape), storedBits(g.tensors[i]!)), 0),
       ...(traitsOf(node.op)?.recurrent ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
+      ...(a.memoryOptions?.kernels === 'cmsis-nn' && g.tensors[node.outputs[0]!]?.quant ? { kernels: runsInCmsisNn(g, node) ? 'cmsis-nn' : 'harc' } : {}),
     };
   });
   const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0), weightBytes: rows.reduce((s, r) => s + r.weightBytes, 0) };
@@ -80,10 +84,11 @@ export async function inspectCommand(
   for (const x of io(g.inputs)) console.log(`  input  ${printable(x.name)} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   for (const x of io(g.outputs)) console.log(`  output ${printable(x.name)} ${x.dtype} [${x.shape.join(', ')}]${qtext(x)}`);
   console.log('');
+  const kernelsColumn = rows.some((r) => r.kernels) ? ['kernels'] : [];
   console.log(
     table(
-      ['#', 'layer', 'op', 'output', 'params', 'bits', 'weight B', 'MACs', 'MACs/step'],
-      rows.map((r) => [String(r.index), printable(r.name), r.op, `[${r.outputShape.join('x')}]`, r.params, r.weightBits === undefined ? '' : String(r.weightBits), r.weightBytes, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep)]),
+      ['#', 'layer', 'op', 'output', 'params', 'bits', 'weight B', 'MACs', 'MACs/step', ...kernelsColumn],
+      rows.map((r) => [String(r.index), printable(r.name), r.op, `[${r.outputShape.join('x')}]`, r.params, r.weightBits === undefined ? '' : String(r.weightBits), r.weightBytes, r.macs, r.macsPerStep === undefined ? '' : fmtInt(r.macsPerStep), ...(kernelsColumn.length ? [r.kernels ?? ''] : [])]),
     ),
   );
   console.log('');

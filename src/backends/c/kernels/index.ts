@@ -2,5 +2,6 @@
 import './reference.ts';
 import './portable.ts';
 import './harc.ts';
+import './cmsis-nn.ts';
 
 export { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet, type KernelLowering } from './registry.ts';
