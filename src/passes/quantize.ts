@@ -23,6 +23,9 @@ export interface QuantizeOptions {
    * Gemm / MatMul reducing over that axis: the input scales are folded into their weights. Raw
    * sensor channels have very different ranges, so this matters for HAR. Default true. */
   perChannelInput?: boolean;
+  /** The graph's own parameters (an ONNX QDQ import, src/frontends/onnx-qdq.ts): activations by
+   * tensor name instead of calibrated ranges, weights by constant name instead of max|w| / qmax. */
+  fixed?: { activations: Record<string, QuantParams>; weights: Record<string, QuantParams> };
 }
 
 /** Can this consumer of graph input `name` absorb per-channel input scales into its weights? */
@@ -32,6 +35,16 @@ function foldsInputScales(g: Graph, n: Node, name: string): boolean {
   if (n.op === 'Conv') return n.attrs['layout'] === 'NHWC' && attrInt(n, 'group') === 1;
   if (n.op === 'Gemm') return attrInt(n, 'transA') === 0;
   return n.op === 'MatMul' && g.tensors[n.inputs[1]!]!.shape.length === 2;
+}
+
+/** Weights that are exactly s_c · q (a dequantized QDQ constant) back to q with the file's scales. */
+function fixedWeights(wf: Float32Array, shape: number[], axis: number, q: QuantParams): { values: Int8Array; scales: Float32Array; zeroPoints: Int32Array } {
+  const channels = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const scales = Float32Array.from({ length: channels }, (_, c) => q.scale[q.scale.length > 1 ? c : 0]!);
+  if (q.scale.length > 1 && q.scale.length !== channels) throw inputError(`weights: ${q.scale.length} scales for ${channels} channels`);
+  const values = Int8Array.from(wf, (v, i) => Math.max(-128, Math.min(127, Math.round(v / scales[Math.floor(i / inner) % channels]!))));
+  return { values, scales, zeroPoints: new Int32Array(channels) };
 }
 
 // How each op's output is quantized (calibrated, inherited, fixed, weights, recurrent) and which
@@ -67,6 +80,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
   const g = cloneGraph(inferShapes(graph, { fold: false }));
   const adt = dtypeOf(bits);
   const rangeQ = (name: string, node?: Node): QuantParams => {
+    const f = opts.fixed?.activations[name];
+    if (f) return f;
+    if (opts.fixed) throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}tensor '${name}' has no QuantizeLinear → DequantizeLinear pair; a QDQ model needs one on every layer output harc computes in integers`);
     const r = table[name];
     if (!r) throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}no calibration range for tensor '${name}'`);
     return activationQuant(r.min, r.max, bits);
@@ -148,7 +164,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         if (w.shape[kAxis] !== inScales.length) throw inputError(`node '${node.name}': ${inScales.length} input channel scales for weights [${w.shape}]`);
         for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * inScales[Math.floor(i / inner) % inScales.length]!);
       }
-      const qw = quantizeTensorSymmetricPerChannel(wf, w.shape, axis, wbits);
+      const fw = opts.fixed?.weights[w.name];
+      if (opts.fixed && !fw) throw inputError(`node '${node.name}' (${node.op}): weights '${w.name}' are not given by a DequantizeLinear; a QDQ model needs quantized weights`);
+      const qw = fw ? fixedWeights(wf, w.shape, axis, fw) : quantizeTensorSymmetricPerChannel(wf, w.shape, axis, wbits);
       node.inputs[1] = addConst(`${w.name}__q`, {
         shape: w.shape,
         dtype: dtypeOf(wbits),
