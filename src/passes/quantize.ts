@@ -199,6 +199,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         while (node.inputs.length < 2) node.inputs.push('');
         node.inputs[2] = addConst(`${node.name}__padq`, { shape: [], dtype: adt, data: Int8Array.of(x.quant.zeroPoint[0]!) });
       }
+      const f = opts.fixed?.activations[out];
+      if (f && (f.scale[0] !== x.quant.scale[0] || f.zeroPoint[0] !== x.quant.zeroPoint[0]))
+        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with other parameters than its input; harc keeps the input's (a requantizing ${node.op} is not supported)`);
       setAct(out, { ...x.quant });
     } else {
       throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);
