@@ -6,11 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { numel } from '../../src/ir/shape.ts';
 import * as ort from 'onnxruntime-node';
-import { repo } from '../helpers.ts';
 import { quantizeInput, randomInputs, referenceBytes } from '../int8/helpers.ts';
-import { join } from 'node:path';
-
-export const QDQ_FIXTURES = ['har_conv1d_qdq', 'har_conv1d_qdq_u8', 'add_concat_qdq'].map((f) => join(repo, 'test', 'fixtures', 'qdq', `${f}.onnx`));
+import { QDQ_FIXTURES } from './fixtures.ts';
 
 describe('ONNX QDQ: harc within one quantization step of onnxruntime', () => {
   for (const file of QDQ_FIXTURES) {
