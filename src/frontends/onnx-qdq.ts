@@ -49,8 +49,9 @@ export function stripQdq(graph: Graph): { graph: Graph; params: QdqParams } {
   const paramsOf = (n: Node): Params => {
     const [, sName, zName] = n.inputs;
     if (!sName) fail(n, 'the scale input is missing; give QuantizeLinear/DequantizeLinear a constant scale initializer');
+    if (!tensors[name(sName!)]) fail(n, `scale '${sName}' has no initializer; give QuantizeLinear/DequantizeLinear a constant scale initializer`);
     const s = constant(sName!);
-    if (!s) fail(n, `scale '${sName}' is not a constant initializer; harc folds QDQ with the graph's own constant scales`);
+    if (!s) fail(n, `scale '${sName}' is not a constant initializer (it is computed or a graph input); harc folds QDQ with the graph's own constant scales`);
     const z = zName ? constant(zName) : undefined;
     if (zName && !z) fail(n, `zero point '${zName}' is not a constant initializer`);
     const dtype = z ? z.dtype : 'uint8';
