@@ -144,5 +144,16 @@ export function stripQdq(graph: Graph): { graph: Graph; params: QdqParams } {
   const outputs = graph.outputs.map(name);
   const badOut = outputs.find(dangling);
   if (badOut) throw inputError(`${path}: graph output is the integer output of a QuantizeLinear of '${badOut.slice(3)}'; end the graph with DequantizeLinear`);
+  // keep the file's output names (the C API's): the layer output the final DequantizeLinear read
+  // back takes the name of the graph output
+  graph.outputs.forEach((o, i) => {
+    const x = outputs[i]!;
+    if (x === o || graph.inputs.includes(x) || outputs.indexOf(x) !== i || tensors[x]?.data) return;
+    if (tensors[x]) ((tensors[o] = { ...tensors[x]!, name: o }), delete tensors[x]);
+    else delete tensors[o];
+    for (const n of nodes) ((n.inputs = n.inputs.map((s) => (s === x ? o : s))), (n.outputs = n.outputs.map((s) => (s === x ? o : s))));
+    if (activations[x]) ((activations[o] = activations[x]!), delete activations[x]);
+    outputs[i] = o;
+  });
   return { graph: { ...graph, tensors, nodes, outputs }, params: { activations, weights } };
 }
