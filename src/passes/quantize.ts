@@ -185,6 +185,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       setAct(out, rangeQ(out, node));
     } else if (traits!.quant.kind === 'fixed') {
       const f = traits!.quant;
+      const given = opts.fixed?.activations[out];
+      if (given && (Math.abs(given.scale[0]! - f.scale) > 1e-6 * f.scale || given.zeroPoint[0] !== f.zeroPoint))
+        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with scale ${given.scale[0]} zero point ${given.zeroPoint[0]}; harc's integer ${node.op} has the fixed output scale ${f.scale} zero point ${f.zeroPoint} (TFLite)`);
       setAct(out, { bits, signed: true, scale: [f.scale], zeroPoint: [f.zeroPoint] });
     } else if (rule === 'calibrated') {
       setAct(out, rangeQ(out, node));

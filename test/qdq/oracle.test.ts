@@ -14,7 +14,7 @@ describe('ONNX QDQ: harc within one quantization step of onnxruntime', () => {
     it(file.split('/').pop()!, async () => {
       const g = loadForCli(file);
       expect(g.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear')).toBe(false);
-      const conv = g.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm');
+      const conv = g.nodes.filter((n) => ['Conv', 'Gemm', 'MatMul'].includes(n.op));
       expect(conv.length).toBeGreaterThan(0);
       expect(conv.every((n) => g.tensors[n.outputs[0]!]!.dtype === 'int8' && g.tensors[n.inputs[1]!]!.dtype === 'int8')).toBe(true);
       const inShape = g.tensors[g.inputs[0]!]!.shape;
