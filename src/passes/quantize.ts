@@ -187,7 +187,7 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       const f = traits!.quant;
       const given = opts.fixed?.activations[out];
       if (given && (Math.abs(given.scale[0]! - f.scale) > 1e-6 * f.scale || given.zeroPoint[0] !== f.zeroPoint))
-        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with scale ${given.scale[0]} zero point ${given.zeroPoint[0]}; harc's integer ${node.op} has the fixed output scale ${f.scale} zero point ${f.zeroPoint} (TFLite)`);
+        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with scale ${+given.scale[0]!.toPrecision(6)} zero point ${given.zeroPoint[0]}; harc's integer ${node.op} has the fixed output scale ${f.scale} zero point ${f.zeroPoint} (TFLite)`);
       setAct(out, { bits, signed: true, scale: [f.scale], zeroPoint: [f.zeroPoint] });
     } else if (rule === 'calibrated') {
       setAct(out, rangeQ(out, node));

@@ -11,7 +11,7 @@ const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof import('
 type Model = import('onnx-proto').onnx.IModelProto;
 
 const SCALE = 'quant.activation_post_process.scale';
-const BREAKS: [string, (m: Model) => void, RegExp][] = [
+const BREAKS: [string, (m: Model) => void, RegExp, number?][] = [
   ['missing scale initializer', (m) => void (m.graph!.initializer = m.graph!.initializer!.filter((t) => t.name !== SCALE)), /node '.*QuantizeLinear' \(QuantizeLinear\): scale 'quant\.activation_post_process\.scale' has no initializer/],
   [
     'non-constant scale',
@@ -29,13 +29,22 @@ const BREAKS: [string, (m: Model) => void, RegExp][] = [
     },
     /\(QuantizeLinear\): per-channel quantization on axis 1; harc takes per-channel weights on axis 0/,
   ],
+  [
+    'Sigmoid output scale other than 1 over 256',
+    (m) => {
+      const sg = m.graph!.initializer!.find((t) => t.name === 'sg_s')!;
+      sg.rawData = new Uint8Array(Float32Array.of(0.01).buffer);
+    },
+    /node 'Sigmoid_\d+' \(Sigmoid\): its output is quantized with scale 0\.01\d* zero point -128; harc's integer Sigmoid has the fixed output scale 0\.00390625/,
+    3,
+  ],
 ];
 
 describe('harc CLI on malformed QDQ models', () => {
   const dir = tmp('harc-qdq-cli-');
-  for (const [what, breakIt, message] of BREAKS) {
+  for (const [what, breakIt, message, fixture = 0] of BREAKS) {
     it(`${what}: exit 2, one line, nothing written`, async () => {
-      const m = onnx.ModelProto.decode(readFileSync(QDQ_FIXTURES[0]!));
+      const m = onnx.ModelProto.decode(readFileSync(QDQ_FIXTURES[fixture]!));
       breakIt(m);
       const f = join(dir, `${what.replace(/ /g, '-')}.onnx`);
       writeFileSync(f, onnx.ModelProto.encode(m).finish());
