@@ -102,7 +102,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     let min = Infinity;
     let max = -Infinity;
     for (const v of Array.from(t.data as ArrayLike<number>)) ((min = Math.min(min, v)), (max = Math.max(max, v)));
-    const q = activationQuant(min, max, bits);
+    // a QDQ constant operand (per tensor) keeps the file's scale
+    const given = opts.fixed?.weights[t.name];
+    const q = given && given.scale.length === 1 ? { bits, signed: true, scale: given.scale, zeroPoint: [0] } : activationQuant(min, max, bits);
     const data = Int8Array.from(t.data as ArrayLike<number>, (v) => quantize(v, q.scale[0]!, q.zeroPoint[0]!, bits));
     node.inputs[i] = addConst(`${t.name}__q`, { shape: t.shape, dtype: adt, quant: q, data });
   };
