@@ -1,8 +1,10 @@
 import { basename, extname } from 'node:path';
 import { loadModel } from '../frontends/load.ts';
+import { hasQdq, stripQdq } from '../frontends/onnx-qdq.ts';
 import { bindConstants } from '../ir/bind.ts';
 import { inputError } from '../ir/errors.ts';
 import { inferShapes } from '../ir/infer.ts';
+import { quantizeWithGraphParams } from '../passes/quantize-qdq.ts';
 import { readNpy } from '../ir/npy.ts';
 import type { Graph, Value } from '../ir/types.ts';
 import { notice } from './notice.ts';
@@ -28,10 +30,18 @@ export function parseConsts(specs: readonly string[] | undefined): Record<string
 /** Loads a model, binds constants, resolves every shape and refuses what would make wrong C (so
  * errors surface before any output). */
 export function loadForCli(path: string, a: LoadArgs = {}): Graph {
-  const g = inferShapes(bindConstants(loadModel(path, notice), parseConsts(a.const)));
+  const g = inferShapes(foldQdq(bindConstants(loadModel(path, notice), parseConsts(a.const))));
   checkTensorSizes(g);
   checkFiniteWeights(g, a.allowNonfinite ?? false);
   return g;
+}
+
+/** An ONNX QDQ model becomes harc's integer graph with its own parameters (a pre-quantized graph
+ * from here on, like a .tflite import); any other graph is returned as it is. */
+export function foldQdq(g: Graph): Graph {
+  if (!hasQdq(g)) return g;
+  const { graph, params } = stripQdq(g);
+  return quantizeWithGraphParams(graph, params);
 }
 
 /** The C API prefix: the model file's name (graph names from exporters are often just 'torch_jit'). */

@@ -10,6 +10,7 @@ import {
   quantizeTensorSymmetricPerChannel,
 } from '../ir/quant/index.ts';
 import type { DType, Graph, Node, QuantParams, Tensor } from '../ir/types.ts';
+import type { PerChannelQuantized } from '../ir/quant/params.ts';
 import type { CalibrationTable } from '../ir/calibration.ts';
 import { cloneGraph, freshName } from './rewrite.ts';
 import { inputChannelOf, quantizeClippedPerChannel, weightErrorShift } from './subbyte-ptq.ts';
@@ -30,6 +31,9 @@ export interface QuantizeOptions {
    * Gemm / MatMul reducing over that axis: the input scales are folded into their weights. Raw
    * sensor channels have very different ranges, so this matters for HAR. Default true. */
   perChannelInput?: boolean;
+  /** The graph's own parameters (an ONNX QDQ import, src/frontends/onnx-qdq.ts): activations by
+   * tensor name instead of calibrated ranges, weights by constant name instead of max|w| / qmax. */
+  fixed?: { activations: Record<string, QuantParams>; weights: Record<string, QuantParams> };
 }
 
 /** Can this consumer of graph input `name` absorb per-channel input scales into its weights? */
@@ -39,6 +43,16 @@ function foldsInputScales(g: Graph, n: Node, name: string): boolean {
   if (n.op === 'Conv') return n.attrs['layout'] === 'NHWC' && attrInt(n, 'group') === 1;
   if (n.op === 'Gemm') return attrInt(n, 'transA') === 0;
   return n.op === 'MatMul' && g.tensors[n.inputs[1]!]!.shape.length === 2;
+}
+
+/** Weights that are exactly s_c · q (a dequantized QDQ constant) back to q with the file's scales. */
+function fixedWeights(wf: Float32Array, shape: number[], axis: number, q: QuantParams): PerChannelQuantized {
+  const channels = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const scales = Float32Array.from({ length: channels }, (_, c) => q.scale[q.scale.length > 1 ? c : 0]!);
+  if (q.scale.length > 1 && q.scale.length !== channels) throw inputError(`weights: ${q.scale.length} scales for ${channels} channels`);
+  const values = Int32Array.from(wf, (v, i) => Math.max(-128, Math.min(127, Math.round(v / scales[Math.floor(i / inner) % channels]!))));
+  return { values, scales, zeroPoints: new Int32Array(channels), axis, bits: 8 };
 }
 
 // How each op's output is quantized (calibrated, inherited, fixed, weights, recurrent) and which
@@ -74,6 +88,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
   const g = cloneGraph(inferShapes(graph, { fold: false }));
   const adt = dtypeOf(bits);
   const rangeQ = (name: string, node?: Node): QuantParams => {
+    const f = opts.fixed?.activations[name];
+    if (f) return f;
+    if (opts.fixed) throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}tensor '${name}' has no QuantizeLinear → DequantizeLinear pair; a QDQ model needs one on every layer output harc computes in integers`);
     const r = table[name];
     if (!r) throw inputError(`${node ? `node '${node.name}' (${node.op}): ` : ''}no calibration range for tensor '${name}'`);
     return activationQuant(r.min, r.max, bits);
@@ -93,7 +110,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
     let min = Infinity;
     let max = -Infinity;
     for (const v of Array.from(t.data as ArrayLike<number>)) ((min = Math.min(min, v)), (max = Math.max(max, v)));
-    const q = activationQuant(min, max, bits);
+    // a QDQ constant operand (per tensor) keeps the file's scale
+    const given = opts.fixed?.weights[t.name];
+    const q = given && given.scale.length === 1 ? { bits, signed: true, scale: given.scale, zeroPoint: [0] } : activationQuant(min, max, bits);
     const data = Int8Array.from(t.data as ArrayLike<number>, (v) => quantize(v, q.scale[0]!, q.zeroPoint[0]!, bits));
     node.inputs[i] = addConst(`${t.name}__q`, { shape: t.shape, dtype: adt, quant: q, data });
   };
@@ -156,8 +175,10 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         if (w.shape[kAxis] !== inScales.length) throw inputError(`node '${node.name}': ${inScales.length} input channel scales for weights [${w.shape}]`);
         for (let i = 0; i < wf.length; i++) wf[i] = Math.fround(wf[i]! * inScales[Math.floor(i / inner) % inScales.length]!);
       }
-      // 8 bits: TFLite's max-abs scale; 4 and 2 bits: the kept grid or the MSE-optimal clip
-      const qw = nodeWbits < 8 ? quantizeClippedPerChannel(wf, w.shape, axis, nodeWbits) : quantizeTensorSymmetricPerChannel(wf, w.shape, axis, nodeWbits);
+      // a QDQ import: the file's own weights; else 8 bits: TFLite's max-abs scale; 4 and 2 bits: the kept grid or the MSE-optimal clip
+      const fw = opts.fixed?.weights[w.name];
+      if (opts.fixed && !fw) throw inputError(`node '${node.name}' (${node.op}): weights '${w.name}' are not given by a DequantizeLinear; a QDQ model needs quantized weights`);
+      const qw = fw ? fixedWeights(wf, w.shape, axis, fw) : nodeWbits < 8 ? quantizeClippedPerChannel(wf, w.shape, axis, nodeWbits) : quantizeTensorSymmetricPerChannel(wf, w.shape, axis, nodeWbits);
       node.inputs[1] = addConst(`${w.name}__q`, {
         shape: w.shape,
         dtype: dtypeOf(nodeWbits),
@@ -184,6 +205,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
       setAct(out, rangeQ(out, node));
     } else if (traits!.quant.kind === 'fixed') {
       const f = traits!.quant;
+      const given = opts.fixed?.activations[out];
+      if (given && (Math.abs(given.scale[0]! - f.scale) > 1e-6 * f.scale || given.zeroPoint[0] !== f.zeroPoint))
+        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with scale ${+given.scale[0]!.toPrecision(6)} zero point ${given.zeroPoint[0]}; harc's integer ${node.op} has the fixed output scale ${f.scale} zero point ${f.zeroPoint} (TFLite)`);
       setAct(out, { bits, signed: true, scale: [f.scale], zeroPoint: [f.zeroPoint] });
     } else if (rule === 'calibrated') {
       setAct(out, rangeQ(out, node));
@@ -198,6 +222,9 @@ export function quantizeGraph(graph: Graph, table: CalibrationTable, opts: Quant
         while (node.inputs.length < 2) node.inputs.push('');
         node.inputs[2] = addConst(`${node.name}__padq`, { shape: [], dtype: adt, data: Int8Array.of(x.quant.zeroPoint[0]!) });
       }
+      const f = opts.fixed?.activations[out];
+      if (f && (f.scale[0] !== x.quant.scale[0] || f.zeroPoint[0] !== x.quant.zeroPoint[0]))
+        throw inputError(`node '${node.name}' (${node.op}): its output is quantized with other parameters than its input; harc keeps the input's (a requantizing ${node.op} is not supported)`);
       setAct(out, { ...x.quant });
     } else {
       throw inputError(`node '${node.name}' (${node.op}): int8 quantization of ${node.op} is not supported (keep this model in float)`);

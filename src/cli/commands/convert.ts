@@ -3,13 +3,14 @@ import { writeFileAtomic } from '../../backends/fs-safe.ts';
 import { loadModel } from '../../frontends/load.ts';
 import { foldConstants } from '../../passes/fold-constants.ts';
 import { graphToJson } from '../../ir/serialize.ts';
+import { foldQdq } from '../model-input.ts';
 import { notice } from '../notice.ts';
 import { checkFiniteWeights } from '../validate.ts';
 
 /** `harc convert`: any model harc reads → harc's JSON format (weights inline or in a side file). */
 export async function convertCommand(a: { model: string; out: string; weightsFile?: boolean; json?: boolean; allowNonfinite?: boolean }): Promise<number> {
   // shapes resolved and PyTorch's shape arithmetic folded: the saved graph is static and plain
-  const graph = foldConstants(loadModel(a.model, notice));
+  const graph = foldConstants(foldQdq(loadModel(a.model, notice)));
   checkFiniteWeights(graph, a.allowNonfinite ?? false);
   const weightsName = a.weightsFile ? basename(a.out).replace(/\.json$/i, '') + '.weights.bin' : undefined;
   const { json, weights } = graphToJson(graph, weightsName ? { weightsFile: weightsName } : {});
