@@ -9,6 +9,7 @@ import { measureCommand } from './commands/measure.ts';
 import { opsCommand } from './commands/ops.ts';
 import { runCommand } from './commands/run.ts';
 import { evalCommand } from './commands/eval.ts';
+import { compileAdaptiveCommand, runAdaptiveCommand } from './commands/adaptive.ts';
 import { parseBytes } from './format.ts';
 import { addPrecisionOptions, precisionArgs } from './precision.ts';
 import { addMemoryOptions, memoryArgs } from './memory-options.ts';
@@ -65,9 +66,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('const', constOpt)
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON' })
           .option('trace', { type: 'boolean', describe: 'print what each stage of the pipeline changed (stderr)' })
+          .option('exits', { type: 'string', describe: "multi-exit model: staged program with <name>_run_adaptive(); the exit outputs in order, or 'auto'" })
           .example('$0 compile zoo/models/har-cnn.onnx --target cortex-m4 -o out/har-cnn', 'C for a Cortex-M4')
           .example('$0 compile zoo/models/har-cnn.onnx --precision int8 --calib zoo/data/calib_X.npy -o out/har-cnn-int8', 'int8 C'),
-      (a) => run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], trace: a.trace, ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
+      (a) =>
+        a.exits !== undefined
+          ? run(() => compileAdaptiveCommand({ model: a.model!, exits: a.exits!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, ...precisionArgs(a), memory: memoryArgs(a, a.target) }))()
+          : run(() => compileCommand({ model: a.model!, target: a.target, out: a.out, name: a.name, const: a.const, board: a.board, saveJson: a['save-json'], trace: a.trace, ...precisionArgs(a), memory: memoryArgs(a, a.target) }))(),
     )
     .command(
       'inspect <model>',
@@ -94,8 +99,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('board', boardOpt)
           .option('opt', { ...optOpt, alias: 'O' })
           .option('const', constOpt)
+          .option('exits', { type: 'string', describe: "multi-exit model: run <name>_run_adaptive() (exit outputs in order, or 'auto'); needs --policy" })
+          .option('policy', { type: 'string', describe: 'with --exits: margin:θ1,θ2,… (top-1 − top-2 score) or softmax:θ1,θ2,… (max probability, int8)' })
           .example('$0 run zoo/models/har-cnn.onnx --target cortex-m4 --input zoo/data/test_X.npy -o y.npy', '256 windows in QEMU'),
-      (a) => run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
+      (a) =>
+        a.exits !== undefined
+          ? run(() => runAdaptiveCommand({ model: a.model!, exits: a.exits!, policy: a.policy, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))()
+          : run(() => runCommand({ model: a.model!, target: a.target, input: a.input, output: a.output, const: a.const, board: a.board, opt: a.opt, ...precisionArgs(a) }))(),
     )
     .command(
       'measure <model>',
