@@ -5,7 +5,7 @@ import { bytesPerElement } from '../ir/dtype.ts';
 import { numel } from '../ir/shape.ts';
 import { packAdaptiveInput, type AdaptiveModel, type PolicyKind } from './adaptive.ts';
 import { writeModelDir } from './compile.ts';
-import { buildFirmware, runFirmware, type OptLevel, type RunResult, type TargetName } from './targets/index.ts';
+import { buildFirmware, estimateCycles, runFirmware, type OptLevel, type RunResult, type TargetName } from './targets/index.ts';
 
 // Builds and runs a staged program on a target: the full network (`_run`, every exit's scores) or
 // `_run_adaptive` (the harness built with -DHARC_ADAPTIVE_HARNESS reads a policy before each window).
@@ -16,7 +16,13 @@ export interface FirmwareOpts {
   optLevel?: OptLevel;
   defines?: Record<string, string | number | boolean>;
   timeoutMs?: number;
+  /** MCU targets: count instructions in QEMU (cycles from estimateCycles). */
+  measure?: boolean;
 }
+
+/** Estimated cycles per inference of a measured run. */
+export const cyclesPerInference = (run: RunResult, target: TargetName): number =>
+  estimateCycles(run.classes ?? {}, run.takenBranches ?? 0, { model: target === 'riscv' ? 'riscv' : 'cortex-m4', pipelinedLoads: run.pipelinedLoads ?? 0 }) / run.inferences;
 
 /** A window's policy: kind and the device thresholds (from policyThresholds). */
 export interface DevicePolicy {
@@ -53,7 +59,7 @@ export const scoreBytes = (model: AdaptiveModel): number => {
 export async function runFullNetwork(model: AdaptiveModel, inputs: Uint8Array[], o: FirmwareOpts): Promise<{ scores: Uint8Array[][]; run: RunResult }> {
   return withFirmware(model, o, {}, async (elf) => {
     const input = concat(inputs);
-    const run = await runFirmware({ target: o.target, board: o.board, elf, input, inputBytes: model.inputBytes, outputBytes: model.outputBytes, timeoutMs: o.timeoutMs ?? 300_000 });
+    const run = await runFirmware({ target: o.target, board: o.board, elf, input, inputBytes: model.inputBytes, outputBytes: model.outputBytes, timeoutMs: o.timeoutMs ?? 300_000, ...(o.measure ? { measure: { segments: [] } } : {}) });
     const per = scoreBytes(model);
     const outs = model.graph.outputs;
     const scores = inputs.map((_, w) =>
@@ -70,7 +76,7 @@ export async function runFullNetwork(model: AdaptiveModel, inputs: Uint8Array[],
 export async function runAdaptive(model: AdaptiveModel, inputs: Uint8Array[], policies: DevicePolicy[], o: FirmwareOpts): Promise<AdaptiveRun> {
   return withFirmware(model, o, { HARC_ADAPTIVE_HARNESS: true }, async (elf) => {
     const input = concat(inputs.map((x, w) => packAdaptiveInput(model, policies[w]!.kind, policies[w]!.thresholds, x)));
-    const run = await runFirmware({ target: o.target, board: o.board, elf, input, inputBytes: model.adaptiveInputBytes, outputBytes: model.adaptiveOutputBytes, timeoutMs: o.timeoutMs ?? 300_000 });
+    const run = await runFirmware({ target: o.target, board: o.board, elf, input, inputBytes: model.adaptiveInputBytes, outputBytes: model.adaptiveOutputBytes, timeoutMs: o.timeoutMs ?? 300_000, ...(o.measure ? { measure: { segments: [] } } : {}) });
     const n = model.adaptiveOutputBytes;
     const dv = new DataView(run.output.buffer, run.output.byteOffset, run.output.byteLength);
     return {

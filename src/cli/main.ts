@@ -10,6 +10,7 @@ import { opsCommand } from './commands/ops.ts';
 import { runCommand } from './commands/run.ts';
 import { evalCommand } from './commands/eval.ts';
 import { compileAdaptiveCommand, runAdaptiveCommand } from './commands/adaptive.ts';
+import { adaptiveEvalCommand } from './commands/adaptive-eval.ts';
 import { parseBytes } from './format.ts';
 import { addPrecisionOptions, precisionArgs } from './precision.ts';
 import { addMemoryOptions, memoryArgs } from './memory-options.ts';
@@ -169,8 +170,19 @@ export async function main(argv: string[]): Promise<number> {
           .option('calib-samples', { type: 'number' })
           .option('json', { type: 'boolean', describe: 'print {float: {accuracy, macroF1, confusion}, int8: {...}}' })
           .option('const', constOpt)
+          .option('exits', { type: 'string', describe: "multi-exit model: sweep decision thresholds, print the operating modes (exit outputs in order, or 'auto')" })
+          .option('val-data', { type: 'string', describe: 'with --exits: validation inputs the thresholds are chosen on' })
+          .option('val-labels', { type: 'string', describe: 'with --exits: validation labels' })
+          .option('precision', { choices: ['float', 'int8'] as const, default: 'int8' as const, describe: 'with --exits: the precision of the staged program' })
+          .option('target', { alias: 't', choices: MCU_TARGETS, default: 'cortex-m4' as McuTargetName, describe: 'with --exits: target whose cycles are measured' })
+          .option('policy', { choices: ['margin', 'softmax'] as const, describe: 'with --exits: sweep one policy (default: both for int8)' })
+          .option('svg', { type: 'string', describe: 'with --exits: write the modes plot (SVG) here' })
+          .option('qemu-windows', { type: 'number', default: 128, describe: 'with --exits: test windows of the QEMU check of the predicted cycles' })
           .example('$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy', ''),
-      (a) => run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))(),
+      (a) =>
+        a.exits !== undefined
+          ? run(() => adaptiveEvalCommand({ model: a.model!, exits: a.exits!, data: a.data, labels: a.labels, valData: a['val-data'], valLabels: a['val-labels'], target: a.target, policy: a.policy, svg: a.svg, json: a.json, qemuWindows: a['qemu-windows'], const: a.const, precision: a.precision, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))()
+          : run(() => evalCommand({ model: a.model!, data: a.data, labels: a.labels, json: a.json, const: a.const, calib: a.calib, calibMethod: a['calib-method'], calibSamples: a['calib-samples'] }))(),
     )
     .command('ops', 'list the supported operators', (y) => y, () => run(() => opsCommand())())
     .demandCommand(1, 'give a command')
