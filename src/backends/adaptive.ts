@@ -103,11 +103,12 @@ export const expTableQ16 = (scale: number): number[] => Array.from({ length: 256
  * is planned, then adds the staged API to the rendered C. */
 export function compileAdaptive(graph: Graph, exitSpec: string, opts: PipelineOptions = {}): AdaptiveModel {
   if (opts.memory?.ioInArena) throw inputError('--exits cannot be combined with --io-in-arena (the adaptive API writes scores to the caller\'s buffer)');
-  let exits = resolveExits(graph, exitSpec);
+  let exits: string[] = [];
   let s: PipelineState = { graph };
   for (const stage of STAGES) {
     let next = stage.run(s, opts);
-    if (stage.name === 'float passes') exits = resolveExits(next.graph, exits.join(','));
+    // shapes are known from here on (the exits keep their names through the float passes)
+    if (stage.name === 'float passes') exits = resolveExits(next.graph, exitSpec);
     if (stage.name === 'schedule') next = { ...next, graph: orderByStage(next.graph, exits) };
     opts.onStage?.(stage.name, stage.summary(s, next, opts));
     s = next;

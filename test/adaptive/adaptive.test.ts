@@ -50,7 +50,7 @@ describe('staged program (har-cnn-3exit)', () => {
   });
 
   it('rejects exits that are not outputs, a partial list and a single exit', () => {
-    const g = loadModel(MODEL);
+    const g = optimize(loadModel(MODEL));
     expect(() => resolveExits(g, 'exit1,nope')).toThrow(/'nope' is not an output/);
     expect(() => resolveExits(g, 'exit1,exit2')).toThrow(/every output must be an exit; add exit3/);
     expect(() => resolveExits(g, 'exit3')).toThrow(/at least 2 exits/);
@@ -64,16 +64,23 @@ for (const precision of ['float', 'int8'] as const) {
     const m = compile(precision);
     const inputs = windows.map((x) => inputBytes(m, x));
     const kinds: PolicyKind[] = m.int8 ? ['margin', 'softmax'] : ['margin'];
-    // per kind: every window at exit 1 (θ = 0), none early (θ out of reach), two in between
-    const thetaSets: Record<PolicyKind, number[][]> = {
-      margin: [[0, 0], [1e9, 1e9], [2, 2], [4, 1]],
-      softmax: [[0, 0], [2, 2], [0.9, 0.9], [0.99, 0.8]],
+    /** The statistic a policy compares at exit k: the margin (leave when ≥), or the Q16 softmax sum (leave when ≤). */
+    const stat = (kind: PolicyKind, k: number, s: number[]): number => {
+      const sorted = [...s].sort((a, b) => b - a);
+      return kind === 'margin' ? (m.int8 ? sorted[0]! - sorted[1]! : Math.fround(sorted[0]! - sorted[1]!)) : s.reduce((t, v) => t + m.exits[k]!.expTable![sorted[0]! - v]!, 0);
     };
-    const policies: DevicePolicy[] = kinds.flatMap((kind) => thetaSets[kind].map((t) => ({ kind, thresholds: policyThresholds(m, { kind, thetas: [...t, 0] }) })));
-
+    /** Per kind: every window at exit 1, none early, then the median statistic at exit 1, then at exit 2 only. */
+    const policiesFor = (ref: number[][][]): DevicePolicy[] =>
+      kinds.flatMap((kind) => {
+        const always = policyThresholds(m, { kind, thetas: [0, 0, 0] });
+        const never = policyThresholds(m, { kind, thetas: kind === 'margin' ? [1e9, 1e9, 0] : [2, 2, 0] });
+        const median = (k: number): number => ref.map((w) => stat(kind, k, w[k]!)).sort((a, b) => a - b)[Math.floor(ref.length / 2)]!;
+        return [always, never, [median(0), never[1]!, 0], [never[0]!, median(1), 0]].map((thresholds) => ({ kind, thresholds }));
+      });
     for (const target of TARGETS) {
       it(target, async () => {
         const full = await runFullNetwork(m, inputs, { target });
+        const policies = policiesFor(full.scores.map((w) => w.map((b) => asScores(m, b))));
         if (m.int8) {
           // the full network's scores are the int8 interpreter's, bit for bit
           const q = m.graph;
@@ -100,7 +107,11 @@ for (const precision of ['float', 'int8'] as const) {
           expect(dist[j * 4]).toEqual([WINDOWS, 0, 0]);
           expect(dist[j * 4 + 1]).toEqual([0, 0, WINDOWS]);
         });
-        // the same binary, other thresholds: another exit distribution
+        // the same binary, other thresholds: other exit distributions (some windows leave at exit 1, some later)
+        kinds.forEach((_, j) => {
+          expect(dist[j * 4 + 2]![0]).toBeGreaterThan(0);
+          expect(dist[j * 4 + 2]![0]).toBeLessThan(WINDOWS);
+        });
         expect(new Set(dist.map((d) => d.join(','))).size).toBeGreaterThanOrEqual(3);
       }, 600_000);
     }
