@@ -7,9 +7,10 @@
 `har-cnn-3exit` is the backbone of `har-cnn` with a classifier head (global average pool +
 Linear) after each of its three conv stages. Trained with a joint loss, a weighted sum of the
 three exits' cross-entropies. The exit-loss weights and the epoch count are chosen on a validation
-split of the training windows (training subjects 7, 17, 27 held out); the exported model is then
-retrained on every training window with the chosen setting. The test split is only read for the
-final report. Exported to ONNX (opset 14) with one output per exit, in depth order:
+split of the training windows (training subjects 7, 17, 27 held out); the exported model is the
+chosen candidate itself, trained without those subjects, so that `harc eval --exits` can choose
+its decision thresholds on a split the model never saw (`--write-eval-data DIR` writes it, and the
+full test split, as .npy). The test split is only read for the final report. Exported to ONNX (opset 14) with one output per exit, in depth order:
 `exit1`, `exit2`, `exit3`, each [1, 6] logits.
 """
 import argparse
@@ -74,8 +75,11 @@ def macs_per_exit(model):
     return [m1, m2 + 24 * 6, m3 + 24 * 6 + 48 * 6]
 
 
-def fit(model, X, y, weights, epochs, seed, std, log=None):
+def fit(mean, std, X, y, weights, epochs, seed, log=None):
+    # seeded before the weights are initialised: every candidate starts from the same state
     torch.manual_seed(seed)
+    np.random.seed(seed)
+    model = HarCNN3Exit(mean, std)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     steps = (len(X) + BATCH - 1) // BATCH
@@ -121,34 +125,40 @@ def main():
     ap.add_argument("--seed", type=int, default=zoo.SEED)
     ap.add_argument("--data-dir", default=zoo.DEFAULT_DATA)
     ap.add_argument("--select-only", action="store_true")
+    ap.add_argument("--write-eval-data", metavar="DIR",
+                    help="write DIR/{val,test}_{X,y}.npy (validation subjects / full test split) and exit")
     args = ap.parse_args()
     torch.set_num_threads(1)
     meta = zoo.load_meta(args.data_dir)
     mean, std = meta["train"]["mean"], meta["train"]["std"]
     X, y, s = zoo.load_split(args.data_dir, "train")
     val = np.isin(s, zoo.VAL_SUBJECTS)
+    if args.write_eval_data:
+        Xte, yte, _ = zoo.load_split(args.data_dir, "test")
+        os.makedirs(args.write_eval_data, exist_ok=True)
+        for name, arr in [("val_X", X[val]), ("val_y", y[val]), ("test_X", Xte), ("test_y", yte)]:
+            with open(os.path.join(args.write_eval_data, name + ".npy"), "wb") as f:
+                np.lib.format.write_array(f, np.ascontiguousarray(arr), version=(1, 0), allow_pickle=False)
+        print(f"wrote {args.write_eval_data}/{{val,test}}_{{X,y}}.npy ({int(val.sum())} / {len(yte)} windows)")
+        return
 
     # ---- selection on validation: score = mean macro-F1 over the exits (every exit is an operating point)
     best = None
-    t0 = time.time()
+    t0 = t1 = time.time()
     for epochs in EPOCH_CANDIDATES:
         for w in WEIGHT_CANDIDATES:
-            m = fit(HarCNN3Exit(mean, std), X[~val], y[~val], w, epochs, args.seed, std)
+            m = fit(mean, std, X[~val], y[~val], w, epochs, args.seed)
             sc = scores(y[val], predict_exits(m, X[val]))
             mean_f1 = float(np.mean([f for _, f in sc]))
             print(f"[select] epochs {epochs} weights {w}: val macro-F1 per exit "
                   f"{[round(f, 4) for _, f in sc]} mean {mean_f1:.4f}  ({time.time() - t0:.0f}s)", flush=True)
             if best is None or mean_f1 > best[0]:
-                best = (mean_f1, epochs, w)
-    _, epochs, w = best
+                best = (mean_f1, epochs, w, m, time.time() - t1)
+            t1 = time.time()
+    _, epochs, w, model, train_time = best
     print(f"[select] chosen: epochs {epochs} weights {w}", flush=True)
     if args.select_only:
         return
-
-    t1 = time.time()
-    model = fit(HarCNN3Exit(mean, std), X, y, w, epochs, args.seed, std,
-                log=lambda msg: print(f"[{NAME}] {msg}", flush=True))
-    train_time = time.time() - t1
     Xte, yte, _ = zoo.load_split(args.data_dir, "test")
     sc = scores(yte, predict_exits(model, Xte))
     for k, (a, f) in enumerate(sc):
@@ -184,8 +194,8 @@ def main():
         "opset": zoo.OPSET,
         "notes": "Multi-exit har-cnn: 3x(Conv1d+BN+ReLU) with 2 MaxPool1d; after each stage a head "
                  "(mean over time + Linear) gives logits exit1/exit2/exit3 in depth order. Joint loss "
-                 f"(weights {list(w)}); weights and epochs chosen on training subjects 7, 17, 27 held out, "
-                 "then retrained on the whole training split. Input normalised in-graph: (x - mean) / std "
+                 f"(weights {list(w)}); weights and epochs chosen on training subjects 7, 17, 27 held out; "
+                 "the exported model is that candidate (trained without those subjects). Input normalised in-graph: (x - mean) / std "
                  "with training-split channel statistics from meta.json. macsPerExit: cumulative MACs of a "
                  "run that stops at each exit (including the heads of the earlier exits).",
     }
