@@ -102,9 +102,13 @@ export async function adaptiveEvalCommand(a: AdaptiveEvalArgs): Promise<number> 
   const errorPct = (100 * (predicted - measured)) / measured;
 
   const macs = cumulativeMacs(model);
+  // distinct operating modes: swept settings with distinct exit distributions on test
+  const allTest = valModes.map(onTest);
+  const distinct = [...new Map(allTest.map((m) => [m.fractions.join(','), m])).values()];
+  const allSpan = Math.max(...distinct.map((m) => m.meanCycles)) / Math.min(...distinct.map((m) => m.meanCycles));
   const cycleSpan = Math.max(...frontTest.map((m) => m.meanCycles)) / Math.min(...frontTest.map((m) => m.meanCycles));
   const fmtT = (m: Mode): string => `${m.kind}:${m.thresholds.slice(0, -1).map((t) => (Number.isFinite(t) ? String(t) : 'inf')).join(',')}`;
-  if (a.svg) writeFileSync(a.svg, modesSvg(`${model.prefix}: ${K}-exit operating modes on ${a.target} (test split)`, valModes.map(onTest), frontTest, fullTest));
+  if (a.svg) writeFileSync(a.svg, modesSvg(`${model.prefix}: ${K}-exit operating modes on ${a.target} (test split)`, allTest, frontTest, fullTest));
   const summary = {
     target: a.target,
     precision: model.int8 ? 'int8' : 'float',
@@ -112,6 +116,9 @@ export async function adaptiveEvalCommand(a: AdaptiveEvalArgs): Promise<number> 
     cyclesPerExit: cyclesPerExit.map(Math.round),
     fullNetwork: { accuracy: fullTest.accuracy, macroF1: fullTest.macroF1, cycles: Math.round(fullCycles), macs: macs[K - 1] },
     modesSwept: valModes.length,
+    distinctModes: distinct.length,
+    distinctModesCycleSpan: allSpan,
+    fullNetworkValMacroF1: fullVal.macroF1,
     paretoModes: front.length,
     cycleSpan,
     best: best && { policy: fmtT(best.val), valMacroF1: best.val.macroF1, testMacroF1: best.test.macroF1, testAccuracy: best.test.accuracy, cycleFraction: best.test.meanCycles / fullCycles, fractions: best.test.fractions },
@@ -134,6 +141,7 @@ export async function adaptiveEvalCommand(a: AdaptiveEvalArgs): Promise<number> 
       ),
     );
     console.log(`span of mean cycles over the front: ${cycleSpan.toFixed(2)}×`);
+    console.log(`distinct operating modes (distinct exit distributions on test) among the ${valModes.length} settings: ${distinct.length}, spanning ${allSpan.toFixed(2)}× in mean cycles; full network validation macro-F1 ${(100 * fullVal.macroF1).toFixed(2)} %`);
     if (best) console.log(`best mode within 0.5 pp macro-F1 of the full network (chosen on validation): ${fmtT(best.val)}: test macro-F1 ${(100 * best.test.macroF1).toFixed(2)} % (full ${(100 * fullTest.macroF1).toFixed(2)} %), ${(best.test.meanCycles / fullCycles).toFixed(3)}× the full network's cycles`);
     else console.log('no mode on the validation front is within 0.5 pp macro-F1 of the full network');
     console.log(`QEMU check (${fmtT(chosen)}, ${check.length} test windows): exits ${exitsAgree ? 'equal' : 'DIFFER from'} the TS reference; predicted ${predicted.toFixed(0)} cycles/window, measured ${measured.toFixed(0)} (${errorPct >= 0 ? '+' : ''}${errorPct.toFixed(2)} %)`);
