@@ -7,6 +7,7 @@ import { runAdaptive, runFullNetwork, type DevicePolicy } from '../../src/backen
 import type { TargetName } from '../../src/backends/targets/index.ts';
 import { loadModel } from '../../src/frontends/load.ts';
 import { interpretQuantized } from '../../src/ir/int8/interpret.ts';
+import { interpret } from '../../src/ir/interpreter.ts';
 import { quantizeForTensor } from '../../src/ir/int8/prepare.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import type { Value } from '../../src/ir/types.ts';
@@ -81,6 +82,18 @@ for (const precision of ['float', 'int8'] as const) {
       it(target, async () => {
         const full = await runFullNetwork(m, inputs, { target });
         const policies = policiesFor(full.scores.map((w) => w.map((b) => asScores(m, b))));
+        if (!m.int8) {
+          // float: the full network's scores match the float interpreter (same kernels order, float rounding)
+          const g = m.graph;
+          windows.forEach((x, w) => {
+            const ref = interpret(g, { [g.inputs[0]!]: { shape: g.tensors[g.inputs[0]!]!.shape, dtype: 'float32', data: x } });
+            m.exits.forEach((e, k) => {
+              const r = Array.from(ref[e.output]!.data as Float32Array);
+              const c = asScores(m, full.scores[w]![k]!);
+              expect(Math.max(...c.map((v, i) => Math.abs(v - r[i]!)))).toBeLessThan(1e-4 * Math.max(1, ...r.map(Math.abs)));
+            });
+          });
+        }
         if (m.int8) {
           // the full network's scores are the int8 interpreter's, bit for bit
           const q = m.graph;
