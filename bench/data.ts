@@ -37,5 +37,6 @@ export interface ZooEntry {
 
 export function zooModels(): ZooEntry[] {
   const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: ZooEntry[] };
-  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)));
+  // multi-exit models (an `outputs` list, e.g. har-cnn-3exit) have their own figures: harc eval --exits (docs/adaptive.md)
+  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)) && !(m as { outputs?: string[] }).outputs);
 }

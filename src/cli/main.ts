@@ -100,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('name', { type: 'string', describe: 'C prefix of the API (default: the model file name)' })
           .option('save-json', { type: 'string', describe: 'also save the optimized graph as harc JSON to this file' })
           .option('trace', { type: 'boolean', default: false, describe: 'print what each stage of the pipeline changed (stderr)' })
+          .option('exits', { type: 'string', describe: "multi-exit model: a staged program with <name>_run_adaptive(); the exit outputs in order (out1,out2,…) or 'auto'" })
           .example(EXAMPLES.compile, ''),
       (a) =>
         run(async () => {
@@ -109,6 +110,10 @@ export async function main(argv: string[]): Promise<number> {
           await checkBoard(a.target, a.board);
           const [{ compileCommand }, { memoryArgs }] = await Promise.all([import('./commands/compile.ts'), import('./memory-options.ts')]);
           const memory = memoryArgs({ align: a.align, ioInArena: a['io-in-arena'], planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, a.target);
+          if (a.exits !== undefined) {
+            const { compileAdaptiveCommand } = await import('./commands/adaptive.ts');
+            return compileAdaptiveCommand({ ...c, exits: a.exits, target: a.target, out: a.out, name: a.name, memory });
+          }
           return compileCommand({ ...c, target: a.target, out: a.out, name: a.name, saveJson: a['save-json'], json: a.json, trace: a.trace, memory });
         }),
     )
@@ -136,6 +141,8 @@ export async function main(argv: string[]): Promise<number> {
         addJsonOption(addOptLevelOption(addInputOption(addPlanOptions(addPrecisionOptions(addBoardOption(addTargetOption(addModelOptions(y))))), true)), 'the outputs')
           .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
           .option('stream', { type: 'boolean', default: false, describe: 'stateful models: keep the state across the inferences of the input file (default: reset before each)' })
+          .option('exits', { type: 'string', describe: "multi-exit model: run <name>_run_adaptive() (exit outputs in order, or 'auto'); needs --policy" })
+          .option('policy', { type: 'string', describe: 'with --exits: margin:θ1,θ2,… (top-1 − top-2 score) or softmax:θ1,θ2,… (max probability, int8)' })
           .example(EXAMPLES.run, '256 windows in QEMU'),
       (a) =>
         run(async () => {
@@ -144,6 +151,10 @@ export async function main(argv: string[]): Promise<number> {
           await checkBoard(a.target, a.board);
           const [{ runCommand }, { memoryArgs }] = await Promise.all([import('./commands/run.ts'), import('./memory-options.ts')]);
           const memory = memoryArgs({ planner: a.planner, kernels: a.kernels, cmsisNn: a['cmsis-nn'] }, a.target);
+          if (a.exits !== undefined) {
+            const { runAdaptiveCommand } = await import('./commands/adaptive.ts');
+            return runAdaptiveCommand({ ...c, exits: a.exits, policy: a.policy, target: a.target, input: a.input ?? [], output: a.out, opt: a.opt, memory });
+          }
           return runCommand({ ...c, target: a.target, input: a.input ?? [], out: a.out, opt: a.opt, json: a.json, stream: a.stream, memory });
         }),
     )
@@ -209,10 +220,24 @@ export async function main(argv: string[]): Promise<number> {
         addJsonOption(addPrecisionOptions(addTargetOption(addModelOptions(y))), '{float: {accuracy, macroF1, confusion}, int8: {...}}')
           .option('data', { type: 'string', demandOption: true, describe: 'inputs: float32 .npy [N, ...input shape]' })
           .option('labels', { type: 'string', demandOption: true, describe: 'labels: .npy [N] of integer class indices (uint8, int32 or int64)' })
+          .option('exits', { type: 'string', describe: "multi-exit model: sweep the decision thresholds and print the operating modes (exit outputs in order, or 'auto'; needs an MCU --target)" })
+          .option('val-data', { type: 'string', describe: 'with --exits: validation inputs the thresholds are chosen on' })
+          .option('val-labels', { type: 'string', describe: 'with --exits: validation labels' })
+          .option('policy', { type: 'string', describe: 'with --exits: sweep one policy, margin or softmax (default: both for int8)' })
+          .option('svg', { type: 'string', describe: 'with --exits: write the modes plot (SVG) to this file' })
+          .option('qemu-windows', { type: 'string', describe: 'with --exits: test windows of the QEMU check of the predicted cycles (default 128)' })
           .example(EXAMPLES.eval, 'float vs int8'),
       (a) =>
         run(async () => {
           const c = commonArgs(a);
+          if (a.exits !== undefined) {
+            const target = mcuTarget(a.target, 'eval --exits');
+            if (a.policy !== undefined && a.policy !== 'margin' && a.policy !== 'softmax') throw inputError(`--policy ${a.policy}: harc eval --exits sweeps margin or softmax`);
+            if (a.svg !== undefined) checkOutFile(a.svg, '--svg');
+            const qemuWindows = optionalCount(a['qemu-windows'], '--qemu-windows', 1) ?? 128;
+            const { adaptiveEvalCommand } = await import('./commands/adaptive-eval.ts');
+            return adaptiveEvalCommand({ ...c, exits: a.exits, data: a.data, labels: a.labels, valData: a['val-data'], valLabels: a['val-labels'], target, policy: a.policy, svg: a.svg, json: a.json, qemuWindows });
+          }
           const { evalCommand } = await import('./commands/eval.ts');
           return evalCommand({ ...c, target: a.target, data: a.data, labels: a.labels, json: a.json });
         }),

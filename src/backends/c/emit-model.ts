@@ -25,6 +25,8 @@ export interface LayerInfo {
   /** Bytes of constants this layer owns (first user), for per-layer flash figures. */
   weightBytes: number;
   weightSymbols: string[];
+  /** The statement that runs this layer (staged programs regroup these; src/backends/adaptive.ts). */
+  call: string;
 }
 
 export interface EmittedModel {
@@ -203,8 +205,9 @@ export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {
     const outs = node.outputs.filter(Boolean).map((n) => `[${graph.tensors[n]!.shape.join('x')}]`);
     const macs = opOf(node).macs?.(node, node.inputs.map((n) => graph.tensors[n]!), node.outputs.map((n) => graph.tensors[n]!)) ?? 0;
     fns.push(render('model/layer.c', { fn, op: node.op, name: node.name.replace(/\*\//g, '* /'), ins: ins.join(' '), outs: outs.join(' '), params: params.join(', '), body, macs }));
-    calls.push(`  ${fn}(${args.join(', ')});`);
-    layers.push({ index: k, name: node.name, op: node.op, fn, macs, weightBytes, weightSymbols: owned });
+    const call = `  ${fn}(${args.join(', ')});`;
+    calls.push(call);
+    layers.push({ index: k, name: node.name, op: node.op, fn, macs, weightBytes, weightSymbols: owned, call });
   }
 
   const io = (names: string[], kind: 'in' | 'out') =>
@@ -274,7 +277,7 @@ export function renderModel(graph: Graph, plan: ArenaPlan, opts: EmitOptions = {
   return { files, prefix, plan, layers, graph, inputBytes, outputBytes };
 }
 
-function apiName(tensor: string, kind: 'in' | 'out', i: number): string {
+export function apiName(tensor: string, kind: 'in' | 'out', i: number): string {
   const base = cIdent(tensor).toLowerCase().slice(0, 32);
   return `${kind}${i}_${base}`;
 }
