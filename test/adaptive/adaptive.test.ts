@@ -21,8 +21,12 @@ const per = 128 * 9;
 const windows = Array.from({ length: WINDOWS }, (_, w) => (data.data as Float32Array).slice(w * 20 * per, (w * 20 + 1) * per));
 const calib: Value = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
 
-const compile = (precision: 'float' | 'int8'): AdaptiveModel =>
-  compileAdaptive(loadModel(MODEL), 'auto', { prefix: 'mx', precision: precision === 'int8' ? { precision, calib, calibSamples: 64 } : { precision } });
+// 'int8 w4': the same staged program with every weighted layer at 4 bits (packed; issue 12)
+const compile = (precision: 'float' | 'int8' | 'int8 w4'): AdaptiveModel =>
+  compileAdaptive(loadModel(MODEL), 'auto', {
+    prefix: 'mx',
+    precision: precision === 'float' ? { precision } : { precision: 'int8', calib, calibSamples: 64, ...(precision === 'int8 w4' ? { weightBits: { default: 4 } } : {}) },
+  });
 
 /** The device input of a window: float bytes, or the int8 codes of the quantized input. */
 function inputBytes(m: AdaptiveModel, x: Float32Array): Uint8Array {
@@ -60,9 +64,10 @@ describe('staged program (har-cnn-3exit)', () => {
 
 const TARGETS: TargetName[] = ['host', 'cortex-m4', 'riscv'];
 
-for (const precision of ['float', 'int8'] as const) {
+for (const precision of ['float', 'int8', 'int8 w4'] as const) {
   describe(`${precision}: run_adaptive equals the TS reference decision and the full network's scores`, () => {
     const m = compile(precision);
+    if (precision === 'int8 w4') it('stores 4-bit weights packed', () => expect(m.files['weights.c']).toMatch(/_w4\[/));
     const inputs = windows.map((x) => inputBytes(m, x));
     const kinds: PolicyKind[] = m.int8 ? ['margin', 'softmax'] : ['margin'];
     /** The statistic a policy compares at exit k: the margin (leave when ≥), or the Q16 softmax sum (leave when ≤). */
