@@ -579,6 +579,121 @@ static inline void harc_s8_dw_pixel(const int8_t *const *src, int32_t taps, cons
     }
 }
 
+#if defined(HARC_INT8_DSP)
+/* int4 weights on the DSP path (issue 12). The compiler packs a channel pair (a, b) per 4 k as one
+ * 32-bit word of 8 nibbles, a and b interleaved: byte i = a[k+i] (low nibble) | b[k+i] (high
+ * nibble), zeros past K and for the missing b of an odd last channel (packS4DspWeights). Then
+ *   v & 0xF0F0F0F0         = the b nibbles as bytes b*16, (v << 4) & 0xF0F0F0F0 = the a nibbles
+ * and SXTB16 / SXTB16 ror 8 of each give (w[k], w[k+2]) and (w[k+1], w[k+3]) times 16 as signed
+ * int16 pairs: the SMLAD operands of the widened patches, 2 ANDs + 4 SXTB16 per loaded word. The
+ * sums are multiples of 16 and (|x·w·16| <= 2^14) fit int32 for K < 2^17, so an arithmetic shift
+ * by 4 recovers the int8 accumulator exactly; the requantization is the int8 one. */
+static inline void harc_s4_unpack(int32_t v, int32_t *ae, int32_t *ao, int32_t *be, int32_t *bo)
+{
+    const int32_t lo = (int32_t)(((uint32_t)v << 4) & 0xF0F0F0F0u);
+    const int32_t hi = (int32_t)((uint32_t)v & 0xF0F0F0F0u);
+    *ae = __sxtb16(lo);
+    *ao = harc_sxtb16_ror8(lo);
+    *be = __sxtb16(hi);
+    *bo = harc_sxtb16_ror8(hi);
+}
+
+/* the int8 accumulator: bias + sum / 16 (wrapping, as SMLAD's) */
+static inline int32_t harc_s4_acc(int32_t bias, int32_t sum16)
+{
+    return (int32_t)((uint32_t)bias + (uint32_t)harc_asr32(sum16, 4));
+}
+
+/* harc_s8_mat2 for int4 weights packed as above (ceil(cout / 2) pairs x K4 / 4 words). */
+static inline void harc_s4_mat2(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    const int32_t chunks = (K + 3) >> 2;
+    int32_t oc;
+    harc_s8_cols_q15(c0, c1, K, q);
+    for (oc = 0; oc < cout; oc += 2) {
+        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, k;
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k) {
+            int32_t v, ae, ao, be, bo;
+            memcpy(&v, w, 4);
+            w += 4;
+            harc_s4_unpack(v, &ae, &ao, &be, &bo);
+            a00 = __smlad(p[0], ae, a00);
+            a00 = __smlad(p[1], ao, a00);
+            a01 = __smlad(p[2], ae, a01);
+            a01 = __smlad(p[3], ao, a01);
+            a10 = __smlad(p[0], be, a10);
+            a10 = __smlad(p[1], bo, a10);
+            a11 = __smlad(p[2], be, a11);
+            a11 = __smlad(p[3], bo, a11);
+            p += 4;
+        }
+        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a00), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(harc_s4_acc(bias[oc], a01), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        if (oc + 1 < cout) {
+            y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a10), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+            y1[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a11), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        }
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int4 weights, two channel pairs at a time. */
+static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    const int32_t chunks = (K + 3) >> 2;
+    int32_t oc = 0, k;
+    harc_s8_col_q15(c0, K, q);
+    for (; oc + 3 < cout; oc += 4) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const int32_t *p = q;
+        const uint8_t *wb = w + 4 * chunks;
+        for (k = chunks; k > 0; --k) {
+            int32_t v, ae, ao, be, bo;
+            const int32_t xe = p[0], xo = p[1];
+            memcpy(&v, w, 4);
+            w += 4;
+            harc_s4_unpack(v, &ae, &ao, &be, &bo);
+            a0 = __smlad(xe, ae, a0);
+            a0 = __smlad(xo, ao, a0);
+            a1 = __smlad(xe, be, a1);
+            a1 = __smlad(xo, bo, a1);
+            memcpy(&v, wb, 4);
+            wb += 4;
+            harc_s4_unpack(v, &ae, &ao, &be, &bo);
+            a2 = __smlad(xe, ae, a2);
+            a2 = __smlad(xo, ao, a2);
+            a3 = __smlad(xe, be, a3);
+            a3 = __smlad(xo, bo, a3);
+            p += 2;
+        }
+        w = wb;
+        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 2] = harc_s8_out(harc_s4_acc(bias[oc + 2], a2), mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
+        y0[oc + 3] = harc_s8_out(harc_s4_acc(bias[oc + 3], a3), mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+    }
+    for (; oc < cout; oc += 2) {
+        int32_t a0 = 0, a1 = 0;
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k) {
+            int32_t v, ae, ao, be, bo;
+            memcpy(&v, w, 4);
+            w += 4;
+            harc_s4_unpack(v, &ae, &ao, &be, &bo);
+            a0 = __smlad(p[0], ae, a0);
+            a0 = __smlad(p[1], ao, a0);
+            a1 = __smlad(p[0], be, a1);
+            a1 = __smlad(p[1], bo, a1);
+            p += 2;
+        }
+        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        if (oc + 1 < cout) y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+    }
+}
+#endif
+
 #endif /* HARC_INT8_FAST */
 
 /* The requantization the optimized kernel sets' recurrent layers emit (int8-recurrent.ts): one 64-bit

@@ -1,4 +1,4 @@
-import { convQ, gemmQ, hasConstInt8Weights } from '../lower/int8.ts';
+import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
@@ -9,7 +9,7 @@ import { registerKernelSet, type KernelLowering } from './registry.ts';
 // Cortex-M4 DSP path (SXTB16 / SMLAD) or the register-blocked C path on RISC-V, with only that
 // path's weight packing. The host has no optimized path here: every node goes to the reference.
 const PATH: Record<string, FastMode> = { 'cortex-m4': 'dsp', riscv: 'opt' };
-const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstInt8Weights });
+const fast = (l: KernelLowering, mode: FastMode): KernelLowering => Object.assign(l, { accepts: hasConstFastWeights(mode) });
 // int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (any target)
 const unaryTable = int8UnaryTableLowering();
 const unaryTables = { HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable };
@@ -18,9 +18,9 @@ const recurrent = fastRecurrentLowering();
 const recurrents = { LSTM: recurrent, GRU: recurrent, RNN: recurrent };
 const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
-    const gemm = fast(gemmQ(mode));
+    const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    return [target, { Conv: fast(convQ(mode)), Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
+    return [target, { Conv: fast(convQ(mode), mode), Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
 

@@ -1,4 +1,4 @@
-import { convQ, gemmQ, hasConstInt8Weights } from '../lower/int8.ts';
+import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -7,7 +7,7 @@ import { registerKernelSet, type KernelLowering } from './registry.ts';
 // Every path in one model.c: the optimized Conv / Gemm / MatMul under `#if HARC_INT8_FAST` next to
 // the reference, the C compiler's target picking one (templates/runtime/harc_int8_kernels.h). For
 // users who build one model.c for several cores. The default.
-const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstInt8Weights });
+const fast = (l: KernelLowering): KernelLowering => Object.assign(l, { accepts: hasConstFastWeights('portable') });
 const conv = fast(convQ('portable'));
 const gemm = fast(gemmQ('portable'));
 // int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (one path for every core)

@@ -1,4 +1,5 @@
 import type { ConvQParams, GemmQParams } from '../../../ir/int8/prepare.ts';
+import { packSubByte } from '../../../ir/quant/subbyte.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
 
@@ -53,6 +54,31 @@ export function packS8Weights(w: W, cout: number, K: number, path: 'dsp' | 'opt'
   return out;
 }
 
+/** int4 weights for harc_s4_mat1 / harc_s4_mat2 (harc_int8_kernels.h): per channel pair (a, b)
+ * and 4 k, one 32-bit word whose byte i holds a[k+i] in its low nibble and b[k+i] in its high one,
+ * so two ANDs and four SXTB16 give the SMLAD operands; zeros past K and for the b of an odd last
+ * channel. ceil(cout / 2) · K4 bytes. */
+export function packS4DspWeights(w: W, cout: number, K: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (o: number, k: number): number => (o < cout && k < K ? w(o, k) : 0);
+  for (let oc = 0; oc < cout; oc += 2) for (let k = 0; k < dspK(K); k++) vals.push(wz(oc, k), wz(oc + 1, k));
+  return packSubByte(vals, 4);
+}
+
+/** Weight bits the optimized matrix kernels take: 8 on every path, 4 on the DSP path. */
+export const fastWeightBits = (bits: number, path: FastMode): boolean => bits === 8 || (bits === 4 && path !== 'opt');
+
+/** The int4 DSP packing as a const array, under the DSP guard when portable. */
+function packedS4Weights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number): string[] {
+  const bytes: string[] = [];
+  for (let g = 0; g < groups; g++)
+    for (const b of packS4DspWeights((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K)) bytes.push(`0x${b.toString(16).padStart(2, '0')}`);
+  return [
+    `  const uint8_t *const wq = ${ctx.constArray('w4dsp', 'uint8_t', bytes)};`,
+    ...(groups > 1 ? [`  const int wstride = ${Math.ceil(coutPerGroup / 2) * dspK(K)};`] : []),
+  ];
+}
+
 /** The packings of the mode as const arrays (portable: both, selected in C by the path); wstride
  * is one group's size. */
 function packedWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, mode: FastMode): string[] {
@@ -95,7 +121,10 @@ export const fastRequant = (mult: number[], shift: number[]): boolean => mult.ev
 
 const GUARD = { dsp: 'HARC_INT8_DSP', opt: 'HARC_INT8_OPT' } as const;
 
-function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string): string {
+function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string, wbits = 8): string {
+  if (wbits !== 8 && mode === 'portable')
+    // sub-byte weights: the DSP path or the reference (which reads the weights packed)
+    return ['#if defined(HARC_INT8_DSP)', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
   if (mode !== 'portable')
     return [`#if !defined(${GUARD[mode]})`, `#error "model.c was generated with --kernels harc for the ${mode} path; regenerate it for this core (or with --kernels portable)"`, '#endif', ...fast, ''].join('\n');
   return ['#if HARC_INT8_FAST', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
@@ -125,7 +154,7 @@ export function fastConvScratchBytes(p: ConvQParams, constWeights: boolean): num
 export const fastGemmScratchBytes = (p: GemmQParams, constWeights: boolean): number => (constWeights ? 4 * dspK(p.k) : 0);
 
 /** Conv (incl. 1-D, pointwise, grouped, depthwise): the optimized path around the reference body. */
-export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode): string {
+export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode, wbits = 8): string {
   // portable: the reference first (its constants come first in weights.c); a single path has none
   const reference = mode === 'portable' ? referenceBody() : undefined;
   const wdata = intData(ctx, 1);
@@ -147,11 +176,14 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const inSize = p.inH * p.inW * cin;
   const outSize = outPix * p.cout;
   const common = { zo: i32(p.outZp), lo: i32(p.actMin), hi: i32(p.actMax), frq: fastRequant(p.mult, p.shift) ? 1 : 0 };
-  const head = `  /* optimized int8 Conv (harc_int8_kernels.h): input zero point folded into the bias, padded taps read the pad row */`;
+  const s4 = wbits === 4 ? 's4' : 's8';
+  const head = `  /* optimized int8 Conv${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias, padded taps read the pad row */`;
   const x = ctx.arg(0);
   const y = ctx.res(0);
 
   if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
+    // sub-byte depthwise: the reference kernel (which reads the weights packed)
+    if (wbits !== 8) return reference ?? referenceBody();
     // depthwise, channels innermost: weights [tap][channel]
     const wd: number[] = [];
     for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) wd.push(w(c, t));
@@ -191,7 +223,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
-    ...packedWeights(ctx, w, p.group, cpg, K, mode),
+    ...(wbits === 4 ? packedS4Weights(ctx, w, p.group, cpg, K) : packedWeights(ctx, w, p.group, cpg, K, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
@@ -203,19 +235,19 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     ...pixelPairs(outPix, (q, q1) => [
       `const int8_t *c0 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b0, g * ${p.cinPerGroup}, ${q} / ${p.outW}, ${q} % ${p.outW});`,
       ...(q1 === undefined
-        ? [`harc_s8_mat1(${wg}, ${rq}, c0, yn + ${q} * ${p.cout}, ${tail});`]
+        ? [`harc_${s4}_mat1(${wg}, ${rq}, c0, yn + ${q} * ${p.cout}, ${tail});`]
         : [
             `const int8_t *c1 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b1, g * ${p.cinPerGroup}, ${q1} / ${p.outW}, ${q1} % ${p.outW});`,
-            `harc_s8_mat2(${wg}, ${rq}, c0, c1, yn + ${q} * ${p.cout}, yn + ${q1} * ${p.cout}, ${tail});`,
+            `harc_${s4}_mat2(${wg}, ${rq}, c0, c1, yn + ${q} * ${p.cout}, yn + ${q1} * ${p.cout}, ${tail});`,
           ]),
     ]).map((l) => `  ${l}`),
     `  }`,
   ];
-  return wrap(fast, reference, mode, buf);
+  return wrap(fast, reference, mode, buf, wbits);
 }
 
 /** Gemm / MatMul with constant weights: rows of x are the patches. */
-export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode): string {
+export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: string, referenceBody: () => string, mode: FastMode, wbits = 8): string {
   const reference = mode === 'portable' ? referenceBody() : undefined;
   const wdata = intData(ctx, 1);
   if (!wdata) {
@@ -228,16 +260,17 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const y = ctx.res(0);
   const buf = ctx.scratch(4 * dspK(p.k), 'int32_t');
   const rq = `bq, ${mult}, ${shift}, ${p.n}, ${p.k}`;
+  const s4 = wbits === 4 ? 's4' : 's8';
   const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}`;
   const fast = [
-    `  /* optimized int8 ${ctx.node.op} (harc_int8_kernels.h): input zero point folded into the bias */`,
-    ...packedWeights(ctx, w, 1, p.n, p.k, mode),
+    `  /* optimized int8 ${ctx.node.op}${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias */`,
+    ...(wbits === 4 ? packedS4Weights(ctx, w, 1, p.n, p.k) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     ...pixelPairs(p.rows, (i, i1) =>
       i1 === undefined
-        ? [`harc_s8_mat1(wq, ${rq}, ${x} + ${i} * ${p.k}, ${y} + ${i} * ${p.n}, ${tail});`]
-        : [`harc_s8_mat2(wq, ${rq}, ${x} + ${i} * ${p.k}, ${x} + ${i1} * ${p.k}, ${y} + ${i} * ${p.n}, ${y} + ${i1} * ${p.n}, ${tail});`],
+        ? [`harc_${s4}_mat1(wq, ${rq}, ${x} + ${i} * ${p.k}, ${y} + ${i} * ${p.n}, ${tail});`]
+        : [`harc_${s4}_mat2(wq, ${rq}, ${x} + ${i} * ${p.k}, ${x} + ${i1} * ${p.k}, ${y} + ${i} * ${p.n}, ${y} + ${i1} * ${p.n}, ${tail});`],
     ),
   ];
-  return wrap(fast, reference, mode, buf);
+  return wrap(fast, reference, mode, buf, wbits);
 }

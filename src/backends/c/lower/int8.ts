@@ -22,7 +22,7 @@ import { cLiteral } from '../c-literals.ts';
 import { broadcastStrides, contiguous, loopNest } from '../loop-nest.ts';
 import { render } from '../templates.ts';
 import { withScratch, type LowerCtx, type Lowering } from './context.ts';
-import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes, type FastMode } from './int8-fast.ts';
+import { fastConvQ, fastConvScratchBytes, fastGemmQ, fastGemmScratchBytes, fastWeightBits, type FastMode } from './int8-fast.ts';
 import { lowerRecurrentQ, recurrentQScratchBytes } from './int8-recurrent.ts';
 import { concatPieces, lowerConcat, lowerCopy, lowerExpand, lowerGather, lowerPad, lowerSlice, lowerTranspose } from './data-movement.ts';
 import { lowerTfliteLstmQ, tfliteLstmQScratchBytes } from './tflite-lstm.ts';
@@ -55,6 +55,13 @@ export const hasConstWeights = (g: Graph, n: Node): boolean => !!(n.inputs[1] &&
 /** Constant 8-bit weights: what the int8 optimized paths take (sub-byte weights go to the
  * reference kernel, which reads them packed). */
 export const hasConstInt8Weights = (g: Graph, n: Node): boolean => hasConstWeights(g, n) && !subByteBitsOf(g.tensors[n.inputs[1]!]!);
+
+/** Constant weights of a width the optimized kernels of `path` take (fastWeightBits: 8, and 4 on
+ * the Cortex-M DSP path); other sub-byte weights go to the reference kernel. */
+export const hasConstFastWeights =
+  (path: FastMode) =>
+  (g: Graph, n: Node): boolean =>
+    hasConstWeights(g, n) && fastWeightBits(subByteBitsOf(g.tensors[n.inputs[1]!]!) ?? 8, path);
 
 /** 4 or 2 for a constant weight tensor stored packed, else undefined. */
 const subByteBitsOf = (t: Tensor): 4 | 2 | undefined => (t.data && (t.quant?.bits === 4 || t.quant?.bits === 2) ? t.quant.bits : undefined);
@@ -108,7 +115,7 @@ function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
   });
-  return mode === 'reference' || sub ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode);
+  return mode === 'reference' || (sub && !fastWeightBits(sub.bits, mode)) ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode, sub?.bits);
 }
 
 function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
@@ -131,7 +138,7 @@ function lowerGemmQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
     mult,
     shift,
   });
-  return mode === 'reference' || sub ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode);
+  return mode === 'reference' || (sub && !fastWeightBits(sub.bits, mode)) ? reference() : fastGemmQ(ctx, p, mult, shift, reference, mode, sub?.bits);
 }
 
 function lowerPoolQ(ctx: LowerCtx): string {
