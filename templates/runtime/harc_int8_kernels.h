@@ -692,6 +692,93 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
         if (oc + 1 < cout) y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
     }
 }
+
+/* int2 weights likewise: per channel pair (a, b) and 8 k, one word whose byte i holds a[k+i],
+ * b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up (packS2DspWeights); (v << s) & 0xC0C0C0C0
+ * for s = 6, 4, 2, 0 puts each field in the top bits of its byte, and SXTB16 / ror 8 give the
+ * SMLAD operands times 64 (|x·w·64| <= 2^14, exact for K < 2^17). An odd last chunk of 4 k uses
+ * the first half of its word only, so the widened patch needs no extra chunk. */
+static inline int32_t harc_s2_field(int32_t v, int s)
+{
+    return (int32_t)(((uint32_t)v << s) & 0xC0C0C0C0u);
+}
+
+static inline int32_t harc_s2_acc(int32_t bias, int32_t sum64)
+{
+    return (int32_t)((uint32_t)bias + (uint32_t)harc_asr32(sum64, 6));
+}
+
+/* a0 (channel a) and a1 (channel b) += one chunk of 4 k: the fields at shifts sa (a) and sb (b). */
+#define HARC_S2_CHUNK(p, v, sa, sb, acc_a, acc_b)                          \
+    do {                                                                   \
+        const int32_t fa_ = harc_s2_field((v), (sa)), fb_ = harc_s2_field((v), (sb)); \
+        acc_a = __smlad((p)[0], __sxtb16(fa_), acc_a);                     \
+        acc_a = __smlad((p)[1], harc_sxtb16_ror8(fa_), acc_a);             \
+        acc_b = __smlad((p)[0], __sxtb16(fb_), acc_b);                     \
+        acc_b = __smlad((p)[1], harc_sxtb16_ror8(fb_), acc_b);             \
+    } while (0)
+
+/* harc_s8_mat2 for int2 weights (ceil(cout / 2) pairs x ceil(K4 / 8) words). */
+static inline void harc_s2_mat2(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    const int32_t chunks = (K + 3) >> 2;
+    int32_t oc;
+    harc_s8_cols_q15(c0, c1, K, q);
+    for (oc = 0; oc < cout; oc += 2) {
+        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, k, v;
+        const int32_t *p = q;
+        for (k = chunks >> 1; k > 0; --k) {
+            memcpy(&v, w, 4);
+            w += 4;
+            /* p: chunk 0 is p[0..3] (pixel 0: p[0], p[1]; pixel 1: p[2], p[3]), chunk 1 p[4..7] */
+            HARC_S2_CHUNK(p, v, 6, 4, a00, a10);
+            HARC_S2_CHUNK(p + 2, v, 6, 4, a01, a11);
+            HARC_S2_CHUNK(p + 4, v, 2, 0, a00, a10);
+            HARC_S2_CHUNK(p + 6, v, 2, 0, a01, a11);
+            p += 8;
+        }
+        if (chunks & 1) {
+            memcpy(&v, w, 4);
+            w += 4;
+            HARC_S2_CHUNK(p, v, 6, 4, a00, a10);
+            HARC_S2_CHUNK(p + 2, v, 6, 4, a01, a11);
+        }
+        y0[oc] = harc_s8_out(harc_s2_acc(bias[oc], a00), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        y1[oc] = harc_s8_out(harc_s2_acc(bias[oc], a01), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        if (oc + 1 < cout) {
+            y0[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a10), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+            y1[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a11), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        }
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int2 weights, one channel pair at a time. */
+static inline void harc_s2_mat1(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    const int32_t chunks = (K + 3) >> 2;
+    int32_t oc;
+    harc_s8_col_q15(c0, K, q);
+    for (oc = 0; oc < cout; oc += 2) {
+        int32_t a0 = 0, a1 = 0, k, v;
+        const int32_t *p = q;
+        for (k = chunks >> 1; k > 0; --k) {
+            memcpy(&v, w, 4);
+            w += 4;
+            HARC_S2_CHUNK(p, v, 6, 4, a0, a1);
+            HARC_S2_CHUNK(p + 2, v, 2, 0, a0, a1);
+            p += 4;
+        }
+        if (chunks & 1) {
+            memcpy(&v, w, 4);
+            w += 4;
+            HARC_S2_CHUNK(p, v, 6, 4, a0, a1);
+        }
+        y0[oc] = harc_s8_out(harc_s2_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+        if (oc + 1 < cout) y0[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+    }
+}
 #endif
 
 #endif /* HARC_INT8_FAST */

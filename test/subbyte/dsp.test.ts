@@ -1,5 +1,5 @@
 // @module-tag qemu
-// int4 weights on the Cortex-M4 DSP path (issue 12): harc_s4_mat1 / harc_s4_mat2 in the `harc` and
+// int4 and int2 weights on the Cortex-M4 DSP path (issue 12): harc_s{4,2}_mat{1,2} in the `harc` and
 // `portable` kernel sets on odd shapes (K not a multiple of 8, odd channel counts, odd rows, stride 2,
 // padding, groups; depthwise declines to the reference), bytes equal to the TypeScript reference
 // on QEMU Cortex-M4 and on the host (which runs the reference kernel of the portable set); and
@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
-import { packS4DspWeights } from '../../src/backends/c/lower/int8-fast.ts';
+import { packS2DspWeights, packS4DspWeights } from '../../src/backends/c/lower/int8-fast.ts';
 import { applyPrecision } from '../../src/backends/precision.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
@@ -39,10 +39,10 @@ const CASES: [string, (b: G) => string][] = [
   ['Gemm transB 0 on 3 rows (K 13, N 9), then MatMul (K 9, N 5)', (b) => b.op('MatMul', [b.op('Relu', [b.op('Gemm', [b.input([3, 13]), b.const([13, 9]), b.const([9])])]), b.const([9, 5])])],
 ];
 
-function quantize4(graph: Graph, seed: number): Graph {
+function quantizeBits(graph: Graph, seed: number, bits: 4 | 2): Graph {
   const float = optimize(graph);
   const table = calibrate(float, splitRows(randomInputs(float, 16, seed), float.tensors[float.inputs[0]!]!.shape), { method: 'minmax' });
-  return quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: 4 }) });
+  return quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: bits }) });
 }
 
 describe('int4 DSP packing', () => {
@@ -60,19 +60,36 @@ describe('int4 DSP packing', () => {
           expect(v[pair * 16 + 2 * k + j], `oc ${oc} k ${k}`).toBe(oc < cout && k < K ? w(oc, k) : 0);
         }
   });
+
+  it('int2: per channel pair and 8 k one word, byte i = a[k+i], b[k+i], a[k+4+i], b[k+4+i]', () => {
+    const cout = 3;
+    const K = 13; // K4 16: two words per pair
+    const w = (oc: number, k: number): number => ((oc + k) % 3) - 1;
+    const packed = packS2DspWeights(w, cout, K);
+    expect(packed.length).toBe(2 * 2 * 4);
+    const v = unpackSubByte(packed, packed.length * 4, 2);
+    const at = (oc: number, k: number): number => (oc < cout && k < K ? w(oc, k) : 0);
+    for (let pair = 0; pair < 2; pair++)
+      for (let word = 0; word < 2; word++)
+        for (let i = 0; i < 4; i++) {
+          const f = v.slice(((pair * 2 + word) * 4 + i) * 4, ((pair * 2 + word) * 4 + i + 1) * 4);
+          const k = word * 8 + i;
+          expect(Array.from(f)).toEqual([at(2 * pair, k), at(2 * pair + 1, k), at(2 * pair, k + 4), at(2 * pair + 1, k + 4)]);
+        }
+  });
 });
 
-describe('int4 weights on the Cortex-M4 DSP path: TS reference == cortex-m4 (harc, portable) == host', () => {
-  for (const [i, [name, build]] of CASES.entries()) {
-    it(name, async () => {
+describe('int4 / int2 weights on the Cortex-M4 DSP path: TS reference == cortex-m4 (harc, portable) == host', () => {
+  for (const [i, [name, build]] of CASES.entries()) for (const bits of [4, 2] as const) {
+    it(`int${bits}: ${name}`, async () => {
       const b = new G(900 + i);
       const g = b.graph(build(b));
-      const quant = quantize4(g, 910 + i);
+      const quant = quantizeBits(g, 910 + i, bits);
       const xq = quantizeInput(quant, randomInputs(g, 3, 920 + i, -3, 3));
       const ref = Array.from(referenceBytes(quant, xq));
       const harc = emitModel(quant, { prefix: 'sd', memory: { kernels: 'harc', target: 'cortex-m4' } });
       const portable = emitModel(quant, { prefix: 'sd' });
-      for (const m of [harc, portable]) expect(m.files['model.c']).toMatch(/harc_s4_mat[12]\(/);
+      for (const m of [harc, portable]) expect(m.files['model.c']).toMatch(new RegExp(`harc_s${bits}_mat[12]\\(`));
       expect(portable.files['model.c']).toContain('#if defined(HARC_INT8_DSP)');
       expect(Array.from(await runC(quant, xq, 'cortex-m4', harc)), 'cortex-m4 harc').toEqual(ref);
       expect(Array.from(await runC(quant, xq, 'cortex-m4', portable)), 'cortex-m4 portable').toEqual(ref);

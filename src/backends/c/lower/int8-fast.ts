@@ -65,18 +65,32 @@ export function packS4DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 4);
 }
 
-/** Weight bits the optimized matrix kernels take: 8 on every path, 4 on the DSP path. */
-export const fastWeightBits = (bits: number, path: FastMode): boolean => bits === 8 || (bits === 4 && path !== 'opt');
+/** int2 weights for harc_s2_mat1 / harc_s2_mat2: per channel pair (a, b) and 8 k, one 32-bit word
+ * whose byte i holds a[k+i], b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up; zeros past K and
+ * for the b of an odd last channel. ceil(cout / 2) · 4 · ceil(K4 / 8) bytes. */
+export function packS2DspWeights(w: W, cout: number, K: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (o: number, k: number): number => (o < cout && k < K ? w(o, k) : 0);
+  const words = Math.ceil(dspK(K) / 8);
+  for (let oc = 0; oc < cout; oc += 2)
+    for (let k = 0; k < 8 * words; k += 8) for (let i = 0; i < 4; i++) vals.push(wz(oc, k + i), wz(oc + 1, k + i), wz(oc, k + 4 + i), wz(oc + 1, k + 4 + i));
+  return packSubByte(vals, 2);
+}
 
-/** The int4 DSP packing as a const array, under the DSP guard when portable. */
-function packedS4Weights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number): string[] {
+/** Weight bits the optimized matrix kernels take: 8 on every path, 4 and 2 on the DSP path. */
+export const fastWeightBits = (bits: number, path: FastMode): boolean => bits === 8 || ((bits === 4 || bits === 2) && path !== 'opt');
+
+/** The sub-byte DSP packing as a const array (the lowering guards it with the DSP path). */
+function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2): string[] {
   const bytes: string[] = [];
-  for (let g = 0; g < groups; g++)
-    for (const b of packS4DspWeights((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K)) bytes.push(`0x${b.toString(16).padStart(2, '0')}`);
-  return [
-    `  const uint8_t *const wq = ${ctx.constArray('w4dsp', 'uint8_t', bytes)};`,
-    ...(groups > 1 ? [`  const int wstride = ${Math.ceil(coutPerGroup / 2) * dspK(K)};`] : []),
-  ];
+  const pack = bits === 4 ? packS4DspWeights : packS2DspWeights;
+  let perGroup = 0;
+  for (let g = 0; g < groups; g++) {
+    const packed = pack((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K);
+    perGroup = packed.length;
+    for (const b of packed) bytes.push(`0x${b.toString(16).padStart(2, '0')}`);
+  }
+  return [`  const uint8_t *const wq = ${ctx.constArray(`w${bits}dsp`, 'uint8_t', bytes)};`, ...(groups > 1 ? [`  const int wstride = ${perGroup};`] : [])];
 }
 
 /** The packings of the mode as const arrays (portable: both, selected in C by the path); wstride
@@ -176,7 +190,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const inSize = p.inH * p.inW * cin;
   const outSize = outPix * p.cout;
   const common = { zo: i32(p.outZp), lo: i32(p.actMin), hi: i32(p.actMax), frq: fastRequant(p.mult, p.shift) ? 1 : 0 };
-  const s4 = wbits === 4 ? 's4' : 's8';
+  const s4 = `s${wbits}`; // harc_s8_*, harc_s4_*, harc_s2_*
   const head = `  /* optimized int8 Conv${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias, padded taps read the pad row */`;
   const x = ctx.arg(0);
   const y = ctx.res(0);
@@ -223,7 +237,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
-    ...(wbits === 4 ? packedS4Weights(ctx, w, p.group, cpg, K) : packedWeights(ctx, w, p.group, cpg, K, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2) : packedWeights(ctx, w, p.group, cpg, K, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
@@ -260,11 +274,11 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const y = ctx.res(0);
   const buf = ctx.scratch(4 * dspK(p.k), 'int32_t');
   const rq = `bq, ${mult}, ${shift}, ${p.n}, ${p.k}`;
-  const s4 = wbits === 4 ? 's4' : 's8';
+  const s4 = `s${wbits}`; // harc_s8_*, harc_s4_*, harc_s2_*
   const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}`;
   const fast = [
     `  /* optimized int8 ${ctx.node.op}${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias */`,
-    ...(wbits === 4 ? packedS4Weights(ctx, w, 1, p.n, p.k) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, 1, p.n, p.k, wbits as 4 | 2) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     ...pixelPairs(p.rows, (i, i1) =>
       i1 === undefined
