@@ -598,10 +598,14 @@ static inline void harc_s4_unpack(int32_t v, int32_t *ae, int32_t *ao, int32_t *
     *bo = harc_sxtb16_ror8(hi);
 }
 
-/* the int8 accumulator: bias + sum / 16 (wrapping, as SMLAD's) */
-static inline int32_t harc_s4_acc(int32_t bias, int32_t sum16)
+/* Outputs of channels oc and oc + 1 (if < cout) from sums scaled by 2^e: the int8 accumulator is
+ * bias + sum / 2^e (exact, wrapping as SMLAD's), then the int8 requantization. */
+static inline void harc_sb_out2(int8_t *y, int32_t oc, int32_t cout, int32_t sa, int32_t sb, int e, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
 {
-    return (int32_t)((uint32_t)bias + (uint32_t)harc_asr32(sum16, 4));
+    y[oc] = harc_s8_out((int32_t)((uint32_t)bias[oc] + (uint32_t)harc_asr32(sa, e)), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
+    if (oc + 1 < cout)
+        y[oc + 1] = harc_s8_out((int32_t)((uint32_t)bias[oc + 1] + (uint32_t)harc_asr32(sb, e)), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
 }
 
 /* harc_s8_mat2 for int4 weights packed as above (ceil(cout / 2) pairs x K4 / 4 words). */
@@ -629,12 +633,8 @@ static inline void harc_s4_mat2(const uint8_t *w, const int32_t *bias, const int
             a11 = __smlad(p[3], bo, a11);
             p += 4;
         }
-        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a00), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        y1[oc] = harc_s8_out(harc_s4_acc(bias[oc], a01), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        if (oc + 1 < cout) {
-            y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a10), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
-            y1[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a11), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
-        }
+        harc_sb_out2(y0, oc, cout, a00, a10, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y1, oc, cout, a01, a11, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
 }
 
@@ -669,10 +669,8 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
             p += 2;
         }
         w = wb;
-        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
-        y0[oc + 2] = harc_s8_out(harc_s4_acc(bias[oc + 2], a2), mult[oc + 2], shift[oc + 2], out_zp, act_min, act_max, fast_rq);
-        y0[oc + 3] = harc_s8_out(harc_s4_acc(bias[oc + 3], a3), mult[oc + 3], shift[oc + 3], out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y0, oc, cout, a0, a1, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y0, oc + 2, cout, a2, a3, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
     for (; oc < cout; oc += 2) {
         int32_t a0 = 0, a1 = 0;
@@ -688,8 +686,7 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
             a1 = __smlad(p[1], bo, a1);
             p += 2;
         }
-        y0[oc] = harc_s8_out(harc_s4_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        if (oc + 1 < cout) y0[oc + 1] = harc_s8_out(harc_s4_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y0, oc, cout, a0, a1, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
 }
 
@@ -701,11 +698,6 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
 static inline int32_t harc_s2_field(int32_t v, int s)
 {
     return (int32_t)(((uint32_t)v << s) & 0xC0C0C0C0u);
-}
-
-static inline int32_t harc_s2_acc(int32_t bias, int32_t sum64)
-{
-    return (int32_t)((uint32_t)bias + (uint32_t)harc_asr32(sum64, 6));
 }
 
 /* a0 (channel a) and a1 (channel b) += one chunk of 4 k: the fields at shifts sa (a) and sb (b). */
@@ -744,12 +736,8 @@ static inline void harc_s2_mat2(const uint8_t *w, const int32_t *bias, const int
             HARC_S2_CHUNK(p, v, 6, 4, a00, a10);
             HARC_S2_CHUNK(p + 2, v, 6, 4, a01, a11);
         }
-        y0[oc] = harc_s8_out(harc_s2_acc(bias[oc], a00), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        y1[oc] = harc_s8_out(harc_s2_acc(bias[oc], a01), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        if (oc + 1 < cout) {
-            y0[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a10), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
-            y1[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a11), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
-        }
+        harc_sb_out2(y0, oc, cout, a00, a10, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y1, oc, cout, a01, a11, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
 }
 
@@ -775,8 +763,7 @@ static inline void harc_s2_mat1(const uint8_t *w, const int32_t *bias, const int
             w += 4;
             HARC_S2_CHUNK(p, v, 6, 4, a0, a1);
         }
-        y0[oc] = harc_s8_out(harc_s2_acc(bias[oc], a0), mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq);
-        if (oc + 1 < cout) y0[oc + 1] = harc_s8_out(harc_s2_acc(bias[oc + 1], a1), mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y0, oc, cout, a0, a1, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
 }
 #endif
