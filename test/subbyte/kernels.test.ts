@@ -81,7 +81,7 @@ describe('int4 / int2 weights: TS reference == host == cortex-m4 == riscv', () =
     }
   }
 
-  it('--kernels harc: sub-byte layers go to the reference kernel, 8-bit layers keep the target path', async () => {
+  it('--kernels harc: mixed 4- and 8-bit layers on the targets’ paths give the reference bytes', async () => {
     const b = new G(800);
     const g = b.graph(CASES[0]!.build(b));
     const quant = quantizeWithBits(g, { default: 4, rules: [{ pattern: 'gemm*', bits: 8 }] }, 801);
