@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the cross compilers, C libraries and QEMU that harc's MCU targets
-# need (Debian/Ubuntu). Idempotent: checks every tool first and apt-installs
+# need, and the headless browser the HTML-report tests drive (Debian/Ubuntu). Idempotent: checks every tool first and apt-installs
 # only the missing packages; prints nothing when everything is present.
 #   bash scripts/setup-toolchains.sh          # install what is missing
 #   bash scripts/setup-toolchains.sh --check  # only report, exit 1 if missing
@@ -36,6 +36,7 @@ have_specs riscv64-unknown-elf-gcc picolibc.specs || need_pkg picolibc-riscv64-u
 have qemu-system-arm              || need_pkg qemu-system-arm
 have qemu-system-riscv32          || need_pkg qemu-system-misc
 [[ -d /usr/share/libonnx-testdata/data/node ]] || need_pkg libonnx-testdata  # ONNX operator conformance tests
+have chromium                     || need_pkg chromium      # tests: sweep/adaptive HTML reports in a real browser
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
