@@ -3,10 +3,11 @@ import { Project } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 
 // The layers follow the stages a model goes through: frontends → ir → passes → planning →
-// backends (C) → targets → eval, with the CLI on top. Imports only point back along that line
-// (cli → eval → targets → backends → planning → passes → ir; frontends → ir), never forwards: the
+// backends (C) → targets → eval → sweep (many candidates, each compiled, run and measured), with the
+// CLI on top. Imports only point back along that line (cli → sweep → eval → targets → backends →
+// planning → passes → ir; frontends → ir), never forwards: the
 // IR knows nothing of passes, planning, backends or the CLI.
-const LAYERS = ['ir', 'frontends', 'passes', 'planning', 'backends', 'targets', 'eval', 'cli'] as const;
+const LAYERS = ['ir', 'frontends', 'passes', 'planning', 'backends', 'targets', 'eval', 'sweep', 'cli'] as const;
 const MAY_IMPORT: Record<(typeof LAYERS)[number], string[]> = {
   ir: ['ir'],
   frontends: ['frontends', 'ir'],
@@ -15,7 +16,8 @@ const MAY_IMPORT: Record<(typeof LAYERS)[number], string[]> = {
   backends: ['backends', 'planning', 'passes', 'ir'],
   targets: ['targets', 'backends', 'planning', 'passes', 'ir'],
   eval: ['eval', 'targets', 'backends', 'planning', 'passes', 'ir'],
-  cli: ['cli', 'eval', 'targets', 'backends', 'planning', 'passes', 'frontends', 'ir'],
+  sweep: ['sweep', 'eval', 'targets', 'backends', 'planning', 'passes', 'frontends', 'ir'],
+  cli: ['cli', 'sweep', 'eval', 'targets', 'backends', 'planning', 'passes', 'frontends', 'ir'],
 };
 
 describe('architecture', () => {
