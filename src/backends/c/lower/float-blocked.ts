@@ -105,6 +105,8 @@ interface Emit {
   x: string;
   w: string;
   bias: string;
+  /** Per-input-channel value of padded cells ('' = zeros). */
+  padv: string;
   y: string;
   clamp: (v: string) => string[];
 }
@@ -133,12 +135,12 @@ function microKernel(e: Emit, rb: number, p: number, ind: string): string[] {
       const q = j * s.strideW + kw * s.dilW;
       if (!loaded.has(q)) {
         loaded.add(q);
-        L.push(`${ind}    const float x${q} = xp[${q * s.cin}];`);
+        L.push(`${ind}    const float xv${q} = xp[${q * s.cin}];`);
       }
     }
     for (let k = 0; k < rb; k++) {
       L.push(`${ind}    { const float w = wp[${kw * rb + k}];`);
-      for (let j = 0; j < p; j++) L.push(`${ind}      ${acc(k, j)} += x${j * s.strideW + kw * s.dilW} * w;`);
+      for (let j = 0; j < p; j++) L.push(`${ind}      ${acc(k, j)} += xv${j * s.strideW + kw * s.dilW} * w;`);
       L.push(`${ind}    }`);
     }
   }
@@ -147,19 +149,24 @@ function microKernel(e: Emit, rb: number, p: number, ind: string): string[] {
   return L;
 }
 
-/** One output column with bounds checks on kw (the padded border), rb channels, the same order. */
+/** One output column with bounds checks (the padded border), rb channels, the same order as the
+ * micro-kernel. A padded tap reads the channel's pad value (padv) or is skipped (zero padding). */
 function borderColumn(e: Emit, rb: number, ind: string): string[] {
   const { s } = e;
   const L: string[] = [];
   L.push(`${ind}float acc[${rb}];`);
   L.push(`${ind}for (int k = 0; k < ${rb}; ++k) acc[k] = ${e.bias ? `${e.bias}[oc0 + k]` : '0.0f'};`);
-  L.push(`${ind}for (int kh = khLo; kh < khHi; ++kh) {`);
+  if (e.padv) {
+    L.push(`${ind}for (int kh = 0; kh < ${s.kH}; ++kh) {`);
+    L.push(`${ind}  const int rowInside = kh >= khLo && kh < khHi;`);
+  } else L.push(`${ind}for (int kh = khLo; kh < khHi; ++kh) {`);
   L.push(`${ind}  const float *wp = wb + kh * ${s.cin * s.kW * rb};`);
   L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, wp += ${s.kW * rb})`);
   L.push(`${ind}    for (int kw = 0; kw < ${s.kW}; ++kw) {`);
   L.push(`${ind}      const int iw = ow * ${s.strideW} - ${s.padLeft} + kw * ${s.dilW};`);
-  L.push(`${ind}      if (iw < 0 || iw >= ${s.inW}) continue;`);
-  L.push(`${ind}      const float xv = ${e.x}[xrow + kh * ${s.dilH * s.inW * s.cin} + iw * ${s.cin} + ic];`);
+  const xAt = `${e.x}[xrow + kh * ${s.dilH * s.inW * s.cin} + iw * ${s.cin} + ic]`;
+  if (e.padv) L.push(`${ind}      const float xv = rowInside && iw >= 0 && iw < ${s.inW} ? ${xAt} : ${e.padv}[ic];`);
+  else L.push(`${ind}      if (iw < 0 || iw >= ${s.inW}) continue;`, `${ind}      const float xv = ${xAt};`);
   L.push(`${ind}      for (int k = 0; k < ${rb}; ++k) acc[k] += xv * wp[kw * ${rb} + k];`);
   L.push(`${ind}    }`);
   L.push(`${ind}}`);
@@ -177,8 +184,13 @@ function channelBlock(e: Emit, rb: number, p: number, ind: string): string[] {
   const rem = (hi - lo) % p;
   const L: string[] = [];
   if (lo > 0) L.push(`${ind}for (int ow = 0; ow < ${lo}; ++ow) {`, ...borderColumn(e, rb, `${ind}  `), `${ind}}`);
-  if (full > 0) L.push(`${ind}for (int ow = ${lo}; ow < ${lo + full * p}; ow += ${p}) {`, ...microKernel(e, rb, p, `${ind}  `), `${ind}}`);
-  if (rem > 0) L.push(`${ind}{`, `${ind}  const int ow = ${lo + full * p};`, ...microKernel(e, rb, rem, `${ind}  `), `${ind}}`);
+  const interior: string[] = [];
+  if (full > 0) interior.push(`${ind}for (int ow = ${lo}; ow < ${lo + full * p}; ow += ${p}) {`, ...microKernel(e, rb, p, `${ind}  `), `${ind}}`);
+  if (rem > 0) interior.push(`${ind}{`, `${ind}  const int ow = ${lo + full * p};`, ...microKernel(e, rb, rem, `${ind}  `), `${ind}}`);
+  // with pad values, a row that crosses the top or bottom edge has padded taps in every column
+  if (e.padv && s.kH > 1 && interior.length > 0)
+    L.push(`${ind}if (khLo == 0 && khHi == ${s.kH}) {`, ...interior.map((l) => `  ${l}`), `${ind}} else {`, `${ind}  for (int ow = ${lo}; ow < ${hi}; ++ow) {`, ...borderColumn(e, rb, `${ind}    `), `${ind}  }`, `${ind}}`);
+  else L.push(...interior);
   if (hi < s.outW) L.push(`${ind}for (int ow = ${hi}; ow < ${s.outW}; ++ow) {`, ...borderColumn(e, rb, `${ind}  `), `${ind}}`);
   return L;
 }
@@ -224,12 +236,12 @@ export function blockedConvC(s: BlockedConvShape, b: Blocking, e: Omit<Emit, 's'
 const floatClamp = (node: Node) => (v: string) => clampLines(node, v, cFloat);
 
 /** Conv nodes the blocked kernel takes: float, channels-last input and output, one group, constant
- * weights, no per-channel pad value. */
+ * weights and bias. */
 export function acceptsBlockedConv(graph: Graph, node: Node): boolean {
   const w = graph.tensors[node.inputs[1]!];
   const b = node.inputs[2] ? graph.tensors[node.inputs[2]] : undefined;
   return (
-    node.attrs['layout'] === 'NHWC' && convInputLayout(node) === 'NHWC' && attrInt(node, 'group') === 1 && !Array.isArray(node.attrs['pad_value']) &&
+    node.attrs['layout'] === 'NHWC' && convInputLayout(node) === 'NHWC' && attrInt(node, 'group') === 1 &&
     !!w?.data && w.dtype === 'float32' && (!b || !!b.data)
   );
 }
@@ -245,8 +257,10 @@ export function lowerBlockedConv(ctx: LowerCtx): string {
   };
   const b = chooseBlocking(s);
   const packed = packBlockedWeights(s, b.r, (oc, kh, kw, ic) => W[((oc * s.kH + kh) * s.kW + kw) * s.cin + ic]!);
+  const padValue = Array.isArray(node.attrs['pad_value']) ? (node.attrs['pad_value'] as number[]) : undefined;
   return blockedConvC(s, b, {
     x: ctx.arg(0),
+    padv: padValue ? ctx.constArray('padv', 'float', padValue.map(cFloat)) : '',
     w: ctx.constArray('w_blk', 'float', packed.map(cFloat)),
     bias: node.inputs[2] ? ctx.arg(2) : '',
     y: ctx.res(0),
@@ -276,7 +290,7 @@ function lowerRows(ctx: LowerCtx, m: number, k: number, n: number, bAt: (kk: num
   const s = rowsAsConv(m, k, n);
   const b = chooseBlocking(s);
   const packed = packBlockedWeights(s, b.r, (oc, _kh, _kw, ic) => bAt(ic, oc));
-  return blockedConvC(s, b, { x: ctx.arg(0), w: ctx.constArray('w_blk', 'float', packed.map(cFloat)), bias, y: ctx.res(0), clamp: floatClamp(ctx.node) });
+  return blockedConvC(s, b, { x: ctx.arg(0), padv: '', w: ctx.constArray('w_blk', 'float', packed.map(cFloat)), bias, y: ctx.res(0), clamp: floatClamp(ctx.node) });
 }
 
 export function lowerBlockedGemm(ctx: LowerCtx): string {
