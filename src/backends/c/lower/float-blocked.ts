@@ -69,6 +69,8 @@ const stepCost = (s: BlockedConvShape, r: number, p: number): number => (p === 0
 
 /** The blocking with the lowest modelled cost over the layer, among those that fit 32 s-registers. */
 export function chooseBlocking(s: BlockedConvShape): Blocking {
+  const o = process.env['HARC_FLOAT_BLOCK']?.split(',').map(Number);
+  if (o) return { r: Math.min(o[0]!, s.cout), p: o[1]! };
   const { lo, hi } = interiorColumns(s);
   const cols = hi - lo;
   let best: Blocking = { r: 1, p: 1 };
@@ -119,33 +121,47 @@ const store = (e: Emit, a: string, col: string, k: number, ind: string): string[
 
 const initAcc = (e: Emit, k: number): string => (e.bias ? `${e.bias}[oc0 + ${k}]` : '0.0f');
 
-/** R × P micro-kernel at output column `ow` (all taps inside the row): locals a{k}_{j}. */
-function microKernel(e: Emit, rb: number, p: number, ind: string): string[] {
+/** R × P micro-kernel: locals a{k}_{j}, fully unrolled over channels, columns and kw. `at` says
+ * where its columns are: `ow` at run time, all taps inside the row (interior), or the constant
+ * column `ow0` of a border block, whose taps outside the row are known here and are skipped (zero
+ * padding) or read the channel's pad value. */
+function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { ow0: number }, ind: string): string[] {
   const { s } = e;
   const L: string[] = [];
   const acc = (k: number, j: number) => `a${k}_${j}`;
+  const runtime = 'runtime' in at;
+  // the input column of tap kw of output column j, relative to the pointer xp
+  const col = (j: number, kw: number): number => (runtime ? j * s.strideW + kw * s.dilW : (at.ow0 + j) * s.strideW - s.padLeft + kw * s.dilW);
+  const inside = (j: number, kw: number): boolean => runtime || (col(j, kw) >= 0 && col(j, kw) < s.inW);
   for (let k = 0; k < rb; k++) L.push(`${ind}float ${Array.from({ length: p }, (_, j) => `${acc(k, j)} = ${initAcc(e, k)}`).join(', ')};`);
   L.push(`${ind}for (int kh = khLo; kh < khHi; ++kh) {`);
-  L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * s.inW * s.cin} + (ow * ${s.strideW} - ${s.padLeft}) * ${s.cin});`);
+  const colBase = runtime ? ` + (ow * ${s.strideW} - ${s.padLeft}) * ${s.cin}` : '';
+  L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * s.inW * s.cin}${colBase});`);
   L.push(`${ind}  const float *wp = wb + kh * ${s.cin * s.kW * rb};`);
   L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, ++xp, wp += ${s.kW * rb}) {`);
+  const needsPad = !!e.padv && Array.from({ length: p }, (_, j) => Array.from({ length: s.kW }, (_, kw) => !inside(j, kw))).flat().some(Boolean);
+  if (needsPad) L.push(`${ind}    const float pv = ${e.padv}[ic];`);
+  const name = (q: number): string => (q < 0 ? `xm${-q}` : `xv${q}`);
   const loaded = new Set<number>();
   for (let kw = 0; kw < s.kW; kw++) {
     for (let j = 0; j < p; j++) {
-      const q = j * s.strideW + kw * s.dilW;
-      if (!loaded.has(q)) {
+      const q = col(j, kw);
+      if (inside(j, kw) && !loaded.has(q)) {
         loaded.add(q);
-        L.push(`${ind}    const float xv${q} = xp[${q * s.cin}];`);
+        L.push(`${ind}    const float ${name(q)} = xp[${q * s.cin}];`);
       }
     }
     for (let k = 0; k < rb; k++) {
+      const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
+      if (taps.length === 0) continue;
       L.push(`${ind}    { const float w = wp[${kw * rb + k}];`);
-      for (let j = 0; j < p; j++) L.push(`${ind}      ${acc(k, j)} += xv${j * s.strideW + kw * s.dilW} * w;`);
+      for (const j of taps) L.push(`${ind}      ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw)) : 'pv'} * w;`);
       L.push(`${ind}    }`);
     }
   }
   L.push(`${ind}  }`, `${ind}}`);
-  for (let j = 0; j < p; j++) for (let k = 0; k < rb; k++) L.push(...store(e, acc(k, j), `ow + ${j}`, k, ind));
+  const owExpr = (j: number) => (runtime ? `ow + ${j}` : `${at.ow0 + j}`);
+  for (let j = 0; j < p; j++) for (let k = 0; k < rb; k++) L.push(...store(e, acc(k, j), owExpr(j), k, ind));
   return L;
 }
 
@@ -183,15 +199,17 @@ function channelBlock(e: Emit, rb: number, p: number, ind: string): string[] {
   const full = Math.floor((hi - lo) / p);
   const rem = (hi - lo) % p;
   const L: string[] = [];
-  if (lo > 0) L.push(`${ind}for (int ow = 0; ow < ${lo}; ++ow) {`, ...borderColumn(e, rb, `${ind}  `), `${ind}}`);
+  // the border columns: constant blocks of at most p columns whose padded taps are known here
+  const border = (from: number, to: number): string[] =>
+    Array.from({ length: Math.ceil((to - from) / p) }, (_, i) => from + i * p).flatMap((ow0) => [`${ind}{`, ...microKernel(e, rb, Math.min(p, to - ow0), { ow0 }, `${ind}  `), `${ind}}`]);
   const interior: string[] = [];
-  if (full > 0) interior.push(`${ind}for (int ow = ${lo}; ow < ${lo + full * p}; ow += ${p}) {`, ...microKernel(e, rb, p, `${ind}  `), `${ind}}`);
-  if (rem > 0) interior.push(`${ind}{`, `${ind}  const int ow = ${lo + full * p};`, ...microKernel(e, rb, rem, `${ind}  `), `${ind}}`);
+  if (full > 0) interior.push(`${ind}for (int ow = ${lo}; ow < ${lo + full * p}; ow += ${p}) {`, ...microKernel(e, rb, p, { runtime: true }, `${ind}  `), `${ind}}`);
+  if (rem > 0) interior.push(`${ind}{`, `${ind}  const int ow = ${lo + full * p};`, ...microKernel(e, rb, rem, { runtime: true }, `${ind}  `), `${ind}}`);
+  const edges = [...border(0, lo), ...border(hi, s.outW)];
   // with pad values, a row that crosses the top or bottom edge has padded taps in every column
-  if (e.padv && s.kH > 1 && interior.length > 0)
-    L.push(`${ind}if (khLo == 0 && khHi == ${s.kH}) {`, ...interior.map((l) => `  ${l}`), `${ind}} else {`, `${ind}  for (int ow = ${lo}; ow < ${hi}; ++ow) {`, ...borderColumn(e, rb, `${ind}    `), `${ind}  }`, `${ind}}`);
-  else L.push(...interior);
-  if (hi < s.outW) L.push(`${ind}for (int ow = ${hi}; ow < ${s.outW}; ++ow) {`, ...borderColumn(e, rb, `${ind}  `), `${ind}}`);
+  if (e.padv && s.kH > 1)
+    L.push(`${ind}if (khLo == 0 && khHi == ${s.kH}) {`, ...[...edges, ...interior].map((l) => `  ${l}`), `${ind}} else {`, `${ind}  for (int ow = 0; ow < ${s.outW}; ++ow) {`, ...borderColumn(e, rb, `${ind}    `), `${ind}  }`, `${ind}}`);
+  else L.push(...edges, ...interior);
   return L;
 }
 
