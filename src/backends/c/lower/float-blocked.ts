@@ -31,7 +31,13 @@ export interface BlockedConvShape {
   padLeft: number;
   outH: number;
   outW: number;
+  /** The input's layout: channels-last, or channels-first read in place (an absorbed transpose). */
+  xLayout: 'NHWC' | 'NCHW';
 }
+
+/** Element strides of the input between columns, channels and rows. */
+const inputStrides = (s: BlockedConvShape): { col: number; chan: number; row: number } =>
+  s.xLayout === 'NHWC' ? { col: s.cin, chan: 1, row: s.inW * s.cin } : { col: 1, chan: s.inH * s.inW, row: s.inW };
 
 /** Channels (R) × positions (P) of one micro-kernel. */
 export interface Blocking {
@@ -135,10 +141,11 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
   const inside = (j: number, kw: number): boolean => runtime || (col(j, kw) >= 0 && col(j, kw) < s.inW);
   for (let k = 0; k < rb; k++) L.push(`${ind}float ${Array.from({ length: p }, (_, j) => `${acc(k, j)} = ${initAcc(e, k)}`).join(', ')};`);
   L.push(`${ind}for (int kh = khLo; kh < khHi; ++kh) {`);
-  const colBase = runtime ? ` + (ow * ${s.strideW} - ${s.padLeft}) * ${s.cin}` : '';
-  L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * s.inW * s.cin}${colBase});`);
+  const st = inputStrides(s);
+  const colBase = runtime ? ` + (ow * ${s.strideW} - ${s.padLeft}) * ${st.col}` : '';
+  L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * st.row}${colBase});`);
   L.push(`${ind}  const float *wp = wb + kh * ${s.cin * s.kW * rb};`);
-  L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, ++xp, wp += ${s.kW * rb}) {`);
+  L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, xp += ${st.chan}, wp += ${s.kW * rb}) {`);
   const needsPad = !!e.padv && Array.from({ length: p }, (_, j) => Array.from({ length: s.kW }, (_, kw) => !inside(j, kw))).flat().some(Boolean);
   if (needsPad) L.push(`${ind}    const float pv = ${e.padv}[ic];`);
   const name = (q: number): string => (q < 0 ? `xm${-q}` : `xv${q}`);
@@ -149,7 +156,7 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
       const q = col(j, kw);
       if (inside(j, kw) && !loaded.has(q)) {
         loaded.add(q);
-        L.push(`${ind}    const float ${name(q)} = xp[${q * s.cin}];`);
+        L.push(`${ind}    const float ${name(q)} = xp[${q * st.col}];`);
       }
     }
     for (let k = 0; k < rb; k++) {
@@ -181,7 +188,8 @@ function borderColumn(e: Emit, rb: number, ind: string): string[] {
   L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, wp += ${s.kW * rb})`);
   L.push(`${ind}    for (int kw = 0; kw < ${s.kW}; ++kw) {`);
   L.push(`${ind}      const int iw = ow * ${s.strideW} - ${s.padLeft} + kw * ${s.dilW};`);
-  const xAt = `${e.x}[xrow + kh * ${s.dilH * s.inW * s.cin} + iw * ${s.cin} + ic]`;
+  const st = inputStrides(s);
+  const xAt = `${e.x}[xrow + kh * ${s.dilH * st.row} + iw * ${st.col} + ic * ${st.chan}]`;
   if (e.padv) L.push(`${ind}      const float xv = rowInside && iw >= 0 && iw < ${s.inW} ? ${xAt} : ${e.padv}[ic];`);
   else L.push(`${ind}      if (iw < 0 || iw >= ${s.inW}) continue;`, `${ind}      const float xv = ${xAt};`);
   L.push(`${ind}      for (int k = 0; k < ${rb}; ++k) acc[k] += xv * wp[kw * ${rb} + k];`);
@@ -238,7 +246,7 @@ export function blockedConvC(s: BlockedConvShape, b: Blocking, e: Omit<Emit, 's'
     `    int khLo = 0, khHi = ${s.kH};`,
     `    while (khLo < khHi && ih0 + khLo * ${s.dilH} < 0) ++khLo;`,
     `    while (khHi > khLo && ih0 + (khHi - 1) * ${s.dilH} >= ${s.inH}) --khHi;`,
-    `    const int xrow = n * ${s.inH * s.inW * s.cin} + ih0 * ${s.inW * s.cin};`,
+    `    const int xrow = n * ${s.inH * s.inW * s.cin} + ih0 * ${inputStrides(s).row};`,
     `    float *yr = ${e.y} + n * ${s.outH * s.outW * s.cout} + oh * ${s.outW * s.cout};`,
   ];
   if (fullR > 0)
@@ -262,13 +270,12 @@ export function blockedConvC(s: BlockedConvShape, b: Blocking, e: Omit<Emit, 's'
 
 const floatClamp = (node: Node) => (v: string) => clampLines(node, v, cFloat);
 
-/** Conv nodes the blocked kernel takes: float, channels-last input and output, one group, constant
- * weights and bias. */
+/** Conv nodes the blocked kernel takes: float, channels-last output, one group, constant weights and bias. */
 export function acceptsBlockedConv(graph: Graph, node: Node): boolean {
   const w = graph.tensors[node.inputs[1]!];
   const b = node.inputs[2] ? graph.tensors[node.inputs[2]] : undefined;
   return (
-    node.attrs['layout'] === 'NHWC' && convInputLayout(node) === 'NHWC' && attrInt(node, 'group') === 1 &&
+    node.attrs['layout'] === 'NHWC' && attrInt(node, 'group') === 1 &&
     !!w?.data && w.dtype === 'float32' && (!b || !!b.data)
   );
 }
@@ -281,6 +288,7 @@ export function lowerBlockedConv(ctx: LowerCtx): string {
   const s: BlockedConvShape = {
     batch: g.batch, inH: g.inH, inW: g.inW, cin: g.channels, cout: g.cout, kH: g.kH, kW: g.kW,
     strideH: g.strideH, strideW: g.strideW, dilH: g.dilH, dilW: g.dilW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
+    xLayout: convInputLayout(node) === 'NCHW' ? 'NCHW' : 'NHWC',
   };
   const b = chooseBlocking(s);
   const packed = packBlockedWeights(s, b.r, (oc, kh, kw, ic) => W[((oc * s.kH + kh) * s.kW + kw) * s.cin + ic]!);
@@ -310,7 +318,7 @@ export function acceptsBlockedGemm(graph: Graph, node: Node): boolean {
 }
 
 const rowsAsConv = (m: number, k: number, n: number): BlockedConvShape => ({
-  batch: 1, inH: 1, inW: m, cin: k, cout: n, kH: 1, kW: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0, outH: 1, outW: m,
+  batch: 1, inH: 1, inW: m, cin: k, cout: n, kH: 1, kW: 1, strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0, outH: 1, outW: m, xLayout: 'NHWC',
 });
 
 function lowerRows(ctx: LowerCtx, m: number, k: number, n: number, bAt: (kk: number, nn: number) => number, bias: string): string {
