@@ -159,13 +159,11 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
         L.push(`${ind}    const float ${name(q)} = xp[${q * st.col}];`);
       }
     }
-    for (let k = 0; k < rb; k++) {
-      const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
-      if (taps.length === 0) continue;
-      L.push(`${ind}    { const float w = wp[${kw * rb + k}];`);
-      for (const j of taps) L.push(`${ind}      ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw)) : 'pv'} * w;`);
-      L.push(`${ind}    }`);
-    }
+    // the step's weights loaded together (consecutive loads pipeline: TRM 3.3.2), then its products
+    const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
+    if (taps.length === 0) continue;
+    L.push(`${ind}    const float ${Array.from({ length: rb }, (_, k) => `w${kw}_${k} = wp[${kw * rb + k}]`).join(', ')};`);
+    for (let k = 0; k < rb; k++) for (const j of taps) L.push(`${ind}    ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw)) : 'pv'} * w${kw}_${k};`);
   }
   L.push(`${ind}  }`, `${ind}}`);
   const owExpr = (j: number) => (runtime ? `ow + ${j}` : `${at.ow0 + j}`);
