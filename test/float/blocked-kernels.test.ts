@@ -71,6 +71,22 @@ const CASES: Case[] = [
     kernel: BLOCKED,
     build: (b) => b.op('Conv', [b.op('Conv', [b.input([2, 4, 9]), b.const([6, 4, 3]), b.const([6])], { pads: [1, 1] }), b.const([5, 6, 1]), b.const([5])]),
   },
+  { name: 'depthwise Conv1d k5 pad 2, 6 channels', kernel: 'blocked float depthwise conv', build: (b) => b.op('Conv', [b.input([1, 6, 14]), b.const([6, 1, 5]), b.const([6])], { pads: [2, 2], group: 6 }) },
+  {
+    name: 'NWC depthwise Conv1d k3 stride 2 pad 1, 9 channels + Clip',
+    kernel: 'blocked float depthwise conv',
+    build: (b) => {
+      const x = b.op('Transpose', [b.input([1, 17, 9])], { perm: [0, 2, 1] });
+      return b.op('Clip', [b.op('Conv', [x, b.const([9, 1, 3]), b.const([9])], { pads: [1, 1], strides: [2], group: 9 }), b.scalar(0), b.scalar(0.6)]);
+    },
+  },
+  {
+    name: 'NWC depthwise Conv1d k3 no pad, 11 channels, after a pointwise conv',
+    kernel: 'blocked float depthwise conv',
+    build: (b) => b.op('Conv', [convNwc(b, 4, 11, [10], [1]), b.const([11, 1, 3]), b.const([11])], { group: 11 }),
+  },
+  { name: 'depthwise Conv2d 3x3 pad 1, 5 channels', kernel: 'blocked float depthwise conv', build: (b) => b.op('Conv', [b.input([1, 5, 6, 5]), b.const([5, 1, 3, 3]), b.const([5])], { pads: [1, 1, 1, 1], group: 5 }) },
+  { name: 'depthwise multiplier 2, 3 -> 6 (declined: reference kernel)', kernel: '', build: (b) => b.op('Conv', [b.input([1, 3, 12]), b.const([6, 1, 3]), b.const([6])], { pads: [1, 1], group: 3 }) },
   { name: 'grouped Conv1d, 2 groups (declined: reference kernel)', kernel: '', build: (b) => b.op('Conv', [b.input([1, 6, 11]), b.const([10, 3, 3]), b.const([10])], { pads: [1, 1], group: 2 }) },
   { name: 'Gemm one row transB=1, K 13, N 7', kernel: BLOCKED, build: (b) => b.op('Gemm', [b.input([1, 13]), b.const([7, 13]), b.const([7])], { transB: 1 }) },
   { name: 'Gemm 5 rows transB=0, K 10, N 9, + Relu', kernel: BLOCKED, build: (b) => b.op('Relu', [b.op('Gemm', [b.input([5, 10]), b.const([10, 9]), b.const([9])])]) },
@@ -117,7 +133,7 @@ describe('blocked float kernels (--kernels harc): reference within 1e-5 on the h
 });
 
 describe('blocked float kernels against onnxruntime (PyTorch fixtures)', () => {
-  for (const name of ['conv1d_bn_relu', 'har_input_norm_cnn', 'conv2d_small', 'mlp']) {
+  for (const name of ['conv1d_bn_relu', 'har_input_norm_cnn', 'conv2d_small', 'mlp', 'depthwise_separable']) {
     // (Softmax's expf comes from each target's libm: the models agree within 1e-5, not to the bit)
     it(`${name}: host within 1e-4 of onnxruntime, cortex-m4 within 1e-5 of host`, async () => {
       const g = inferShapes(loadModel(fixture(name)));

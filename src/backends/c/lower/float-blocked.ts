@@ -33,7 +33,12 @@ export interface BlockedConvShape {
   outW: number;
   /** The input's layout: channels-last, or channels-first read in place (an absorbed transpose). */
   xLayout: 'NHWC' | 'NCHW';
+  /** Depthwise (group = cin = cout): output channel c reads input channel c only. */
+  depthwise?: boolean;
 }
+
+/** Input channels one output channel sums over. */
+const icSteps = (s: BlockedConvShape): number => (s.depthwise ? 1 : s.cin);
 
 /** Element strides of the input between columns, channels and rows. */
 const inputStrides = (s: BlockedConvShape): { col: number; chan: number; row: number } =>
@@ -47,12 +52,12 @@ export interface Blocking {
 
 const CANDIDATES: readonly Blocking[] = [
   { r: 3, p: 6 }, { r: 4, p: 5 }, { r: 5, p: 4 }, { r: 2, p: 8 }, { r: 6, p: 3 }, { r: 4, p: 4 }, { r: 8, p: 2 }, { r: 3, p: 4 },
-  { r: 2, p: 4 }, { r: 1, p: 8 }, { r: 12, p: 1 }, { r: 8, p: 1 }, { r: 4, p: 1 }, { r: 1, p: 1 },
+  { r: 2, p: 4 }, { r: 1, p: 8 }, { r: 12, p: 1 }, { r: 8, p: 1 }, { r: 4, p: 1 }, { r: 1, p: 1 }, { r: 3, p: 3 }, { r: 4, p: 2 }, { r: 2, p: 6 },
 ];
 
 /** Single-precision registers a micro-kernel keeps live: r·p accumulators, p input columns, the r
  * weights of one kw step and a product. At most 28 of the 32: at 30 GCC 12 spills (measured on har-cnn). */
-const registersOf = (b: Blocking): number => b.r * b.p + b.p + b.r + 1;
+const registersOf = (s: BlockedConvShape, b: Blocking): number => b.r * b.p + (s.depthwise ? b.r * b.p : b.p) + b.r + 1;
 
 /** The distinct input columns one micro-kernel row reads: {j·strideW + kw·dilW}. */
 const distinctColumns = (s: BlockedConvShape, p: number): number => {
@@ -73,7 +78,8 @@ export function interiorColumns(s: BlockedConvShape): { lo: number; hi: number }
 /** Modelled cycles of one ic step of an (r, p) micro-kernel: a load per weight and per distinct
  * column, a multiply and an add per MAC (Cortex-M4 TRM table 7-1: VLDR 1 when pipelined, VMUL 1,
  * VADD 1), and about 5 for the loop (pointer, compare, taken branch). */
-const stepCost = (s: BlockedConvShape, r: number, p: number): number => (p === 0 || r === 0 ? 0 : distinctColumns(s, p) + r * s.kW + 2 * r * p * s.kW + 5);
+const stepCost = (s: BlockedConvShape, r: number, p: number): number =>
+  p === 0 || r === 0 ? 0 : distinctColumns(s, p) * (s.depthwise ? r : 1) + r * s.kW + 2 * r * p * s.kW + 5;
 
 /** The blocking with the lowest modelled cost over the layer, among those that fit 32 s-registers. */
 export function chooseBlocking(s: BlockedConvShape): Blocking {
@@ -82,7 +88,7 @@ export function chooseBlocking(s: BlockedConvShape): Blocking {
   let best: Blocking = { r: 1, p: 1 };
   let bestCost = Infinity;
   for (const b of CANDIDATES) {
-    if (registersOf(b) > 28) continue;
+    if (registersOf(s, b) > 28) continue;
     const r = Math.min(b.r, s.cout);
     const p = Math.min(b.p, Math.max(cols, 1));
     const blocks = (n: number, k: number): [number, number] => [Math.floor(n / k), n % k];
@@ -97,13 +103,13 @@ export function chooseBlocking(s: BlockedConvShape): Blocking {
 }
 
 /** Weights W(oc, kh, kw, ic) regrouped [block of r channels][kh][ic][kw][r] (the last block has
- * cout mod r channels). */
+ * cout mod r channels; depthwise: ic is 0 only). */
 export function packBlockedWeights(s: BlockedConvShape, r: number, w: (oc: number, kh: number, kw: number, ic: number) => number): number[] {
   const out: number[] = [];
   for (let oc0 = 0; oc0 < s.cout; oc0 += r) {
     const rb = Math.min(r, s.cout - oc0);
     for (let kh = 0; kh < s.kH; kh++)
-      for (let ic = 0; ic < s.cin; ic++) for (let kw = 0; kw < s.kW; kw++) for (let k = 0; k < rb; k++) out.push(w(oc0 + k, kh, kw, ic));
+      for (let ic = 0; ic < icSteps(s); ic++) for (let kw = 0; kw < s.kW; kw++) for (let k = 0; k < rb; k++) out.push(w(oc0 + k, kh, kw, ic));
   }
   return out;
 }
@@ -144,11 +150,16 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
   const st = inputStrides(s);
   const colBase = runtime ? ` + (ow * ${s.strideW} - ${s.padLeft}) * ${st.col}` : '';
   L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * st.row}${colBase});`);
-  L.push(`${ind}  const float *wp = wb + kh * ${s.cin * s.kW * rb};`);
-  L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, xp += ${st.chan}, wp += ${s.kW * rb}) {`);
+  const steps = icSteps(s);
+  L.push(`${ind}  const float *wp = wb + kh * ${steps * s.kW * rb};`);
+  if (s.depthwise) L.push(`${ind}  {`, `${ind}    xp += oc0 * ${st.chan};`);
+  else L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, xp += ${st.chan}, wp += ${s.kW * rb}) {`);
   const needsPad = !!e.padv && Array.from({ length: p }, (_, j) => Array.from({ length: s.kW }, (_, kw) => !inside(j, kw))).flat().some(Boolean);
-  if (needsPad) L.push(`${ind}    const float pv = ${e.padv}[ic];`);
-  const name = (q: number): string => (q < 0 ? `xm${-q}` : `xv${q}`);
+  // depthwise: each channel k has its own input values and pad value
+  const lanes = s.depthwise ? Array.from({ length: rb }, (_, k) => k) : [0];
+  const lane = (k: number): number => (s.depthwise ? k : 0);
+  if (needsPad) for (const k of lanes) L.push(`${ind}    const float pv${k} = ${e.padv}[${s.depthwise ? `oc0 + ${k}` : 'ic'}];`);
+  const name = (q: number, k: number): string => `${q < 0 ? `xm${-q}` : `xv${q}`}${s.depthwise ? `_${k}` : ''}`;
   const loaded = new Set<number>();
   for (let kw = 0; kw < s.kW; kw++) {
     if (kw > 0) L.push(`${ind}    HARC_F32_STEP();`);
@@ -156,14 +167,15 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
       const q = col(j, kw);
       if (inside(j, kw) && !loaded.has(q)) {
         loaded.add(q);
-        L.push(`${ind}    const float ${name(q)} = xp[${q * st.col}];`);
+        for (const k of lanes) L.push(`${ind}    const float ${name(q, k)} = xp[${q * st.col + k * st.chan}];`);
       }
     }
     // the step's weights loaded together (consecutive loads pipeline: TRM 3.3.2), then its products
     const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
     if (taps.length === 0) continue;
     L.push(`${ind}    const float ${Array.from({ length: rb }, (_, k) => `w${kw}_${k} = wp[${kw * rb + k}]`).join(', ')};`);
-    for (let k = 0; k < rb; k++) for (const j of taps) L.push(`${ind}    ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw)) : 'pv'} * w${kw}_${k};`);
+    for (let k = 0; k < rb; k++)
+      for (const j of taps) L.push(`${ind}    ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw), lane(k)) : `pv${lane(k)}`} * w${kw}_${k};`);
   }
   L.push(`${ind}  }`, `${ind}}`);
   const owExpr = (j: number) => (runtime ? `ow + ${j}` : `${at.ow0 + j}`);
@@ -182,15 +194,21 @@ function borderColumn(e: Emit, rb: number, ind: string): string[] {
     L.push(`${ind}for (int kh = 0; kh < ${s.kH}; ++kh) {`);
     L.push(`${ind}  const int rowInside = kh >= khLo && kh < khHi;`);
   } else L.push(`${ind}for (int kh = khLo; kh < khHi; ++kh) {`);
-  L.push(`${ind}  const float *wp = wb + kh * ${s.cin * s.kW * rb};`);
-  L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, wp += ${s.kW * rb})`);
+  L.push(`${ind}  const float *wp = wb + kh * ${icSteps(s) * s.kW * rb};`);
+  if (s.depthwise) L.push(`${ind}  {`, `${ind}    const int ic = oc0;`);
+  else L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, wp += ${s.kW * rb})`);
   L.push(`${ind}    for (int kw = 0; kw < ${s.kW}; ++kw) {`);
   L.push(`${ind}      const int iw = ow * ${s.strideW} - ${s.padLeft} + kw * ${s.dilW};`);
   const st = inputStrides(s);
-  const xAt = `${e.x}[xrow + kh * ${s.dilH * st.row} + iw * ${st.col} + ic * ${st.chan}]`;
-  if (e.padv) L.push(`${ind}      const float xv = rowInside && iw >= 0 && iw < ${s.inW} ? ${xAt} : ${e.padv}[ic];`);
-  else L.push(`${ind}      if (iw < 0 || iw >= ${s.inW}) continue;`, `${ind}      const float xv = ${xAt};`);
-  L.push(`${ind}      for (int k = 0; k < ${rb}; ++k) acc[k] += xv * wp[kw * ${rb} + k];`);
+  const chan = s.depthwise ? '(ic + k)' : 'ic';
+  const xAt = `${e.x}[xrow + kh * ${s.dilH * st.row} + iw * ${st.col} + ${chan} * ${st.chan}]`;
+  const mac = `acc[k] += xv * wp[kw * ${rb} + k];`;
+  if (e.padv) L.push(`${ind}      const int inside = rowInside && iw >= 0 && iw < ${s.inW};`);
+  else L.push(`${ind}      if (iw < 0 || iw >= ${s.inW}) continue;`);
+  const xv = e.padv ? `inside ? ${xAt} : ${e.padv}[${chan}]` : xAt;
+  if (s.depthwise) L.push(`${ind}      for (int k = 0; k < ${rb}; ++k) { const float xv = ${xv}; ${mac} }`);
+  else L.push(`${ind}      const float xv = ${xv};`, `${ind}      for (int k = 0; k < ${rb}; ++k) ${mac}`);
+  if (s.depthwise) L.push(`${ind}    }`);
   L.push(`${ind}    }`);
   L.push(`${ind}}`);
   L.push(`${ind}for (int k = 0; k < ${rb}; ++k) {`, `${ind}  float v = acc[k];`);
@@ -225,9 +243,9 @@ export function blockedConvC(s: BlockedConvShape, b: Blocking, e: Omit<Emit, 's'
   const em: Emit = { ...e, s };
   const fullR = Math.floor(s.cout / b.r);
   const remR = s.cout % b.r;
-  const blockWeights = (rb: number) => rb * s.kH * s.cin * s.kW;
+  const blockWeights = (rb: number) => rb * s.kH * icSteps(s) * s.kW;
   const L: string[] = [
-    `  /* blocked float conv ${s.kH}x${s.kW} stride ${s.strideH},${s.strideW} dilation ${s.dilH},${s.dilW}, ${s.cin} -> ${s.cout} channels: [${s.inH}x${s.inW}] -> [${s.outH}x${s.outW}],`,
+    `  /* blocked float ${s.depthwise ? 'depthwise ' : ''}conv ${s.kH}x${s.kW} stride ${s.strideH},${s.strideW} dilation ${s.dilH},${s.dilW}, ${s.cin} -> ${s.cout} channels: [${s.inH}x${s.inW}] -> [${s.outH}x${s.outW}],`,
     `   * ${b.r} channels x ${b.p} columns per micro-kernel; weights packed [block][kh][ic][kw][r] */`,
     '#ifndef HARC_F32_STEP',
     '#if defined(__GNUC__) && defined(__ARM_FP)',
@@ -268,12 +286,20 @@ export function blockedConvC(s: BlockedConvShape, b: Blocking, e: Omit<Emit, 's'
 
 const floatClamp = (node: Node) => (v: string) => clampLines(node, v, cFloat);
 
-/** Conv nodes the blocked kernel takes: float, channels-last output, one group, constant weights and bias. */
+/** Conv nodes the blocked kernel takes: float, channels-last output, one group or depthwise with
+ * multiplier 1, constant weights and bias. */
+/** group = input channels = output channels (one weight per channel and tap). */
+function isDepthwise(graph: Graph, node: Node): boolean {
+  const w = graph.tensors[node.inputs[1]!];
+  const group = attrInt(node, 'group');
+  return !!w && group > 1 && w.shape[0] === group && w.shape[w.shape.length - 1] === 1 && (graph.tensors[node.inputs[0]!]?.shape.length ?? 0) === w.shape.length;
+}
+
 export function acceptsBlockedConv(graph: Graph, node: Node): boolean {
   const w = graph.tensors[node.inputs[1]!];
   const b = node.inputs[2] ? graph.tensors[node.inputs[2]] : undefined;
   return (
-    node.attrs['layout'] === 'NHWC' && attrInt(node, 'group') === 1 &&
+    node.attrs['layout'] === 'NHWC' && (attrInt(node, 'group') === 1 || isDepthwise(graph, node)) &&
     !!w?.data && w.dtype === 'float32' && (!b || !!b.data)
   );
 }
@@ -287,9 +313,11 @@ export function lowerBlockedConv(ctx: LowerCtx): string {
     batch: g.batch, inH: g.inH, inW: g.inW, cin: g.channels, cout: g.cout, kH: g.kH, kW: g.kW,
     strideH: g.strideH, strideW: g.strideW, dilH: g.dilH, dilW: g.dilW, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW,
     xLayout: convInputLayout(node) === 'NCHW' ? 'NCHW' : 'NHWC',
+    depthwise: g.group > 1,
   };
   const b = chooseBlocking(s);
-  const packed = packBlockedWeights(s, b.r, (oc, kh, kw, ic) => W[((oc * s.kH + kh) * s.kW + kw) * s.cin + ic]!);
+  const cpg = g.cinPerGroup;
+  const packed = packBlockedWeights(s, b.r, (oc, kh, kw, ic) => W[((oc * s.kH + kh) * s.kW + kw) * cpg + ic]!);
   const padValue = Array.isArray(node.attrs['pad_value']) ? (node.attrs['pad_value'] as number[]) : undefined;
   return blockedConvC(s, b, {
     x: ctx.arg(0),
