@@ -6,7 +6,8 @@
 //   - host C with the blocked kernels agrees with the float reference (TS interpreter) and with the
 //     portable reference C within 1e-5 relative to the output's magnitude (another summation order);
 //   - the same model.c gives the same bits on the host, QEMU Cortex-M4F and QEMU RISC-V (no fused
-//     multiply-add, no reassociation), so the cross-target comparison is exact.
+//     multiply-add, no reassociation), so the cross-target comparison is exact. (`--kernels harc`
+//     emits them for cortex-m4 only; the test builds that model.c for all three.)
 // onnxruntime is the independent oracle for the PyTorch fixtures at the end.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -119,8 +120,8 @@ describe('blocked float kernels (--kernels harc): reference within 1e-5 on the h
       const m = harcFor(g, 'cortex-m4');
       if (c.kernel) expect(m.files['model.c']).toContain(c.kernel);
       else expect(m.files['model.c']).not.toContain(BLOCKED);
-      // the float lowering does not depend on the target: one model.c for all three
-      expect(harcFor(g, 'riscv').files['model.c']).toBe(m.files['model.c']);
+      // the set uses them on cortex-m4 only; the same model.c is built here for all three targets
+      expect(harcFor(g, 'riscv').files['model.c']).not.toContain(BLOCKED);
       const portable = compileGraph(g, { prefix: 'fb' });
       const [host, hostPortable, m4, rv] = await Promise.all([run(m, x, 'host'), run(portable, x, 'host'), run(m, x, 'cortex-m4'), run(m, x, 'riscv')]);
       const tol = 1e-5 * magnitude(ref);
