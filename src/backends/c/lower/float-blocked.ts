@@ -1,5 +1,6 @@
 import { convGeometry, convInputLayout } from '../../../ir/ops/conv.ts';
 import { matmulBatches } from '../../../ir/ops/gemm.ts';
+import type { WindowGeometry } from '../../../ir/ops/window-geometry.ts';
 import { attrFloat, attrInt } from '../../../ir/registry.ts';
 import type { Graph, Node } from '../../../ir/types.ts';
 import { cFloat } from '../c-literals.ts';
@@ -14,28 +15,15 @@ import { clampLines, requireFloat, type LowerCtx } from './context.ts';
 // order (bias, then kh, ic, kw) differs from the reference kernel's (kh, kw, ic): results agree with it
 // and with onnxruntime within the float tolerance, not bit for bit.
 
-/** A conv as the blocked kernel sees it: channels-last, 2-D ([1, W] for 1-D), one group. */
-export interface BlockedConvShape {
-  batch: number;
-  inH: number;
-  inW: number;
+/** A conv as the blocked kernel sees it: 2-D ([1, W] for 1-D), channels-last output, one group or depthwise. */
+export type BlockedConvShape = Pick<WindowGeometry, 'batch' | 'inH' | 'inW' | 'outH' | 'outW' | 'kH' | 'kW' | 'strideH' | 'strideW' | 'dilH' | 'dilW' | 'padTop' | 'padLeft'> & {
   cin: number;
   cout: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  dilH: number;
-  dilW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
   /** The input's layout: channels-last, or channels-first read in place (an absorbed transpose). */
   xLayout: 'NHWC' | 'NCHW';
   /** Depthwise (group = cin = cout): output channel c reads input channel c only. */
   depthwise?: boolean;
-}
+};
 
 /** Input channels one output channel sums over. */
 const icSteps = (s: BlockedConvShape): number => (s.depthwise ? 1 : s.cin);
