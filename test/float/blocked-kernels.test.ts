@@ -30,6 +30,8 @@ interface Case {
   build: (b: G) => string;
   /** comment the blocked kernel writes into model.c ('' = the node is declined, reference kernel) */
   kernel: string;
+  /** the conv reads per-channel pad values (folded input normalisation) */
+  padv?: boolean;
 }
 
 const conv = (b: G, cin: number, cout: number, w: number[], k: number[], attrs: Record<string, number[] | number> = {}): string =>
@@ -61,11 +63,28 @@ const CASES: Case[] = [
   { name: 'NHWC Conv2d 3x3 pad 1, 3 -> 5, [6x7]', kernel: BLOCKED, build: (b) => convNwc(b, 3, 5, [6, 7], [3, 3], { pads: [1, 1, 1, 1] }) },
   {
     name: 'input normalisation folded into Conv1d (per-channel pad values)',
+    padv: true,
     kernel: BLOCKED,
     build: (b) => {
       const n = b.op('Div', [b.op('Sub', [b.input([1, 12, 3]), b.const([3], 0.5, 0.8)]), b.const([3], 0.2, 0.7)]);
       return b.op('Conv', [b.op('Transpose', [n], { perm: [0, 2, 1] }), b.const([9, 3, 5]), b.const([9])], { pads: [2, 2] });
     },
+  },
+  {
+    name: 'input normalisation folded into Conv2d 3x3 pad 1 (pad values on the edge rows too)',
+    padv: true,
+    kernel: BLOCKED,
+    build: (b) => {
+      const n = b.op('Div', [b.op('Sub', [b.input([1, 5, 6, 3]), b.const([3], 0.5, 0.8)]), b.const([3], 0.2, 0.7)]);
+      return b.op('Conv', [b.op('Transpose', [n], { perm: [0, 3, 1, 2] }), b.const([7, 3, 3, 3]), b.const([7])], { pads: [1, 1, 1, 1] });
+    },
+  },
+  {
+    // (the normalisation fold does not reach depthwise convs; the attribute is set directly)
+    name: 'depthwise Conv1d k5 pad 2 with per-channel pad values, 4 channels',
+    padv: true,
+    kernel: 'blocked float depthwise conv',
+    build: (b) => b.op('Conv', [b.input([1, 4, 13]), b.const([4, 1, 5]), b.const([4])], { pads: [2, 2], group: 4, pad_value: [0.3, -0.2, 0.5, 0.1] }),
   },
   {
     name: 'batch 2: Conv1d k3 pad 1, 4 -> 6, then pointwise 6 -> 5',
@@ -120,6 +139,7 @@ describe('blocked float kernels (--kernels harc): reference within 1e-5 on the h
       const m = harcFor(g, 'cortex-m4');
       if (c.kernel) expect(m.files['model.c']).toContain(c.kernel);
       else expect(m.files['model.c']).not.toContain(BLOCKED);
+      if (c.padv) expect(m.files['model.c']).toMatch(/pv\d* = fb_L\d+_padv\[/);
       // the set uses them on cortex-m4 only; the same model.c is built here for all three targets
       expect(harcFor(g, 'riscv').files['model.c']).not.toContain(BLOCKED);
       const portable = compileGraph(g, { prefix: 'fb' });
