@@ -20,9 +20,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Fails (never skips) when the browser is absent: the setup script installs it. */
-export function requireChromium(): string {
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run \`bash scripts/setup-toolchains.sh\` (it installs Debian's chromium), or set HARC_CHROMIUM`);
-  return CHROMIUM;
+export function requireChromium(path = CHROMIUM): string {
+  if (!existsSync(path)) throw new Error(`chromium not found at ${path}: run \`bash scripts/setup-toolchains.sh\` (it installs Debian's chromium), or set HARC_CHROMIUM`);
+  return path;
 }
 
 export interface HeadlessBrowser {

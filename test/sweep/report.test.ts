@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, niceTicks, planeFront, renderSweepReport } from '../../src/sweep/report.ts';
 import type { SweepResult } from '../../src/sweep/types.ts';
+import { requireChromium } from '../helpers/browser.ts';
 import { bruteForceFront, prng, syntheticSweep } from '../helpers/sweep-records.ts';
 
 const meta = { model: 'har-cnn', target: 'cortex-m4' };
@@ -112,5 +113,9 @@ describe('sweep report', () => {
     const flat = niceTicks(5248, 5248);
     expect(flat.lo).toBeLessThan(5248);
     expect(flat.hi).toBeGreaterThan(5248);
+  });
+
+  it('names the setup script when the browser of the browser test is missing', () => {
+    expect(() => requireChromium('/nonexistent/chromium')).toThrow(/chromium not found at \/nonexistent\/chromium: run `bash scripts\/setup-toolchains.sh`/);
   });
 });
