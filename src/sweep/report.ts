@@ -341,6 +341,7 @@ export function renderSweepReport(results: SweepResult[], pareto: ParetoFile, me
   const hint = 'Hover over or click a mark, a heat-map row or a table row to see that candidate; click again to release.';
   const data = {
     layers,
+    refWeightBytes: ref ? ref.weightBytes : null,
     fill: BITS_FILL,
     text: BITS_TEXT,
     front: pareto.front,
