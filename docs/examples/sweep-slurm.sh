@@ -1,44 +1,48 @@
 #!/usr/bin/env bash
-# A mixed-precision sweep on a Slurm cluster: an array job runs one shard per task, and a job that
-# starts when every task succeeded merges them into the results.jsonl / pareto.json / report.html a
-# single run writes (docs/sweep.md, "Sharded runs"). Run it from a harc checkout on the login node:
+#SBATCH --job-name=harc-sweep
+#SBATCH --array=1-8
+#SBATCH --cpus-per-task=2
+#SBATCH --time=02:00:00
+#SBATCH --output=slurm-harc-sweep-%A-%a.out
+# A mixed-precision sweep on a Slurm cluster (docs/sweep.md, "Sharded runs"). From a harc checkout
+# on the login node:
 #
-#   bash docs/examples/sweep-slurm.sh [SHARDS]
+#   bash docs/examples/sweep-slurm.sh [SHARDS]      # default 8
 #
-# The checkout must be on a filesystem the compute nodes see, set up once (bash scripts/setup.sh).
-# HARC_CACHE_DIR on the same shared filesystem lets the tasks and later runs share measured
-# candidates: a re-submitted sweep only builds what is missing.
+# submits this same script as an array job, one shard per task (SLURM_ARRAY_TASK_ID = K of
+# --shard K/N), and a merge job that starts once every task ended with exit 0
+# (--dependency=afterok) and writes OUT/sweep/{results.jsonl,pareto.json,report.html}, the files a
+# single run writes. The checkout must be on a filesystem the compute nodes see, set up once with
+# `bash scripts/setup.sh`. HARC_CACHE_DIR on that filesystem lets tasks and later runs share
+# measured candidates: a re-submitted sweep builds only what is missing.
 set -euo pipefail
 
-SHARDS=${1:-8}
 MODEL=${MODEL:-zoo/models/har-cnn.onnx}
-OUT=${OUT:-sweep-$(date +%Y%m%d-%H%M%S)}
 export HARC_CACHE_DIR=${HARC_CACHE_DIR:-$PWD/.harc-cache}
-mkdir -p "$OUT/logs"
 
-# One array task per shard; SLURM_ARRAY_TASK_ID is 1..SHARDS, the K of --shard K/N.
-jobid=$(sbatch --parsable \
-  --job-name=harc-sweep \
-  --array=1-"$SHARDS" \
-  --cpus-per-task=2 \
-  --time=02:00:00 \
-  --output="$OUT/logs/shard-%a.out" \
-  --export=ALL,MODEL="$MODEL",OUT="$OUT",SHARDS="$SHARDS" \
-  --wrap='node bin/harc.js sweep "$MODEL" \
+if [[ -n "${SLURM_ARRAY_TASK_ID:-}" ]]; then
+  # In an array task (Slurm starts it in the directory it was submitted from): one shard.
+  node bin/harc.js sweep "$MODEL" \
     --data zoo/data/test_X.npy --labels zoo/data/test_y.npy \
     --calib zoo/data/calib_X.npy \
     --target cortex-m4 --bits 8,4,2 --strategy exhaustive \
-    --jobs "$SLURM_CPUS_PER_TASK" --shard "$SLURM_ARRAY_TASK_ID/$SHARDS" \
-    -o "$OUT/shard-$SLURM_ARRAY_TASK_ID"')
-echo "submitted shards: job $jobid (array 1-$SHARDS)"
+    --jobs "${SLURM_CPUS_PER_TASK:-2}" \
+    --shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT" \
+    -o "$OUT/shard-$SLURM_ARRAY_TASK_ID"
+  exit 0
+fi
 
-# Starts only when every array task ended with exit 0; merging needs no compiler or QEMU.
-mergeid=$(sbatch --parsable \
-  --job-name=harc-sweep-merge \
-  --dependency=afterok:"$jobid" \
-  --cpus-per-task=1 \
-  --time=00:10:00 \
-  --output="$OUT/logs/merge.out" \
-  --export=ALL,OUT="$OUT" \
-  --wrap='node bin/harc.js sweep merge "$OUT"/shard-* -o "$OUT/sweep"')
-echo "submitted merge: job $mergeid → $OUT/sweep/report.html"
+# On the login node: submit the shards, then the merge after them.
+SHARDS=${1:-8}
+OUT=${OUT:-sweep-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+jobid=$(sbatch --parsable --array=1-"$SHARDS" --export=ALL,MODEL="$MODEL",OUT="$OUT" "$0")
+jobid=${jobid%%;*} # --parsable prints "jobid[;cluster]"
+echo "shards: job $jobid, array 1-$SHARDS → $OUT/shard-K"
+
+# Merging reads the shards' records only: no compiler or QEMU.
+mergeid=$(sbatch --parsable --dependency=afterok:"$jobid" \
+  --job-name=harc-sweep-merge --cpus-per-task=1 --time=00:10:00 \
+  --output="$OUT/merge.out" \
+  --wrap="node bin/harc.js sweep merge $OUT/shard-* -o $OUT/sweep")
+echo "merge: job ${mergeid%%;*} (after every shard succeeded) → $OUT/sweep/report.html"
