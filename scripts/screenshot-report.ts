@@ -4,9 +4,9 @@
 // Renders DIR's results.jsonl and pareto.json with the current renderer in headless chromium, with the
 // details of one front candidate shown (the smallest within 1 pp val accuracy of all-8), and writes
 // OUT.png (default docs/sweep-report.png).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderSweepReport } from '../src/sweep/report.ts';
+import { renderSweepReport, type ReportMeta } from '../src/sweep/report.ts';
 import type { ParetoFile, SweepResult } from '../src/sweep/types.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { syntheticSweep } from '../test/helpers/sweep-records.ts';
@@ -18,18 +18,19 @@ if (!source) {
   process.exit(2);
 }
 
-function readDir(dir: string): { results: SweepResult[]; pareto: ParetoFile } {
+function readDir(dir: string): { results: SweepResult[]; pareto: ParetoFile; meta: ReportMeta } {
   const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
-  return { results: lines.map((l) => JSON.parse(l) as SweepResult), pareto: JSON.parse(readFileSync(join(dir, 'pareto.json'), 'utf8')) as ParetoFile };
+  const pareto = JSON.parse(readFileSync(join(dir, 'pareto.json'), 'utf8')) as ParetoFile;
+  // sweep.json says what was swept (strategy, widths) for the header
+  const manifest = existsSync(join(dir, 'sweep.json')) ? (JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as ReportMeta) : undefined;
+  return { results: lines.map((l) => JSON.parse(l) as SweepResult), pareto, meta: { ...manifest, model: pareto.model, target: pareto.target } };
 }
 
 const synthetic = source === '--synthetic';
-const { results, pareto } = synthetic ? syntheticSweep(1) : readDir(source);
-const html = renderSweepReport(results, pareto, {
-  model: pareto.model,
-  target: pareto.target,
-  ...(synthetic ? { title: `${pareto.model}: mixed-precision sweep on ${pareto.target} (illustrative, seeded records)` } : {}),
-});
+const { results, pareto, meta } = synthetic
+  ? { ...syntheticSweep(1), meta: { model: 'har-cnn', target: 'cortex-m4', title: 'har-cnn: mixed-precision sweep on cortex-m4 (illustrative, seeded records)' } }
+  : readDir(source);
+const html = renderSweepReport(results, pareto, meta);
 
 const onFront = new Set(pareto.front);
 const all8 = results.find((r) => r.uniform === 8);

@@ -18,6 +18,9 @@ export interface ReportMeta {
   target: string;
   title?: string;
   int8?: Int8Reference;
+  /** From sweep.json when the caller passes it: shown in the header. */
+  strategy?: string;
+  bits?: readonly number[];
 }
 
 /** An SVG-safe and HTML-safe string: layer and model names come from user files. */
@@ -159,11 +162,12 @@ function heatmapSvg(front: SweepResult[], layers: string[]): string {
   const cw = Math.max(18, Math.min(44, Math.floor(640 / Math.max(1, layers.length))));
   const ch = 18;
   const labelW = 150;
-  const longest = Math.max(4, ...layers.map((l) => Math.min(l.length, 28)));
+  const longest = Math.max(4, ...layers.map((l) => Math.min(l.length, 24)));
   const top = 20 + Math.ceil(longest * 7 * Math.SQRT1_2) + 8;
   const W = labelW + cw * layers.length + 70;
   const H = top + ch * front.length + 10;
-  const short = (l: string): string => (l.length > 28 ? `${l.slice(0, 27)}…` : l);
+  // the end of an exported name tells layers apart (/features/features.4/features.4.0/Conv)
+  const short = (l: string): string => (l.length > 24 ? `…${l.slice(-23)}` : l);
   const cells = front.flatMap((r, i) => [
     `<g class="hm-row" data-id="${escapeHtml(r.id)}">`,
     `<rect class="hm-bg" x="0" y="${top + i * ch}" width="${W}" height="${ch}" fill="transparent"/>`,
@@ -356,8 +360,8 @@ export function renderSweepReport(results: SweepResult[], pareto: ParetoFile, me
         best ? card('best val accuracy', `${pct(best.val.accuracy)} %`, `#${best.index} · ${escapeHtml(int(best.flash))} B flash`) : '',
         smallest ? card('smallest front flash', `${escapeHtml(int(smallest.flash))} B`, `#${smallest.index} · ${pct(smallest.val.accuracy)} % val acc`) : '',
         `</div>`,
-        `<p class="note">The search chose on the <b>validation</b> split: the plots, the front and the heat map use validation accuracy only. ${
-          hasTest ? 'The <b>test</b> split is held out: it appears in the table and the details, and decided nothing.' : 'No test split was given: every figure here is a validation figure, selected on the data it reports.'
+        `<p class="note">The search chose on the <b>validation</b> split (${sorted[0]!.val.n} windows): the plots, the front and the heat map use validation accuracy only. ${
+          hasTest ? `The <b>test</b> split (${sorted.find((r) => r.test)!.test!.n} windows) is held out: it appears in the table and the details, and decided nothing.` : 'No test split was given: every figure here is a validation figure, selected on the data it reports.'
         }</p>`,
         `<h2>Accuracy against cost</h2>`,
         `<p class="legend"><span><i class="sw" style="background:${FRONT}"></i>Pareto front over val accuracy, flash, SRAM and cycles (pareto.json)</span><span><i class="sw" style="background:${OTHER}"></i>other candidates</span><span><i class="sw" style="background:${FRONT};height:2px"></i>best val accuracy for the cost (front in that plane)</span><span style="color:${REF}">all-N: every layer N-bit</span></p>`,
@@ -387,7 +391,7 @@ export function renderSweepReport(results: SweepResult[], pareto: ParetoFile, me
     `<style>${CSS}</style>`,
     '</head>',
     '<body>',
-    `<header><h1>${escapeHtml(title)}</h1><p class="sub">model <b>${escapeHtml(meta.model)}</b> · target <b>${escapeHtml(meta.target)}</b> · ${sorted.length} candidates · objectives: ${escapeHtml(pareto.objectives.join(', '))}</p></header>`,
+    `<header><h1>${escapeHtml(title)}</h1><p class="sub">model <b>${escapeHtml(meta.model)}</b> · target <b>${escapeHtml(meta.target)}</b> · ${sorted.length} candidates${meta.strategy ? ` · strategy ${escapeHtml(meta.strategy)}` : ''}${meta.bits?.length ? ` · widths ${escapeHtml(meta.bits.join('/'))}` : ''} · objectives: ${escapeHtml(pareto.objectives.join(', '))}</p></header>`,
     '<main>',
     ...body.filter((s) => s !== ''),
     '</main>',
