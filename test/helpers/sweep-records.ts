@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ParetoFile, SweepResult, WeightBits } from '../../src/sweep/types.ts';
+import { rng } from '../quant/cdriver.ts';
 
 // Sweep records shaped like a real har-cnn sweep (layer sizes, cost model and accuracy losses of the
 // right order), from a seeded generator: for the report's tests and an illustrative screenshot,
 // never for any figure a document quotes as measured.
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng as prng };
 
 interface SyntheticLayer {
   name: string;
@@ -39,7 +30,7 @@ const WIDTHS: WeightBits[] = [8, 4, 2];
 
 /** Every assignment of widths to layers (exhaustive), candidate i in base-|widths| order. */
 export function syntheticSweep(seed = 1, layers: SyntheticLayer[] = HAR_CNN_LAYERS, widths: WeightBits[] = WIDTHS): { results: SweepResult[]; pareto: ParetoFile } {
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const n = widths.length ** layers.length;
   const results: SweepResult[] = [];
   for (let i = 0; i < n; i++) {
