@@ -47,8 +47,13 @@ const tickLabel = (v: number, step: number, span: number): string => {
   return `${(v / unit).toFixed(decimals)}${suffix}`;
 };
 
+// reduce, not Math.min(...v): a sweep can hold more candidates than a call has arguments
+const minOf = (v: number[]): number => v.reduce((a, b) => Math.min(a, b), Infinity);
+const maxOf = (v: number[]): number => v.reduce((a, b) => Math.max(a, b), -Infinity);
+
 /** Ticks at 1, 2 or 5 × 10^k covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, target = 5): { lo: number; hi: number; ticks: number[] } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { lo: 0, hi: 1, ticks: [0, 1] };
   if (!(hi > lo)) {
     const pad = Math.abs(lo) * 0.05 || 1;
     return niceTicks(lo - pad, hi + pad, target);
@@ -111,8 +116,8 @@ function scatterSvg(results: SweepResult[], onFront: Set<string>, axis: Axis): s
   const B = 46;
   const xs = results.map(axis.value);
   const ys = results.map((r) => 100 * r.val.accuracy);
-  const xa = niceTicks(Math.min(...xs), Math.max(...xs), 4);
-  const ya = niceTicks(Math.min(...ys), Math.max(...ys));
+  const xa = niceTicks(minOf(xs), maxOf(xs), 4);
+  const ya = niceTicks(minOf(ys), maxOf(ys));
   const X = (v: number): number => L + ((v - xa.lo) / (xa.hi - xa.lo)) * (W - L - R);
   const Y = (v: number): number => H - B - ((v - ya.lo) / (ya.hi - ya.lo)) * (H - B - T);
   const f = (v: number): string => v.toFixed(1);

@@ -113,6 +113,7 @@ describe('sweep report', () => {
     const flat = niceTicks(5248, 5248);
     expect(flat.lo).toBeLessThan(5248);
     expect(flat.hi).toBeGreaterThan(5248);
+    expect(niceTicks(Number.NaN, Infinity).ticks).toEqual([0, 1]);
   });
 
   it('names the setup script when the browser of the browser test is missing', () => {
