@@ -1,0 +1,94 @@
+// @module-tag qemu
+// The `harc` kernel set's recurrent path (src/backends/c/lower/int8-recurrent-fast.ts: the input
+// projection of a chunk of steps first, one packed product per step, rows packed by hidden unit) on
+// odd shapes: hidden and input sizes that are not multiples of 4, one step and odd step counts, both
+// directions, batch 2, layout 1, GRU linear_before_reset 0 and 1, chunked projections, stacked layers.
+// Every build gives the TypeScript integer reference bytes:
+//   host -DHARC_INT8_OPT   the plain-C branch (the RISC-V path) on the host
+//   cortex-m4              the SMLAD branch
+//   riscv                  the plain-C branch, rv32imc
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
+import { chunkSteps } from '../../src/backends/c/lower/int8-recurrent-fast.ts';
+import { writeModelDir } from '../../src/backends/compile.ts';
+import { recurrentGeometry } from '../../src/ir/ops/recurrent-common.ts';
+import type { Graph } from '../../src/ir/types.ts';
+import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
+import { G, quantizeForTest, quantizeInput, randomInputs } from '../int8/helpers.ts';
+import { recurrentGraph, referenceRaw, type RecurrentCase } from './helpers.ts';
+
+const CASES: RecurrentCase[] = [
+  { name: 'LSTM bidirectional, input 13, hidden 10', op: 'LSTM', seq: 5, input: 13, hidden: 10, attrs: { direction: 'bidirectional' }, outputs: ['h', 'c'] },
+  { name: 'LSTM one step, input 3, hidden 5', op: 'LSTM', seq: 1, input: 3, hidden: 5 },
+  { name: 'LSTM reverse, batch 2, layout 1, no bias', op: 'LSTM', seq: 3, batch: 2, input: 6, hidden: 7, layout: 1, bias: false, attrs: { direction: 'reverse' } },
+  // 9 steps of 4·40 gate rows: the projection runs in chunks of 6 steps (XG_BUDGET)
+  { name: 'LSTM forward, hidden 40, 9 steps in two chunks', op: 'LSTM', seq: 9, input: 9, hidden: 40 },
+  { name: 'GRU linear_before_reset 0, input 11, hidden 9', op: 'GRU', seq: 5, input: 11, hidden: 9, outputs: ['h'] },
+  { name: 'GRU linear_before_reset 0, bidirectional, batch 2', op: 'GRU', seq: 3, batch: 2, input: 4, hidden: 6, attrs: { direction: 'bidirectional' } },
+  { name: 'GRU linear_before_reset 1, bidirectional, hidden 17', op: 'GRU', seq: 4, input: 8, hidden: 17, attrs: { linear_before_reset: 1, direction: 'bidirectional' }, outputs: ['h'] },
+  { name: 'GRU linear_before_reset 1, one step, hidden 3', op: 'GRU', seq: 1, input: 5, hidden: 3, attrs: { linear_before_reset: 1 } },
+  { name: 'RNN bidirectional, input 7, hidden 6', op: 'RNN', seq: 5, input: 7, hidden: 6, attrs: { direction: 'bidirectional' }, outputs: ['h'] },
+  { name: 'RNN reverse, hidden 9', op: 'RNN', seq: 3, input: 4, hidden: 9, attrs: { direction: 'reverse' } },
+];
+
+const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
+  ['host', { HARC_INT8_OPT: true }, 'host -DHARC_INT8_OPT'],
+  ['cortex-m4', undefined, 'cortex-m4'],
+  ['riscv', undefined, 'riscv'],
+];
+
+async function runBuild(m: EmittedModel, xq: Int8Array, target: TargetName, defines?: Record<string, boolean>): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'harc-rnn-fast-'));
+  try {
+    await writeModelDir(m, join(dir, 'src'));
+    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), defines });
+    const run = await runFirmware({ target, elf, input: new Uint8Array(xq.buffer, xq.byteOffset, xq.byteLength), inputBytes: m.inputBytes, outputBytes: m.outputBytes });
+    return Array.from(run.output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function expectReference(quant: Graph, xq: Int8Array): Promise<void> {
+  const ref = Array.from(referenceRaw(quant, xq));
+  for (const [target, defines, label] of BUILDS) {
+    const m = emitModel(quant, { prefix: 'rf', memory: { kernels: 'harc', target: target === 'host' ? 'cortex-m4' : target, alignment: 4 } });
+    expect(m.files['model.c'], label).toContain('packed by hidden unit');
+    expect(await runBuild(m, xq, target, defines), label).toEqual(ref);
+  }
+}
+
+describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex-m4, riscv)', () => {
+  it('the projection chunk: every step when it fits, else a 4 KiB chunk', () => {
+    const steps = (c: RecurrentCase): number => {
+      const g = recurrentGraph(c);
+      const node = g.nodes[0]!;
+      return chunkSteps(recurrentGeometry(node, node.inputs.map((n) => (n ? g.tensors[n] : undefined))));
+    };
+    expect(steps(CASES[0]!)).toBe(5);
+    expect(steps(CASES[3]!)).toBe(6);
+  });
+
+  CASES.forEach((c, i) => {
+    it(c.name, async () => {
+      const g = recurrentGraph(c, 40 + i);
+      const { quant } = quantizeForTest(g, randomInputs(g, 16, 140 + i, -1.5, 1.5));
+      await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 240 + i, -2, 2)));
+    }, 240_000);
+  });
+
+  it('stacked: LSTM (bidirectional) -> GRU, through a Reshape of Y', async () => {
+    const b = new G(77);
+    const x = b.input([7, 1, 5]);
+    const y1 = 'y1';
+    b.nodes.push({ name: 'lstm', op: 'LSTM', inputs: [x, b.const([2, 4 * 6, 5], 0.8), b.const([2, 4 * 6, 6], 0.6), b.const([2, 8 * 6], 0.4)], outputs: [y1], attrs: { hidden_size: 6, direction: 'bidirectional' } });
+    const flat = b.op('Reshape', [y1, b.constInts([7, 1, 12])]);
+    b.nodes.push({ name: 'gru', op: 'GRU', inputs: [flat, b.const([1, 3 * 5, 12], 0.8), b.const([1, 3 * 5, 5], 0.6), b.const([1, 6 * 5], 0.4)], outputs: ['y2'], attrs: { hidden_size: 5 } });
+    const g = b.graph(['y2']);
+    const { quant } = quantizeForTest(g, randomInputs(g, 16, 9, -1.5, 1.5));
+    await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 19, -2, 2)));
+  }, 240_000);
+});
