@@ -7,6 +7,8 @@
 //   host -DHARC_INT8_OPT   the plain-C branch (the RISC-V path) on the host
 //   cortex-m4              the SMLAD branch
 //   riscv                  the plain-C branch, rv32imc
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,37 @@ const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
   ['riscv', undefined, 'riscv'],
 ];
 
+// harc_s8_requant_rshift (multiplier > 2^30, shift <= -1) and harc_sat16 against the reference's
+// harc_mbqm and clamp on random, edge and rounding-tie inputs
+const REQUANT_CHECK = String.raw`#include <stdio.h>
+#include "harc_int8_kernels.h"
+static uint32_t s = 4242u;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 17; s ^= s << 5; return s; }
+int main(void)
+{
+    long checked = 0, bad = 0, i;
+    static const int32_t edge[] = { HARC_INT32_MIN, HARC_INT32_MIN + 1, -65536, -32769, -32768, -2, -1, 0, 1, 2, 32767, 32768, 65535, HARC_INT32_MAX - 1, HARC_INT32_MAX };
+    for (i = 0; i < 2000000; ++i) {
+        const uint32_t kind = rnd() % 4;
+        int32_t x = (int32_t)rnd();
+        int32_t sh = -1 - (int32_t)(rnd() % 31); /* [-31, -1] */
+        int32_t m = (int32_t)(0x40000001u + rnd() % 0x3fffffffu); /* (2^30, 2^31) */
+        if (kind == 1) x = (int32_t)(rnd() % 200001) - 100000;
+        if (kind == 2) x = edge[rnd() % (sizeof edge / sizeof edge[0])];
+        if (kind == 3) { /* products that land on a rounding tie */
+            const int e = (int)-sh;
+            x = (int32_t)(((int64_t)((int32_t)(rnd() % 4001) - 2000) << (e > 12 ? 12 : e)) + (int32_t)(rnd() % 3) - 1);
+            m = 0x40000000 + (int32_t)(1u << (rnd() % 30));
+        }
+        if (harc_s8_requant_rshift(x, m, sh) != harc_mbqm(x, m, sh)) ++bad;
+        if (harc_sat16(x) != harc_clamp32(x, -32768, 32767)) ++bad;
+        checked += 2;
+    }
+    printf("%ld checked, %ld mismatches\n", checked, bad);
+    return 0;
+}
+`;
+
 async function runBuild(m: EmittedModel, xq: Int8Array, target: TargetName, defines?: Record<string, boolean>): Promise<number[]> {
   const dir = await mkdtemp(join(tmpdir(), 'harc-rnn-fast-'));
   try {
@@ -70,6 +103,17 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     };
     expect(steps(CASES[0]!)).toBe(5);
     expect(steps(CASES[3]!)).toBe(6);
+  });
+
+  it('harc_s8_requant_rshift equals harc_mbqm, harc_sat16 the int16 clamp', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harc-rnn-rq-'));
+    try {
+      writeFileSync(join(dir, 'rq.c'), REQUANT_CHECK);
+      execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2', '-DHARC_INT8_OPT', `-I${join('templates', 'runtime')}`, join(dir, 'rq.c'), '-o', join(dir, 'rq')], { stdio: 'pipe' });
+      expect(execFileSync(join(dir, 'rq')).toString().trim()).toBe('4000000 checked, 0 mismatches');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   CASES.forEach((c, i) => {

@@ -92,10 +92,15 @@ export function recurrentFastScratchBytes(g: Graph, node: Node): number {
   return isSubByte(g, node) ? recurrentQScratchBytes(g, node) : 4 * layout(geometry(g, node), node).total;
 }
 
-/** harc_s8_requant_fast where every multiplier of the array allows it (> 2^30, shift ≤ −2), else
- * harc_s8_requant; both bit-exact with the reference's harc_mbqm for multipliers ≥ 0. */
-const requantFor = (mult: number[], shift: number[]): string =>
-  mult.every((m, i) => m > 2 ** 30 && shift[i]! <= -2) ? 'harc_s8_requant_fast' : 'harc_s8_requant';
+/** The cheapest requantization every row of the array allows (harc_int8_kernels.h; each bit-exact
+ * with the reference's harc_mbqm on its domain): multiplier > 2^30 and shift ≤ −2 or ≤ −1 (one
+ * rounding), else harc_s8_requant (any multiplier ≥ 0, any shift). */
+function requantFor(mult: number[], shift: number[]): string {
+  const normal = mult.every((m) => m > 2 ** 30);
+  if (normal && shift.every((s) => s <= -2)) return 'harc_s8_requant_fast';
+  if (normal && shift.every((s) => s <= -1)) return 'harc_s8_requant_rshift';
+  return 'harc_s8_requant';
+}
 
 /** C that widens the int8 vector `v` (K bytes) for the products: SMLAD words in q (DSP), int16 in vq. */
 function widenS8(v: string, K: number, ind: string): string[] {
@@ -211,14 +216,14 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   const sig = `${i32(p.sigmoid.inputMultiplier)}, ${p.sigmoid.inputLeftShift}`;
   const tanG = `${i32(p.tanhGate.inputMultiplier)}, ${p.tanhGate.inputLeftShift}`;
   /** The gate pre-activation of row `j`: the precomputed x side plus the requantized h side, int16. */
-  const pre = (j: string, a: string): string => `(int16_t)harc_clamp32(xs[${j}] + harc_clamp32(${rqR}(${a}, rm[${j}], rsh[${j}]), -${lim}, ${lim}), -32768, 32767)`;
+  const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + harc_clamp32(${rqR}(${a}, rm[${j}], rsh[${j}]), -${lim}, ${lim}))`;
   const hOut = (u: string, v: string): string[] => [
     `h[${u}] = (int8_t)harc_clamp32(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}), -128, 127);`,
     ...(y ? [`${y}[t * ${st.yt} + d * ${st.yd} + n * ${st.yn} + ${u}] = h[${u}];`] : []),
   ];
   /** GRU: h = (1 − z)·h̃ + z·h in Q0.15 (the int16 state), then int8. */
   const gruUpdate = (u: string, z: string, hn: string): string[] => [
-    `const int32_t hv = harc_clamp32(harc_rdbpot((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15), -32768, 32767);`,
+    `const int32_t hv = harc_sat16(harc_rdbpot((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15));`,
     `h16[${u}] = (int16_t)hv;`,
     ...hOut(u, 'hv'),
   ];
@@ -232,9 +237,9 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
       `const int32_t og = harc_logistic_s16(${pre(`${H1} + u`, a[1]!)}, ${sig});`,
       `const int32_t fg = harc_logistic_s16(${pre(`${H2} + u`, a[2]!)}, ${sig});`,
       `const int32_t cg = harc_tanh_s16(${pre(`${H3} + u`, a[3]!)}, ${tanG});`,
-      `const int32_t fc = harc_clamp32(harc_rdbpot(fg * (int32_t)cst[u], 15), -32768, 32767);`,
-      `const int32_t icg = harc_clamp32(harc_rdbpot(ig * cg, ${p.igShift}), -32768, 32767);`,
-      `const int16_t cn = (int16_t)harc_clamp32(fc + icg, -32768, 32767);`,
+      `const int32_t fc = harc_sat16(harc_rdbpot(fg * (int32_t)cst[u], 15));`,
+      `const int32_t icg = harc_sat16(harc_rdbpot(ig * cg, ${p.igShift}));`,
+      `const int16_t cn = (int16_t)harc_sat16(fc + icg);`,
       `const int32_t tc = harc_tanh_s16(cn, ${i32(p.tanhCell!.inputMultiplier)}, ${p.tanhCell!.inputLeftShift});`,
       `cst[u] = cn;`,
       ...hOut('u', 'og * tc'),
@@ -248,7 +253,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
       `const int32_t z = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
       `const int32_t r = harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig});`,
       `const int32_t rr = harc_clamp32(${rqR}(${a[2]}, rm[${2 * H} + u], rsh[${2 * H} + u]), -${LBR_LIMIT}, ${LBR_LIMIT});`,
-      `const int32_t hn = harc_tanh_s16((int16_t)harc_clamp32(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15), -32768, 32767), ${tanG});`,
+      `const int32_t hn = harc_tanh_s16((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15)), ${tanG});`,
       ...gruUpdate('u', 'z', 'hn'),
     ];
     steps.push(`${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', unit, ind));
