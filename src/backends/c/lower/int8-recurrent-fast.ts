@@ -68,7 +68,8 @@ function packSegments(data: ArrayLike<number>, base: number, K: number, segs: Se
 const XG_BUDGET = 4096;
 export const chunkSteps = (geo: RecurrentGeometry): number => Math.max(1, Math.min(geo.seq, Math.floor(XG_BUDGET / (4 * geo.batch * geo.gates * geo.hidden))));
 
-/** Scratch layout in int32 words: the input projection of a chunk of steps, the widened vector, [GRU
+/** Scratch layout in int32 words: the input projection of a chunk of steps, the widened vectors
+ * (two x rows, or h), [GRU
  * linear_before_reset=0: z and r ⊙ (h − z_h) int16], [LSTM c state], [GRU int16 h], [int8 h]. */
 function layout(geo: RecurrentGeometry, node: Node): Record<'q' | 'gz' | 'rh' | 'c' | 'h16' | 'h' | 'total', number> {
   const { seq, batch, input: I, hidden: H, dirs, gates: G, kind } = geo;
@@ -76,7 +77,7 @@ function layout(geo: RecurrentGeometry, node: Node): Record<'q' | 'gz' | 'rh' | 
   let w = chunkSteps(geo) * batch * G * H;
   const at = (n: number): number => ((w += n), w - n);
   const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
-  const q = at(Math.max(round4(I), round4(H)) / 2);
+  const q = at(Math.max(round4(I), round4(H) / 2));
   const gz = at(lbr0 ? words(H) : 0);
   const rh = at(lbr0 ? round4(H) / 2 : 0);
   const c = at(kind === 'LSTM' && !node.outputs[2] ? words(stateSize) : 0);
@@ -175,6 +176,96 @@ function matvec(w: string, segs: Segment[], K: number, bias: string, vec16: stri
   return out;
 }
 
+/** Rows 0..rows-1 in pairs, then a single row: the projection's packing (2 rows x 2 steps in registers). */
+function pairs(rows: number): Segment[] {
+  const segs: Segment[] = [];
+  if (rows >= 2) segs.push({ g: 2, n: rows >> 1, row: (u, r) => 2 * u + r, rowC: (r) => `2 * u + ${r}` });
+  if (rows & 1) segs.push({ g: 1, n: 1, row: () => rows - 1, rowC: () => `${rows - 1}` });
+  return segs;
+}
+
+/** The input projection of two rows xa, xb (K bytes each) at once, every weight loaded once for both:
+ * ya[row] / yb[row] = out(bias[row] + Σ x·W[row]) over the pair-packed W (`segs`, from pairs()).
+ * DSP: both rows widened into q interleaved per 4 k (xa even, xa odd, xb even, xb odd), 2 rows x 2
+ * steps = 16 MACs per 4 k from 2 LDRD, 2 LDR, 4 SXTB16, 8 SMLAD; plain C: vq (xa) and vq + K4 (xb). */
+function projection2(w: string, segs: Segment[], K: number, bias: string, out: (row: string, acc: string, y: string) => string, ind: string): string[] {
+  const K4 = round4(K);
+  const chunks = K4 / 4;
+  const tail = K % 4;
+  const lines = [
+    '#if defined(HARC_INT8_DSP)',
+    `${ind}for (int c = 0; c < ${chunks}; ++c) {`,
+    `${ind}  int32_t x0w, x1w;`,
+    ...(tail
+      ? [
+          `${ind}  if (c == ${chunks - 1}) {`,
+          `${ind}    int8_t t0[4] = { 0, 0, 0, 0 }, t1[4] = { 0, 0, 0, 0 };`,
+          `${ind}    for (int k = 0; k < ${tail}; ++k) {`,
+          `${ind}      t0[k] = xa[${K4 - 4} + k];`,
+          `${ind}      t1[k] = xb[${K4 - 4} + k];`,
+          `${ind}    }`,
+          `${ind}    memcpy(&x0w, t0, 4);`,
+          `${ind}    memcpy(&x1w, t1, 4);`,
+          `${ind}  } else {`,
+          `${ind}    memcpy(&x0w, xa + 4 * c, 4);`,
+          `${ind}    memcpy(&x1w, xb + 4 * c, 4);`,
+          `${ind}  }`,
+        ]
+      : [`${ind}  memcpy(&x0w, xa + 4 * c, 4);`, `${ind}  memcpy(&x1w, xb + 4 * c, 4);`]),
+    `${ind}  q[4 * c] = __sxtb16(x0w);`,
+    `${ind}  q[4 * c + 1] = harc_sxtb16_ror8(x0w);`,
+    `${ind}  q[4 * c + 2] = __sxtb16(x1w);`,
+    `${ind}  q[4 * c + 3] = harc_sxtb16_ror8(x1w);`,
+    `${ind}}`,
+    '#else',
+    `${ind}for (int k = 0; k < ${K}; ++k) {`,
+    `${ind}  vq[k] = xa[k];`,
+    `${ind}  vq[${K4} + k] = xb[k];`,
+    `${ind}}`,
+    ...(tail ? [`${ind}for (int k = ${K}; k < ${K4}; ++k) vq[k] = vq[${K4} + k] = 0;`] : []),
+    '#endif',
+    `${ind}{`,
+    `${ind}  const int8_t *wp = ${w};`,
+  ];
+  for (const s of segs) {
+    const i2 = `${ind}    `;
+    const rows = Array.from({ length: s.g }, (_, r) => s.rowC(r));
+    const a = rows.map((_, r) => [`a${r}0`, `a${r}1`]);
+    lines.push(
+      `${ind}  for (int u = 0; u < ${s.n}; ++u) {`,
+      `${i2}int32_t ${a.map(([a0, a1], r) => `${a0} = ${bias}[${rows[r]}], ${a1} = ${a0}`).join(', ')};`,
+      '#if defined(HARC_INT8_DSP)',
+      `${i2}const int32_t *p = q;`,
+      `${i2}for (int c = 0; c < ${chunks}; ++c, p += 4, wp += ${4 * s.g}) {`,
+      `${i2}  const int32_t x0e = p[0], x0d = p[1], x1e = p[2], x1d = p[3];`,
+      `${i2}  int32_t wv, we, wd;`,
+      ...a.flatMap(([a0, a1], r) => [
+        `${i2}  memcpy(&wv, wp + ${4 * r}, 4);`,
+        `${i2}  we = __sxtb16(wv);`,
+        `${i2}  wd = harc_sxtb16_ror8(wv);`,
+        `${i2}  ${a0} = __smlad(x0e, we, ${a0});`,
+        `${i2}  ${a0} = __smlad(x0d, wd, ${a0});`,
+        `${i2}  ${a1} = __smlad(x1e, we, ${a1});`,
+        `${i2}  ${a1} = __smlad(x1d, wd, ${a1});`,
+      ]),
+      `${i2}}`,
+      '#else',
+      `${i2}for (int c = 0; c < ${chunks}; ++c, wp += ${4 * s.g}) {`,
+      `${i2}  const int16_t *v0 = vq + 4 * c, *v1 = vq + ${K4} + 4 * c;`,
+      ...a.flatMap(([a0, a1], r) => [
+        `${i2}  ${a0} += v0[0] * wp[${4 * r}] + v0[1] * wp[${4 * r + 1}] + v0[2] * wp[${4 * r + 2}] + v0[3] * wp[${4 * r + 3}];`,
+        `${i2}  ${a1} += v1[0] * wp[${4 * r}] + v1[1] * wp[${4 * r + 1}] + v1[2] * wp[${4 * r + 2}] + v1[3] * wp[${4 * r + 3}];`,
+      ]),
+      `${i2}}`,
+      '#endif',
+      ...rows.flatMap((row, r) => ['{', `  const int j = ${row};`, `  ${out('j', a[r]![0]!, 'ya')}`, `  ${out('j', a[r]![1]!, 'yb')}`, '}'].map((l) => `${i2}${l}`)),
+      `${ind}  }`,
+    );
+  }
+  lines.push(`${ind}}`);
+  return lines;
+}
+
 /** Each row of a group on its own: `one(row, acc)` inside a block with `const int j = row`. */
 const perRow = (one: (acc: string) => string[]) => (rows: string[], acc: string[]): string[] =>
   rows.flatMap((row, r) => ['{', `  const int j = ${row};`, ...one(acc[r]!).map((l) => `  ${l}`), '}']);
@@ -191,7 +282,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const W = ctx.input(1).data!;
   const R = ctx.input(2).data!;
-  const wSegs = consecutive(GH);
+  const wSegs = pairs(GH);
   const rSegs = recurrentSegments(geo);
   const packed = (suffix: string, data: ArrayLike<number>, K: number, segs: Segment[]): string =>
     ctx.constArray(suffix, 'int8_t', Array.from({ length: D }, (_, d) => packSegments(data, d * GH * K, K, segs)).flat().map(String));
@@ -211,7 +302,8 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   const x = ctx.arg(0);
   const stateSize = D * B * H;
   const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
-  const tExpr = geo.direction === 'forward' ? 's' : geo.direction === 'reverse' ? `${S - 1} - s` : `d == 0 ? s : ${S - 1} - s`;
+  const tOf = (sv: string): string => (geo.direction === 'forward' ? sv : geo.direction === 'reverse' ? `${S - 1} - ${sv}` : `d == 0 ? ${sv} : ${S - 1} - ${sv}`);
+  const tExpr = tOf('s');
   const lim = i32(PARTIAL_LIMIT);
   const sig = `${i32(p.sigmoid.inputMultiplier)}, ${p.sigmoid.inputLeftShift}`;
   const tanG = `${i32(p.tanhGate.inputMultiplier)}, ${p.tanhGate.inputLeftShift}`;
@@ -306,22 +398,21 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     `    const int32_t *wsh = ${wsh} + d * ${GH};`,
     `    const int32_t *rm = ${rm} + d * ${GH};`,
     `    const int32_t *rsh = ${rsh} + d * ${GH};`,
-    `    for (int s0 = 0; s0 < ${S}; s0 += ${TB}) {`,
-    `      const int s1 = s0 + ${TB} < ${S} ? s0 + ${TB} : ${S};`,
-    `      /* the input side of steps s0..s1-1: W·x + bias, requantized to Q3.12 and clamped to ±2^24 */`,
-    `      for (int s = s0; s < s1; ++s) {`,
-    `        const int t = ${tExpr};`,
-    `        for (int n = 0; n < ${B}; ++n) {`,
-    `          const int8_t *x = ${x} + t * ${st.xt} + n * ${st.xn};`,
-    `          int32_t *xrow = xg + ((s - s0) * ${B} + n) * ${GH};`,
-    ...widenS8('x', I, ind + '  '),
-    ...matvec('wp0', wSegs, I, 'bx', 'vq', perRow((a) => [`xrow[j] = harc_clamp32(${rqW}(${a}, wm[j], wsh[j]), -${lim}, ${lim});`]), ind + '  '),
-    '        }',
+    `    for (int sbeg = 0; sbeg < ${S}; sbeg += ${TB}) {`,
+    `      const int send = sbeg + ${TB} < ${S} ? sbeg + ${TB} : ${S};`,
+    `      /* the input side of steps sbeg..send-1: W·x + bias, requantized to Q3.12 and clamped to ±2^24 */`,
+    `      for (int i = 0; i < (send - sbeg) * ${B}; i += 2) {`,
+    `        const int i1 = i + 1 < (send - sbeg) * ${B} ? i + 1 : i; /* an odd last row is computed twice */`,
+    `        const int sa = sbeg + i / ${B}, sb = sbeg + i1 / ${B};`,
+    `        const int8_t *xa = ${x} + (${tOf('sa')}) * ${st.xt} + (i % ${B}) * ${st.xn};`,
+    `        const int8_t *xb = ${x} + (${tOf('sb')}) * ${st.xt} + (i1 % ${B}) * ${st.xn};`,
+    `        int32_t *ya = xg + i * ${GH}, *yb = xg + i1 * ${GH};`,
+    ...projection2('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = harc_clamp32(${rqW}(${a}, wm[${j}], wsh[${j}]), -${lim}, ${lim});`, ind),
     '      }',
-    `      for (int s = s0; s < s1; ++s) {`,
+    `      for (int s = sbeg; s < send; ++s) {`,
     `        const int t = ${tExpr};`,
     `        for (int n = 0; n < ${B}; ++n) {`,
-    `          const int32_t *xs = xg + ((s - s0) * ${B} + n) * ${GH};`,
+    `          const int32_t *xs = xg + ((s - sbeg) * ${B} + n) * ${GH};`,
     `          int8_t *h = hs + d * ${st.sd} + n * ${st.sn};`,
     ...steps.map((l) => (l.startsWith('#') ? l : `  ${l}`)),
     '        }',
