@@ -19,7 +19,11 @@ import { writeModelDir } from '../../src/backends/compile.ts';
 import { recurrentGeometry } from '../../src/ir/ops/recurrent-common.ts';
 import type { Graph } from '../../src/ir/types.ts';
 import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs } from '../int8/helpers.ts';
+import { calibrate } from '../../src/planning/calibrate.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { quantizeGraph } from '../../src/passes/quantize.ts';
+import { resolveWeightBits } from '../../src/passes/weight-bits.ts';
+import { G, quantizeForTest, quantizeInput, randomInputs, splitRows } from '../int8/helpers.ts';
 import { recurrentGraph, referenceRaw, type RecurrentCase } from './helpers.ts';
 
 const CASES: RecurrentCase[] = [
@@ -85,11 +89,12 @@ async function runBuild(m: EmittedModel, xq: Int8Array, target: TargetName, defi
   }
 }
 
-async function expectReference(quant: Graph, xq: Int8Array): Promise<void> {
+async function expectReference(quant: Graph, xq: Int8Array, fastPath = true): Promise<void> {
   const ref = Array.from(referenceRaw(quant, xq));
   for (const [target, defines, label] of BUILDS) {
     const m = emitModel(quant, { prefix: 'rf', memory: { kernels: 'harc', target: target === 'host' ? 'cortex-m4' : target, alignment: 4 } });
-    expect(m.files['model.c'], label).toContain('packed by hidden unit');
+    if (fastPath) expect(m.files['model.c'], label).toContain('packed by hidden unit');
+    else expect(m.files['model.c'], label).not.toContain('packed by hidden unit');
     expect(await runBuild(m, xq, target, defines), label).toEqual(ref);
   }
 }
@@ -134,5 +139,14 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     const g = b.graph(['y2']);
     const { quant } = quantizeForTest(g, randomInputs(g, 16, 9, -1.5, 1.5));
     await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 19, -2, 2)));
+  }, 240_000);
+
+  it('4-bit W and R keep the unrestructured HARC_RQ lowering (packed sub-byte weights)', async () => {
+    const c: RecurrentCase = { name: 'int4', op: 'LSTM', seq: 3, input: 6, hidden: 5, attrs: { direction: 'bidirectional' } };
+    const float = optimize(recurrentGraph(c, 61));
+    const calib = randomInputs(float, 16, 161, -1.5, 1.5);
+    const table = calibrate(float, splitRows(calib, float.tensors[float.inputs[0]!]!.shape));
+    const quant = quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: 4 }) });
+    await expectReference(quant, quantizeInput(quant, randomInputs(float, 2, 261, -2, 2)), false);
   }, 240_000);
 });
