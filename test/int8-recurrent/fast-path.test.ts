@@ -35,6 +35,8 @@ const CASES: RecurrentCase[] = [
   { name: 'GRU linear_before_reset 0, input 11, hidden 9', op: 'GRU', seq: 5, input: 11, hidden: 9, outputs: ['h'] },
   { name: 'GRU linear_before_reset 0, bidirectional, batch 2', op: 'GRU', seq: 3, batch: 2, input: 4, hidden: 6, attrs: { direction: 'bidirectional' } },
   { name: 'GRU linear_before_reset 1, bidirectional, hidden 17', op: 'GRU', seq: 4, input: 8, hidden: 17, attrs: { linear_before_reset: 1, direction: 'bidirectional' }, outputs: ['h'] },
+  // hidden 8: two 4-k chunks per row, the hand-scheduled SMLAD loop on Cortex-M4 (hidden 5 and 40 for LSTM quads)
+  { name: 'GRU linear_before_reset 1, reverse, hidden 8', op: 'GRU', seq: 3, input: 5, hidden: 8, attrs: { linear_before_reset: 1, direction: 'reverse' } },
   { name: 'GRU linear_before_reset 1, one step, hidden 3', op: 'GRU', seq: 1, input: 5, hidden: 3, attrs: { linear_before_reset: 1 } },
   { name: 'RNN bidirectional, input 7, hidden 6', op: 'RNN', seq: 5, input: 7, hidden: 6, attrs: { direction: 'bidirectional' }, outputs: ['h'] },
   { name: 'RNN reverse, hidden 9', op: 'RNN', seq: 3, input: 4, hidden: 9, attrs: { direction: 'reverse' } },

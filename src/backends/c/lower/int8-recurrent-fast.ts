@@ -142,36 +142,41 @@ function widenS16(v: string, K: number, ind: string): string[] {
   ];
 }
 
-/** SMLAD over 2·`pairs` chunks of a group of 4 rows, scheduled by hand (gcc's C spills or keeps a
- * loop counter and two pointers per chunk): per chunk one LDRD of the widened vector, 4 LDR of
- * weights (3 back to back), 8 SXTB16, 8 SMLAD; one SUBS/BNE per 2 chunks. Advances p and wp. */
-function quadPairsAsm(pairs: number, ind: string): string[] {
+/** SMLAD over 2·`pairs` chunks of a group of g = 3 or 4 rows, scheduled by hand (gcc's C spills or
+ * keeps a loop counter and two pointers per chunk): per chunk one LDRD of the widened vector, g LDR
+ * of weights (3 back to back), 2g SXTB16, 2g SMLAD; one ADDS/SUBS/BNE per 2 chunks. Advances p and wp. */
+function groupPairsAsm(g: 3 | 4, pairs: number, ind: string): string[] {
+  const mac = (w: string, r: number): string[] => [`sxtb16 %[t], %[${w}], ror #8`, `sxtb16 %[${w}], %[${w}]`, `smlad %[a${r}], %[xe], %[${w}], %[a${r}]`, `smlad %[a${r}], %[xd], %[t], %[a${r}]`];
   const chunk = (off: number): string[] => [
     'ldrd %[xe], %[xd], [%[p]], #8',
     `ldr %[w0], [%[wp], #${off}]`,
     `ldr %[w1], [%[wp], #${off + 4}]`,
     `ldr %[w2], [%[wp], #${off + 8}]`,
-    ...['w0', 'w1'].flatMap((w, r) => [`sxtb16 %[t], %[${w}], ror #8`, `sxtb16 %[${w}], %[${w}]`, `smlad %[a${r}], %[xe], %[${w}], %[a${r}]`, `smlad %[a${r}], %[xd], %[t], %[a${r}]`]),
-    `ldr %[w0], [%[wp], #${off + 12}]`,
-    ...['w2', 'w0'].flatMap((w, r) => [`sxtb16 %[t], %[${w}], ror #8`, `sxtb16 %[${w}], %[${w}]`, `smlad %[a${r + 2}], %[xe], %[${w}], %[a${r + 2}]`, `smlad %[a${r + 2}], %[xd], %[t], %[a${r + 2}]`]),
+    ...mac('w0', 0),
+    ...mac('w1', 1),
+    // the fourth row's word reuses w0 (13 registers in all)
+    ...(g === 4 ? [`ldr %[w0], [%[wp], #${off + 12}]`] : []),
+    ...mac('w2', 2),
+    ...(g === 4 ? mac('w0', 3) : []),
   ];
-  const asm = ['1:', ...chunk(0), ...chunk(16), 'adds %[wp], %[wp], #32', 'subs %[k], %[k], #1', 'bne 1b'];
+  const asm = ['1:', ...chunk(0), ...chunk(4 * g), `adds %[wp], %[wp], #${8 * g}`, 'subs %[k], %[k], #1', 'bne 1b'];
+  const acc = Array.from({ length: g }, (_, r) => `a${r}`);
   return [
     '#if defined(__OPTIMIZE__) && defined(__GNUC__)',
     `${ind}{`,
     `${ind}  int32_t k = ${pairs}, xe, xd, w0, w1, w2, t;`,
     `${ind}  __asm__(${asm.map((l) => JSON.stringify(`${l}\n\t`)).join(`\n${ind}          `)}`,
-    `${ind}          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(p), [wp] "+r"(wp), [k] "+r"(k),`,
+    `${ind}          : ${acc.map((a) => `[${a}] "+r"(${a})`).join(', ')}, [p] "+r"(p), [wp] "+r"(wp), [k] "+r"(k),`,
     `${ind}            [xe] "=&r"(xe), [xd] "=&r"(xd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [t] "=&r"(t)`,
     `${ind}          :`,
     `${ind}          : "cc", "memory");`,
     `${ind}}`,
     '#else',
-    `${ind}for (int c = 0; c < ${2 * pairs}; ++c, p += 2, wp += 16) {`,
+    `${ind}for (int c = 0; c < ${2 * pairs}; ++c, p += 2, wp += ${4 * g}) {`,
     `${ind}  const int32_t xe = p[0], xd = p[1];`,
-    `${ind}  int32_t w0, w1, w2, w3;`,
-    ...[0, 1, 2, 3].map((r) => `${ind}  memcpy(&w${r}, wp + ${4 * r}, 4);`),
-    ...[0, 1, 2, 3].flatMap((r) => [`${ind}  a${r} = __smlad(xe, __sxtb16(w${r}), a${r});`, `${ind}  a${r} = __smlad(xd, harc_sxtb16_ror8(w${r}), a${r});`]),
+    `${ind}  int32_t ${acc.map((_, r) => `w${r}`).join(', ')};`,
+    ...acc.map((_, r) => `${ind}  memcpy(&w${r}, wp + ${4 * r}, 4);`),
+    ...acc.flatMap((a, r) => [`${ind}  ${a} = __smlad(xe, __sxtb16(w${r}), ${a});`, `${ind}  ${a} = __smlad(xd, harc_sxtb16_ror8(w${r}), ${a});`]),
     `${ind}}`,
     '#endif',
   ];
@@ -186,15 +191,15 @@ function matvec(w: string, segs: Segment[], K: number, bias: string, vec16: stri
     const a = Array.from({ length: s.g }, (_, r) => `a${r}`);
     const rows = Array.from({ length: s.g }, (_, r) => s.rowC(r));
     const i2 = `${ind}    `;
-    // an even number of 4-k chunks of a row quad: the hand-scheduled loop (with an odd count gcc's
-    // code around it for the last chunk cost more than the asm saved on microbi-convlstm)
-    const handScheduled = s.g === 4 && chunks % 2 === 0;
+    // an even number of 4-k chunks of a row triple / quad: the hand-scheduled loop (with an odd count
+    // gcc's code around it for the last chunk cost more than the asm saved on microbi-convlstm)
+    const handScheduled = (s.g === 3 || s.g === 4) && chunks % 2 === 0;
     out.push(
       `${ind}  for (int u = 0; u < ${s.n}; ++u) {`,
       `${i2}int32_t ${a.map((v, r) => `${v} = ${bias}[${rows[r]}]`).join(', ')};`,
       '#if defined(HARC_INT8_DSP)',
       `${i2}const int32_t *p = q;`,
-      ...(handScheduled ? quadPairsAsm(chunks / 2, i2) : []),
+      ...(handScheduled ? groupPairsAsm(s.g as 3 | 4, chunks / 2, i2) : []),
       ...(handScheduled ? [] : [`${i2}for (int c = 0; c < ${chunks}; ++c, p += 2, wp += ${4 * s.g}) {`,
       `${i2}  const int32_t xe = p[0], xd = p[1];`,
       `${i2}  int32_t ${a.map((_, r) => `w${r}`).join(', ')};`,
