@@ -62,11 +62,16 @@ function packSegments(data: ArrayLike<number>, base: number, K: number, segs: Se
   return out;
 }
 
-/** The input projection is computed for this many steps at a time (all of them when their int32
- * gate sums fit XG_BUDGET bytes): a whole-sequence projection of a 128-step, 128-unit LSTM would be
- * 256 KiB of arena; chunks keep it small and the weights' reuse across steps. */
-const XG_BUDGET = 4096;
-export const chunkSteps = (geo: RecurrentGeometry): number => Math.max(1, Math.min(geo.seq, Math.floor(XG_BUDGET / (4 * geo.batch * geo.gates * geo.hidden))));
+/** The input projection is computed for this many steps at a time: all of them when their int32
+ * gate sums fit XG_BUDGET bytes, else an even number (the projection pairs steps), at least 2. A
+ * whole-sequence projection of a 128-step, 128-unit LSTM would be 256 KiB of arena; the chunk
+ * size changes no arithmetic and hardly the cycles (one loop per chunk). */
+const XG_BUDGET = 2048;
+export function chunkSteps(geo: RecurrentGeometry): number {
+  const stepBytes = 4 * geo.batch * geo.gates * geo.hidden;
+  if (geo.seq * stepBytes <= XG_BUDGET) return geo.seq;
+  return Math.min(geo.seq, Math.max(2, 2 * Math.floor(XG_BUDGET / (2 * stepBytes))));
+}
 
 /** Scratch layout in int32 words: the input projection of a chunk of steps, the widened vectors
  * (two x rows, or h), [GRU
