@@ -8,8 +8,9 @@ import { fastRecurrentLowering, foldedBiases, recurrentQScratchBytes } from './i
 
 // Integer LSTM / GRU / RNN for the `harc` kernel set, restructured for speed and bit-exact with
 // src/ir/int8/recurrent.ts (docs/int8-kernels.md, "Recurrent layers"):
-//  1. the input projection of every time step first: one matrix product X·Wᵀ whose rows are
-//     requantized and clamped to ±2^24 as the reference's x side is, into arena scratch (int32);
+//  1. the input projection of a chunk of steps first (chunkSteps), two steps per pass so each weight
+//     is loaded once for both; its rows are requantized and clamped to ±2^24 as the reference's
+//     x side is, into arena scratch (int32);
 //  2. per step, one matrix-vector over all gate rows of R on the previous h (SMLAD on SXTB16-widened
 //     int8 pairs under HARC_INT8_DSP, plain C elsewhere, both on the same packed weights);
 //  3. the rows are packed by hidden unit (LSTM i,o,f,c of unit u together; GRU z,r,h), so the cell
