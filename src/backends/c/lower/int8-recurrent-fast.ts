@@ -422,7 +422,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     `   * reference's x side), then per step one product over all ${GH} gate rows of R, packed by hidden unit so each`,
     `   * unit's cell update follows its gate sums. Scratch: ${4 * L.total} bytes of planned arena. */`,
     '#if !HARC_INT8_FAST',
-    `#error "model.c was generated with --kernels harc: its recurrent layers need harc_int8_kernels.h's optimized path (Cortex-M DSP or -DHARC_INT8_OPT)"`,
+    `#error "model.c was generated with --kernels harc: its recurrent layers need an optimized path (Cortex-M DSP, RISC-V or -DHARC_INT8_OPT); regenerate it with --kernels portable for this core"`,
     '#endif',
     `  int32_t *xg = ${scratch};`,
     '#if defined(HARC_INT8_DSP)',
