@@ -16,14 +16,17 @@ import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
 import { chunkSteps } from '../../src/backends/c/lower/int8-recurrent-fast.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
+import { loadForCli } from '../../src/cli/model-input.ts';
+import { readNpy } from '../../src/ir/npy.ts';
 import { recurrentGeometry } from '../../src/ir/ops/recurrent-common.ts';
+import { numel } from '../../src/ir/shape.ts';
 import type { Graph } from '../../src/ir/types.ts';
 import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
 import { calibrate } from '../../src/planning/calibrate.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { quantizeGraph } from '../../src/passes/quantize.ts';
 import { resolveWeightBits } from '../../src/passes/weight-bits.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, splitRows } from '../int8/helpers.ts';
+import { firstRows, G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, splitRows } from '../int8/helpers.ts';
 import { recurrentGraph, referenceRaw, type RecurrentCase } from './helpers.ts';
 
 const CASES: RecurrentCase[] = [
@@ -151,4 +154,21 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     const quant = quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: 4 }) });
     await expectReference(quant, quantizeInput(quant, randomInputs(float, 2, 261, -2, 2)), false);
   }, 240_000);
+
+  // the zoo's recurrent models, real weights and calibration (32 windows), 2 test windows; the
+  // RISC-V model.c (the plain-C path) also on the host with -DHARC_INT8_OPT
+  for (const model of ['microbi-convlstm', 'deepconvlstm', 'seq-lstm', 'seq-gru', 'seq-rnn'])
+    it(`zoo ${model}: whole model under --kernels harc`, async () => {
+      const file = `zoo/models/${model}.onnx`;
+      const g = loadForCli(file);
+      const per = numel(g.tensors[g.inputs[0]!]!.shape);
+      const { quant } = quantizeForTest(g, firstRows(readNpy('zoo/data/calib_X.npy'), 32, per));
+      const xq = quantizeInput(quant, firstRows(readNpy('zoo/data/test_X.npy'), 2, per));
+      const ref = Array.from(referenceBytes(quant, xq));
+      for (const [target, defines, label] of BUILDS) {
+        const m = emitModel(quant, { prefix: 'rz', memory: { kernels: 'harc', target: target === 'host' ? 'riscv' : target, alignment: 4 } });
+        expect(m.files['model.c'], label).toContain('packed by hidden unit');
+        expect((await runBuild(m, xq, target, defines)).map((b) => (b << 24) >> 24), label).toEqual(ref);
+      }
+    }, 600_000);
 });
