@@ -1,7 +1,7 @@
 import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
-import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
+import { recurrentFastLowering } from '../lower/int8-recurrent-fast.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
 import { acceptsBlockedConv, acceptsBlockedGemm, acceptsBlockedMatMul, lowerBlockedConv, lowerBlockedGemm, lowerBlockedMatMul } from '../lower/float-blocked.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
@@ -14,8 +14,8 @@ const fast = (l: KernelLowering, mode: FastMode): KernelLowering => Object.assig
 // int8 HardSwish / Sigmoid / Tanh as tables of the reference integer kernel (any target)
 const unaryTable = int8UnaryTableLowering();
 const unaryTables = { HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable };
-// recurrent layers with the optimized requantization (HARC_RQ)
-const recurrent = fastRecurrentLowering();
+// recurrent layers: input projection first, one packed product per step (int8-recurrent-fast.ts)
+const recurrent = recurrentFastLowering();
 const recurrents = { LSTM: recurrent, GRU: recurrent, RNN: recurrent };
 const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {

@@ -21,7 +21,7 @@ const i32 = (v: number): string => cLiteral('int32', v);
  * loops are plain int8 · int8 sums: bx = Bw − Σ_k z_x[k]·W[j,k], bh = Br − z_h·Σ_k R[j,k]. The GRU
  * candidate rows with linear_before_reset = 0 read r ⊙ (h − z_h), already centred: bh = Br there.
  * Exact in int32, so the result equals the reference's Σ (x − z)·w + B. */
-function foldedBiases(ctx: LowerCtx, p: RecurrentQParams, arr: (suffix: string, v: number[]) => string): { bx: string; bh: string } {
+export function foldedBiases(ctx: LowerCtx, p: RecurrentQParams, arr: (suffix: string, v: number[]) => string): { bx: string; bh: string } {
   const { dirs: D, gates: G, hidden: H, input: I, kind, linearBeforeReset } = p.geo;
   const GH = G * H;
   const W = ctx.input(1).data!;
