@@ -19,19 +19,24 @@ import type { WeightBits } from './types.ts';
 export interface SweepBase {
   /** The graph after the float passes, which every candidate quantizes. */
   optimized: Graph;
-  table: CalibrationTable;
-  means: Record<string, Float64Array>;
   /** Every weighted layer, in graph order. */
   weighted: string[];
+  /** The calibration table and channel means: computed on first use, so a sweep served wholly
+   * from the cache neither calibrates nor interprets the calibration data. */
+  quantization(): { table: CalibrationTable; means: Record<string, Float64Array> };
 }
 
 export function prepareSweep(graph: Graph, calib: Value, calibMethod: CalibMethod = 'minmax'): SweepBase {
   const optimized = optimize(graph);
-  const table = calibrateFor(optimized, { precision: 'int8', calib, calibMethod });
   const weightedNodes = optimized.nodes.filter(isWeightedNode);
-  const samples = splitSamples(optimized, calib, 'calibration data');
-  const means = channelMeans(optimized, samples, new Set(weightedNodes.map((n) => n.inputs[0]!)));
-  return { optimized, table, means, weighted: weightedNodes.map((n) => n.name) };
+  let done: ReturnType<SweepBase['quantization']> | undefined;
+  const quantization = (): ReturnType<SweepBase['quantization']> => {
+    if (done) return done;
+    const table = calibrateFor(optimized, { precision: 'int8', calib, calibMethod });
+    const samples = splitSamples(optimized, calib, 'calibration data');
+    return (done = { table, means: channelMeans(optimized, samples, new Set(weightedNodes.map((n) => n.inputs[0]!))) });
+  };
+  return { optimized, weighted: weightedNodes.map((n) => n.name), quantization };
 }
 
 /** The swept layers: every weighted layer matched by one of the globs (all of them without globs),
@@ -50,9 +55,10 @@ const AFTER_QUANTIZE = STAGES.slice(STAGES.findIndex((s) => s.name === 'quantize
 
 /** A candidate's C: quantize with the shared table, then the pipeline's remaining stages. */
 export function compileCandidate(base: SweepBase, bits: Record<string, WeightBits>, opts: { prefix: string; source?: string; memory: CMemoryOptions }): EmittedModel {
-  const graph = quantizeGraph(base.optimized, base.table, { bits: 8, layerWeightBits: layerBitsOf(base, bits), inputMeans: base.means });
+  const { table, means } = base.quantization();
+  const graph = quantizeGraph(base.optimized, table, { bits: 8, layerWeightBits: layerBitsOf(base, bits), inputMeans: means });
   const o = { prefix: opts.prefix, source: opts.source, memory: opts.memory, precision: { precision: 'int8' as const } };
-  let s: PipelineState = { graph, calibration: base.table };
+  let s: PipelineState = { graph, calibration: table };
   for (const stage of AFTER_QUANTIZE) s = stage.run(s, o);
   return s.model!;
 }

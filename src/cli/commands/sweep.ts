@@ -82,7 +82,7 @@ const labelled = (graph: Graph, dataFile: string, labelsFile: string, dataFlag: 
 };
 
 /** Validation and test: see the help's epilogue (src/cli/sweep-cli.ts) and src/sweep/split.ts. */
-function splitsOf(graph: Graph, a: SweepArgs): { val: LabelledSet; test: LabelledSet } {
+function splitsOf(graph: Graph, a: SweepArgs): { val: LabelledSet; test: LabelledSet; note?: string } {
   const data = labelled(graph, a.data, a.labels, '--data', '--labels');
   if ((a.val === undefined) !== (a.valLabels === undefined)) throw inputError('--val and --val-labels go together: give both (validation inputs and their labels), or neither to split --data');
   if (a.val !== undefined) {
@@ -91,8 +91,8 @@ function splitsOf(graph: Graph, a: SweepArgs): { val: LabelledSet; test: Labelle
   }
   const fraction = a.valFraction === undefined ? 0.5 : /^\s*(0?\.\d+|0|1)\s*$/.test(a.valFraction) ? Number(a.valFraction) : NaN;
   if (Number.isNaN(fraction)) throw inputError(`--val-fraction '${a.valFraction}': expected a number between 0 and 1, e.g. 0.5`);
-  if (a.valFraction === undefined) notice(`no --val given: ${Math.round(fraction * data.y.length)} of the ${data.y.length} --data windows (seed ${a.seed}) are the validation split the search decides on, the rest are test`);
-  return splitValidation(data, fraction, a.seed);
+  const note = a.valFraction === undefined ? `no --val given: ${Math.round(fraction * data.y.length)} of the ${data.y.length} --data windows (seed ${a.seed}) are the validation split the search decides on, the rest are test` : undefined;
+  return { ...splitValidation(data, fraction, a.seed), ...(note ? { note } : {}) };
 }
 
 const valueHash = (s: LabelledSet): string => sha256(JSON.stringify(s.x.shape), s.x.data, s.y);
@@ -141,10 +141,9 @@ export async function sweepCommand(a: SweepArgs): Promise<number> {
   checkSweepOutDir(a.out, a.force);
   const graph = loadForCli(a.model, a);
   if (isPreQuantized(graph)) throw inputError(`${a.model} is already quantized: harc sweep quantizes a float model with each candidate's weight bits`);
-  const { val, test } = splitsOf(graph, a);
+  const { val, test, note } = splitsOf(graph, a);
   const calib = floatData(a.calib, '--calib');
   checkCalibShape(graph, calib, a.calib);
-  say(`calibrating once on ${printable(a.calib)} (${a.calibMethod})`);
   const base = prepareSweep(graph, calib, a.calibMethod);
   const layers = sweptLayers(base.weighted, a.layers);
   const memory = memoryArgs({}, a.target);
@@ -158,6 +157,7 @@ export async function sweepCommand(a: SweepArgs): Promise<number> {
     valSha256: valueHash(val),
     testSha256: valueHash(test),
   });
+  if (note) notice(note);
   const plan = { strategy: a.strategy, widths, layers, max: a.max, seed: a.seed, shard, jobs: a.jobs };
   say(`sweeping ${layers.length} layer(s) at ${widths.join('/')} bits (${a.strategy}${shard ? `, shard ${shardLabel(shard)}` : ''}) on ${a.target}: validation ${val.y.length} windows, test ${test.y.length}`);
   const ctx = { base, target: a.target, memory, prefix: defaultPrefix(a.model), source: a.model, val, test };
