@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from '../ir/cache-dir.ts';
 import type { Measured } from './candidate.ts';
@@ -61,6 +61,35 @@ export function writeCachedCandidate(id: string, measured: Measured, dir = sweep
     mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, JSON.stringify({ id, measured }));
     renameSync(tmp, path.join(dir, `${id}.json`));
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Calibration-derived, so HARC_CALIB_CACHE=0 turns it off (not HARC_SWEEP_CACHE). */
+const meansEnabled = (): boolean => process.env['HARC_CALIB_CACHE'] !== '0';
+
+/** Channel means of the weighted layers' inputs over the calibration data (sub-byte bias
+ * correction), by the calibration key of the graph and data. JSON keeps every double exactly. */
+export function readCachedMeans(key: string, dir = sweepCacheDir()): Record<string, Float64Array> | undefined {
+  if (!meansEnabled()) return undefined;
+  try {
+    const e = JSON.parse(readFileSync(path.join(dir, `means-${key}.json`), 'utf8')) as { key?: unknown; means?: Record<string, number[]> };
+    if (e.key !== key || typeof e.means !== 'object' || e.means === null) return undefined;
+    if (!Object.values(e.means).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))) return undefined;
+    return Object.fromEntries(Object.entries(e.means).map(([k, v]) => [k, Float64Array.from(v)]));
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeCachedMeans(key: string, means: Record<string, Float64Array>, dir = sweepCacheDir()): void {
+  if (!meansEnabled() || existsSync(path.join(dir, `means-${key}.json`))) return;
+  const tmp = path.join(dir, `means-${key}.json.tmp-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(tmp, JSON.stringify({ key, means: Object.fromEntries(Object.entries(means).map(([k, v]) => [k, [...v]])) }));
+    renameSync(tmp, path.join(dir, `means-${key}.json`));
   } catch {
     rmSync(tmp, { force: true });
   }

@@ -45,6 +45,7 @@ export const uniformOf = (bits: Record<string, WeightBits>): WeightBits | null =
 };
 
 export async function measureCandidate(ctx: CandidateContext, bits: Record<string, WeightBits>): Promise<Measured> {
+  ctx.base.quantization(); // calibrated once per sweep, before the first candidate's clock starts
   const t0 = performance.now();
   const model = compileCandidate(ctx.base, bits, { prefix: ctx.prefix, source: ctx.source, memory: ctx.memory });
   const t1 = performance.now();

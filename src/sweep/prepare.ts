@@ -1,6 +1,8 @@
 import type { EmittedModel } from '../backends/c/emit-model.ts';
 import type { CMemoryOptions } from '../backends/c/memory.ts';
 import { calibrateFor } from '../backends/precision.ts';
+import { calibrationKey } from '../backends/calibration-cache.ts';
+import { readCachedMeans, writeCachedMeans } from './cache.ts';
 import { STAGES, type PipelineState } from '../backends/pipeline.ts';
 import { inputError } from '../ir/errors.ts';
 import type { Graph, Value } from '../ir/types.ts';
@@ -33,8 +35,11 @@ export function prepareSweep(graph: Graph, calib: Value, calibMethod: CalibMetho
   const quantization = (): ReturnType<SweepBase['quantization']> => {
     if (done) return done;
     const table = calibrateFor(optimized, { precision: 'int8', calib, calibMethod });
-    const samples = splitSamples(optimized, calib, 'calibration data');
-    return (done = { table, means: channelMeans(optimized, samples, new Set(weightedNodes.map((n) => n.inputs[0]!))) });
+    // the means depend on the graph and the calibration data only: cached like the table
+    const key = calibrationKey(optimized, calib, { method: 'channel-means' as CalibMethod });
+    const means = readCachedMeans(key) ?? channelMeans(optimized, splitSamples(optimized, calib, 'calibration data'), new Set(weightedNodes.map((n) => n.inputs[0]!)));
+    writeCachedMeans(key, means);
+    return (done = { table, means });
   };
   return { optimized, weighted: weightedNodes.map((n) => n.name), quantization };
 }
