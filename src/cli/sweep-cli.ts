@@ -14,7 +14,7 @@ export const SWEEP_EXAMPLES = {
   merge: '$0 sweep merge out/shard1 out/shard2 out/shard3 -o out/sweep',
 } as const;
 
-const HONEST = `The search (greedy steps, pareto.json, pick) decides on VALIDATION data only: --val/--val-labels, or without them a seeded split of --data (--val-fraction, default 0.5: the windows are shuffled with --seed, the first fraction is validation, the rest test). The test figures are reported and never choose.`;
+const HONEST = `The search (greedy steps, pareto.json, pick) decides on VALIDATION data only: --val/--val-labels, or without them a seeded split of --data (--val-fraction, default 0.5: the windows are shuffled with --seed, the first fraction is validation, the rest test). The test figures are reported and never choose. Calibration runs once per sweep. Every measured candidate is cached by content (model, bits, target, kernel set, flags, calibration, validation and test data) under the harc cache directory ($HARC_CACHE_DIR/sweep; HARC_SWEEP_CACHE=0 turns it off), so an interrupted sweep resumes and a repeated one builds nothing; results.jsonl holds no wall-clock times (those are in timings.jsonl), so shards merged with harc sweep merge give the bytes of a single run.`;
 
 export const sweepCommandModule = (run: (fn: () => Promise<number>) => Promise<void>): CommandModule => ({
   command: 'sweep',

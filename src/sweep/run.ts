@@ -70,6 +70,7 @@ export async function runSweep(ctx: CandidateContext, sweepKey: string, plan: Sw
   };
   if (plan.strategy === 'greedy') {
     total = Math.min(greedyBound(plan.layers.length, plan.widths.length), plan.max ?? Infinity);
+    report();
     const results: SweepResult[] = [];
     const { path } = await greedySearch(
       plan.widths,
