@@ -16,7 +16,7 @@ import type { WeightBits } from './types.ts';
 // What every candidate shares, computed once per sweep: the float passes, the calibration table
 // (activation ranges do not depend on weight bits) and the channel means of the weighted layers'
 // inputs (sub-byte bias correction). A candidate then only quantizes and emits; its C is the C
-// `harc compile --bits` writes for the same bits (test/sweep-engine.test.ts checks this).
+// `harc compile --bits` writes for the same bits (test/sweep/candidate-c.test.ts checks this).
 
 export interface SweepBase {
   /** The graph after the float passes, which every candidate quantizes. */
