@@ -47,6 +47,7 @@ export function prepareSweep(graph: Graph, calib: Value, calibMethod: CalibMetho
 /** The swept layers: every weighted layer matched by one of the globs (all of them without globs),
  * in graph order. A glob that matches no weighted layer is an error naming the layers. */
 export function sweptLayers(weighted: readonly string[], globs: readonly string[] | undefined): string[] {
+  if (weighted.length === 0) throw inputError('the model has no weighted layer (Conv, Gemm, MatMul, LSTM, GRU, RNN) whose weight bits could be swept');
   if (!globs?.length) return [...weighted];
   for (const g of globs)
     if (!weighted.some((name) => globMatches(g, name))) throw inputError(`--layers '${g}' matches no weighted layer (layers: ${weighted.join(', ') || 'none'}; see harc inspect --json)`);
