@@ -69,7 +69,7 @@ describe('harc sweep on har-cnn (3 layers × {8, 4} bits)', () => {
     expect(records('shard1').map((x) => x.index)).toEqual([0, 3, 6]);
     const m = await harc(['sweep', 'merge', join(dir, 'shard1'), join(dir, 'shard2'), join(dir, 'shard3'), '-o', join(dir, 'merged')], env);
     expect(m.code, m.stderr).toBe(0);
-    for (const f of ['results.jsonl', 'pareto.json', 'sweep.json']) expect(file('merged', f), f).toBe(file('single', f));
+    for (const f of ['results.jsonl', 'pareto.json', 'sweep.json', 'report.html']) expect(file('merged', f), f).toBe(file('single', f));
   }, 900_000);
 
   it('a second run is served from the cache: no builds, the same bytes', async () => {

@@ -8,7 +8,7 @@ import { sha256, sweepKey } from '../../sweep/cache.ts';
 import { prepareSweep, sweptLayers } from '../../sweep/prepare.ts';
 import { bitsFileText, pickCandidate, type Budget } from '../../sweep/pick.ts';
 import { paretoFront } from '../../sweep/pareto.ts';
-import { writeReport } from '../../sweep/report-hook.ts';
+import { writeReport } from '../../sweep/write-report.ts';
 import { mergeSweepDirs, readSweepDir, writeSweepDir, MANIFEST, type SweepManifest } from '../../sweep/results-io.ts';
 import { runSweep, type SweepProgress, type Strategy } from '../../sweep/run.ts';
 import { parseShard, shardLabel } from '../../sweep/shard.ts';
@@ -179,9 +179,9 @@ export async function sweepCommand(a: SweepArgs): Promise<number> {
     ...(shard && shard.n > 1 ? { shard: shardLabel(shard) } : {}),
   };
   writeSweepDir(a.out, manifest, outcome.results);
-  const report = !manifest.shard && (await writeReport(a.out));
+  writeReport(a.out);
   console.log(resultsTable(outcome.results, layers));
-  say(`sweep: ${outcome.results.length} candidates, ${outcome.built} built, ${outcome.cached} from the cache → ${printable(a.out)}/results.jsonl, pareto.json${report ? ', report.html' : ''}`);
+  say(`sweep: ${outcome.results.length} candidates, ${outcome.built} built, ${outcome.cached} from the cache → ${printable(a.out)}/results.jsonl, pareto.json, report.html`);
   return 0;
 }
 
@@ -191,9 +191,9 @@ export async function sweepMergeCommand(a: { dirs: string[]; out: string; force:
   const merged = mergeSweepDirs(a.dirs);
   if (merged.missing > 0) notice(`${merged.missing} of the ${merged.manifest.candidates} candidates are in none of the given directories (a shard missing?)`);
   writeSweepDir(a.out, merged.manifest, merged.results);
-  const report = await writeReport(a.out);
+  writeReport(a.out);
   console.log(resultsTable(merged.results, merged.manifest.layers));
-  say(`sweep merge: ${merged.results.length} candidates from ${a.dirs.length} directories → ${printable(a.out)}/results.jsonl, pareto.json${report ? ', report.html' : ''}`);
+  say(`sweep merge: ${merged.results.length} candidates from ${a.dirs.length} directories → ${printable(a.out)}/results.jsonl, pareto.json, report.html`);
   return 0;
 }
 
