@@ -3,6 +3,7 @@ import { inputError } from '../ir/errors.ts';
 import type { McuTargetName } from '../targets/index.ts';
 import { optionalBytes, optionalCount } from './args.ts';
 import { wrapHelp } from './help.ts';
+import { sweepCommandModule, SWEEP_EXAMPLES } from './sweep-cli.ts';
 import { EXIT, report } from './exit.ts';
 import { checkOutDir, checkOutFile } from './output.ts';
 import type { PrecisionArgs } from './precision.ts';
@@ -81,6 +82,7 @@ const EXAMPLES = {
   eval: '$0 eval zoo/models/har-cnn.onnx --data zoo/data/test_X.npy --labels zoo/data/test_y.npy --calib zoo/data/calib_X.npy',
   convert: '$0 convert zoo/models/har-cnn.onnx -o har-cnn.json --weights-file',
   ops: '$0 ops',
+  sweep: SWEEP_EXAMPLES.sweep,
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -242,6 +244,7 @@ export async function main(argv: string[]): Promise<number> {
           return evalCommand({ ...c, target: a.target, data: a.data, labels: a.labels, json: a.json });
         }),
     )
+    .command(sweepCommandModule(run))
     .command(
       'ops',
       'list the supported operators',

@@ -72,3 +72,24 @@ export const addInputOption = <T>(y: Argv<T>, required: boolean) =>
 export const addJsonOption = <T>(y: Argv<T>, what: string) => y.option('json', { type: 'boolean', default: false, describe: `print ${what} as JSON on stdout` });
 
 export const addForceOption = <T>(y: Argv<T>) => y.option('force', { type: 'boolean', default: false, describe: 'replace an existing -o that harc did not write (a file, or a directory with other files)' });
+
+/** `harc sweep`: what is swept, on which data, and how the work is spread. */
+export const SWEEP_STRATEGY_CHOICES = ['exhaustive', 'greedy', 'random'] as const;
+export const addSweepOptions = <T>(y: Argv<T>) =>
+  y
+    .option('data', { type: 'string', demandOption: true, describe: 'TEST inputs, float32 .npy [N, ...input shape]: scored for the report, never used to choose' })
+    .option('labels', { type: 'string', demandOption: true, describe: 'TEST labels, .npy [N] of class indices' })
+    .option('calib', { type: 'string', demandOption: true, describe: 'calibration inputs, float32 .npy [N, ...input shape]; calibrated once, shared by every candidate' })
+    .option('calib-method', { choices: CALIB_METHOD_CHOICES, default: 'minmax' as CalibMethod, describe: 'activation range from min/max, the 99.99th percentile, or the MSE-optimal clip' })
+    .option('val', { type: 'string', describe: 'VALIDATION inputs the search decides on (with --val-labels)' })
+    .option('val-labels', { type: 'string', describe: 'VALIDATION labels' })
+    .option('val-fraction', { type: 'string', describe: 'without --val: this fraction of the --data windows (seeded shuffle by --seed) is validation, the rest test (default 0.5)' })
+    .option('bits', { type: 'string', default: '8,4,2', describe: 'weight widths to try per layer, from 8, 4, 2' })
+    .option('layers', { type: 'string', array: true, describe: 'swept layers: names or globs of weighted layers (harc inspect --json); the others stay 8 bits (default: every weighted layer)' })
+    .option('strategy', { choices: SWEEP_STRATEGY_CHOICES, default: 'exhaustive' as const, describe: 'every assignment (uniform first, then odometer order), greedy descent from all-8, or a seeded random sample' })
+    .option('max', { type: 'string', describe: 'at most N candidates (exhaustive: the first N of the order; random: default 32; greedy: stop when reached)' })
+    .option('seed', { type: 'string', default: '1', describe: 'seed of --strategy random and of the --val-fraction split' })
+    .option('jobs', { alias: 'j', type: 'string', describe: 'candidates built and run at once (default 2)' })
+    .option('shard', { type: 'string', describe: 'K/N: only the K-th of N disjoint slices (index mod N = K−1); merge them with harc sweep merge. Not with greedy' })
+    .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory: results.jsonl, timings.jsonl, pareto.json, sweep.json' })
+    .option('force', { type: 'boolean', default: false, describe: 'write into an existing directory that harc sweep did not write' });

@@ -19,6 +19,8 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+let pluginBuilds = 0;
+
 /** Path of the plugin shared object, compiled with the host gcc on first use. */
 export async function ensurePlugin(hostCc = 'gcc'): Promise<string> {
   const source = await readFile(PLUGIN_SOURCE);
@@ -28,7 +30,8 @@ export async function ensurePlugin(hostCc = 'gcc'): Promise<string> {
   if (await exists(so)) return so;
   const cc = requireTool(hostCc, 'host C compiler for the QEMU plugin');
   await mkdir(dir, { recursive: true });
-  const tmp = `${so}.${process.pid}.tmp`;
+  // unique per call too: a sweep measures several candidates at once in one process
+  const tmp = `${so}.${process.pid}.${++pluginBuilds}.tmp`;
   const args = ['-shared', '-fPIC', '-O2', '-std=c99', '-Wall', '-Wextra', '-Werror', '-o', tmp, PLUGIN_SOURCE];
   const r = await execa(cc, args, { reject: false, all: true });
   if (isSpawnNotFound(r)) throw new ToolMissingError(hostCc, debianPackagesFor(hostCc), 'host C compiler');

@@ -57,6 +57,12 @@ export function prepareWorkspace(dir: string): void {
   npy('labels.npy', [8], 'int64', (i) => i % 6);
   npy('labels-too-few.npy', [7], 'int64', (i) => i % 6);
   npy('labels-float.npy', [8], 'float32', (i) => i % 6);
+  // the outputs of two harc sweep shards of different targets (harc sweep merge refuses them)
+  for (const [d, target] of [['sweep-m4', 'cortex-m4'], ['sweep-rv', 'riscv']] as const) {
+    mkdirSync(join(dir, d));
+    json(join(d, 'sweep.json'), { harc: 'sweep', model: 'mlp.onnx', modelSha256: 'a', target, strategy: 'exhaustive', bits: [8, 4], layers: ['fc'], seed: 1, max: null, sweepKey: target, candidates: 2, shard: '1/2' });
+    writeFileSync(join(dir, d, 'results.jsonl'), '');
+  }
   // the user's own files
   mkdirSync(join(dir, 'project', 'src'), { recursive: true });
   writeFileSync(join(dir, 'project', 'notes.txt'), 'my notes\n');
@@ -121,6 +127,14 @@ export const CASES: BadInputCase[] = [
   { what: 'a model larger than the board', args: ['measure', 'big.json', '--board', 'nrf52840'], exit: 2, says: "the firmware does not fit the board's memory (region 'FLASH' overflowed by" },
   { what: 'a model larger than the board, in check', args: ['check', 'big.json', '--board', 'nrf52840', '--max-flash', '2MiB'], exit: 1, says: 'over budget: the firmware does not fit' },
   { what: 'control characters in a node name', args: ['inspect', 'control.json'], exit: 2, says: "'evil\\x1b[2J\\x1b[H' (FancyOp)" },
+  { what: 'sweep: a width harc has no kernels for', args: ['sweep', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels.npy', '--calib', 'calib.npy', '--bits', '8,3', '-o', 'sw'], exit: 2, says: "--bits '8,3': '3' is not a weight width" },
+  { what: 'sweep: a layer glob that matches no weighted layer', args: ['sweep', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels.npy', '--calib', 'calib.npy', '--layers', 'nope*', '-o', 'sw'], exit: 2, says: "--layers 'nope*' matches no weighted layer" },
+  { what: 'sweep: a shard that is not K/N', args: ['sweep', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels.npy', '--calib', 'calib.npy', '--shard', '4/3', '-o', 'sw'], exit: 2, says: "--shard '4/3': expected K/N" },
+  { what: 'sweep: greedy split into shards', args: ['sweep', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels.npy', '--calib', 'calib.npy', '--strategy', 'greedy', '--shard', '1/2', '-o', 'sw'], exit: 2, says: '--shard with --strategy greedy' },
+  { what: 'sweep: fewer labels than test windows', args: ['sweep', 'mlp.onnx', '--data', 'x.npy', '--labels', 'labels-too-few.npy', '--calib', 'calib.npy', '-o', 'sw'], exit: 2, says: 'has 7 labels but --data x.npy holds 8 inputs' },
+  { what: 'sweep pick of a directory that does not exist', args: ['sweep', 'pick', 'no-sweep', '--max-flash', '16KiB', '-o', 'bits.json'], exit: 2, says: 'no-sweep: no such directory' },
+  { what: 'sweep merge of a directory that does not exist', args: ['sweep', 'merge', 'sweep-m4', 'no-sweep', '-o', 'merged'], exit: 2, says: 'no-sweep: no such directory' },
+  { what: 'sweep merge of shards from different targets', args: ['sweep', 'merge', 'sweep-m4', 'sweep-rv', '-o', 'merged'], exit: 2, says: 'come from different sweeps (different targets)' },
   // accepted, with a one-line notice
   { what: 'NaN/Inf weights, allowed', args: ['inspect', 'nan.json', '--allow-nonfinite', '--json'], exit: 0, says: '' },
   { what: 'a symbolic batch dimension', args: ['inspect', 'dynamic-batch.onnx', '--json'], exit: 0, says: "note: dynamic-batch.onnx: input 'input' has a symbolic batch dimension 'batch'; compiled for batch 1" },
