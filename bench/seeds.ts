@@ -158,7 +158,23 @@ if (dataOnly) process.exit(0);
 
 const unknown = names.filter((n) => !ROWS.some((r) => r.id === n));
 if (unknown.length) throw new Error(`unknown row(s) ${unknown.join(', ')}; rows: ${ROWS.map((r) => r.id).join(', ')}`);
-const rows = ROWS.filter((r) => names.length === 0 || names.includes(r.id)).map(runRow);
+
+// each finished row is merged into the results at once (a long run that stops keeps what it measured;
+// rows not run this time are kept), in the page's order
+const outFile = join(repo, 'bench', 'results', 'seeds.json');
+function save(row: Row): void {
+  const previous: Row[] = existsSync(outFile) ? ((JSON.parse(readFileSync(outFile, 'utf8')) as { rows?: Row[] }).rows ?? []) : [];
+  const merged = ROWS.map((r) => (r.id === row.id ? row : previous.find((p) => p.id === r.id))).filter((r): r is Row => r !== undefined);
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine: cpus()[0]?.model ?? 'unknown', target: 'cortex-m4 (QEMU mps2-an386), -O2', host: 'accuracy: generated C on the host (harc eval)', rows: merged }, null, 1) + '\n');
+}
+const rows: Row[] = [];
+for (const r of ROWS.filter((x) => names.length === 0 || names.includes(x.id))) {
+  const row = runRow(r);
+  save(row);
+  rows.push(row);
+}
+log('wrote bench/results/seeds.json');
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)}`;
@@ -169,11 +185,3 @@ console.log(
     rows.map((r) => [r.id, r.dataset.startsWith('HAPT') ? 'HAPT' : 'UCI-HAR', pct(r.float.accuracy), pct(r.float.macroF1), pct(r.int8.accuracy), pct(r.int8.macroF1), r.int8DropF1pp.toFixed(2), kib(r.m4Int8.flash), kib(r.m4Int8.sram), String(r.m4Int8.cycles), kib(r.m4Float.flash), kib(r.m4Float.sram), String(r.m4Float.cycles)]),
   ),
 );
-
-// a run over some rows updates them and keeps the others, in the page's order
-const outFile = join(repo, 'bench', 'results', 'seeds.json');
-const previous: Row[] = existsSync(outFile) ? ((JSON.parse(readFileSync(outFile, 'utf8')) as { rows?: Row[] }).rows ?? []) : [];
-const merged = ROWS.map((r) => rows.find((x) => x.id === r.id) ?? previous.find((p) => p.id === r.id)).filter((r): r is Row => r !== undefined);
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine: cpus()[0]?.model ?? 'unknown', target: 'cortex-m4 (QEMU mps2-an386), -O2', host: 'accuracy: generated C on the host (harc eval)', rows: merged }, null, 1) + '\n');
-log('wrote bench/results/seeds.json');
