@@ -185,3 +185,14 @@ console.log(
     rows.map((r) => [r.id, r.dataset.startsWith('HAPT') ? 'HAPT' : 'UCI-HAR', pct(r.float.accuracy), pct(r.float.macroF1), pct(r.int8.accuracy), pct(r.int8.macroF1), r.int8DropF1pp.toFixed(2), kib(r.m4Int8.flash), kib(r.m4Int8.sram), String(r.m4Int8.cycles), kib(r.m4Float.flash), kib(r.m4Float.sram), String(r.m4Float.cycles)]),
   ),
 );
+
+// the table of docs/seeds.md, from every row in the results file (this run's and earlier ones)
+const all = (JSON.parse(readFileSync(outFile, 'utf8')) as { rows: Row[] }).rows;
+const kb = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
+console.log('\nMarkdown (docs/seeds.md):\n');
+console.log('| row | data | params | float acc / F1 (%) | int acc / F1 (%) | F1 drop (pp) | flash int / float | SRAM int / float | est. cycles int / float (M4) |');
+console.log('|---|---|---:|---|---|---:|---|---|---|');
+for (const r of all)
+  console.log(`| \`${r.id}\` | ${r.dataset.startsWith('HAPT') ? 'HAPT' : 'UCI-HAR'} | ${r.params.toLocaleString('en-US')} | ${pct(r.float.accuracy)} / ${pct(r.float.macroF1)} | ${pct(r.int8.accuracy)} / ${pct(r.int8.macroF1)} | ${r.int8DropF1pp.toFixed(2)} | ${kb(r.m4Int8.flash)} / ${kb(r.m4Float.flash)} | ${kb(r.m4Int8.sram)} / ${kb(r.m4Float.sram)} | ${r.m4Int8.cycles.toLocaleString('en-US')} / ${r.m4Float.cycles.toLocaleString('en-US')} |`);
+console.log('\n| row | commands (from the repository root; `harc` is `node bin/harc.js`) |\n|---|---|');
+for (const r of all) console.log(`| \`${r.id}\` | \`${r.commands.eval}\`<br>\`${r.commands.measureInt8}\`<br>\`${r.commands.measureFloat}\` |`);
