@@ -6,6 +6,7 @@
 //   node --import tsx bench/seeds.ts                    # every row; writes bench/results/seeds.json
 //   node --import tsx bench/seeds.ts har-cnn seq-gru-hapt   # some rows, by id (the others are kept)
 //   node --import tsx bench/seeds.ts --data-only        # only write the test/calibration .npy files
+//   node --import tsx bench/seeds.ts --table            # only print the tables of bench/results/seeds.json
 // Data (generated, not committed): out/seeds/uci-har/test_{X,y}.npy from $HARC_UCI_HAR_DIR, else
 // ../shared/data/uci-har (2996 windows); out/hapt/{test_X,test_y,calib_X}.npy from ../shared/data/hapt by
 // `zoo/train_hapt.py --write-data out/hapt` (9502 windows of the test subjects).
@@ -20,6 +21,7 @@ import { repo } from './data.ts';
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 const args = process.argv.slice(2);
 const dataOnly = args.includes('--data-only');
+const tableOnly = args.includes('--table');
 const names = args.filter((a) => !a.startsWith('--'));
 
 const UCI_DIR = join('out', 'seeds', 'uci-har');
@@ -152,8 +154,10 @@ function runRow(r: (typeof ROWS)[number]): Row {
   };
 }
 
-writeUciData();
-writeHaptData();
+if (!tableOnly) {
+  writeUciData();
+  writeHaptData();
+}
 if (dataOnly) process.exit(0);
 
 const unknown = names.filter((n) => !ROWS.some((r) => r.id === n));
@@ -169,12 +173,12 @@ function save(row: Row): void {
   writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine: cpus()[0]?.model ?? 'unknown', target: 'cortex-m4 (QEMU mps2-an386), -O2', host: 'accuracy: generated C on the host (harc eval)', rows: merged }, null, 1) + '\n');
 }
 const rows: Row[] = [];
-for (const r of ROWS.filter((x) => names.length === 0 || names.includes(x.id))) {
+for (const r of tableOnly ? [] : ROWS.filter((x) => names.length === 0 || names.includes(x.id))) {
   const row = runRow(r);
   save(row);
   rows.push(row);
 }
-log('wrote bench/results/seeds.json');
+if (rows.length) log('wrote bench/results/seeds.json');
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)}`;
