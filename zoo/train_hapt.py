@@ -203,7 +203,11 @@ def train_one(name, args, data):
                  "18 20 24, validation 7 17 27, train the other 18); test = stride-25 windows of the test "
                  "subjects. Input normalised in-graph: (x - mean) / std with training-window channel statistics.",
     }
-    update_manifest(entry)
+    # several models may train in parallel processes: one manifest read-modify-write at a time
+    import fcntl
+    with open(os.path.join(HERE, "manifest.json")) as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        update_manifest(entry)
     return entry
 
 
