@@ -33,11 +33,14 @@ export interface ZooEntry {
   macs: number;
   floatTestAccuracy?: number;
   floatTestMacroF1?: number;
+  /** absent: UCI-HAR windows [1, 128, 9]; 'hapt': raw HAPT windows (zoo/train_hapt.py, bench/seeds.ts) */
+  dataset?: string;
 }
 
 export function zooModels(): ZooEntry[] {
   const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: ZooEntry[] };
   // multi-exit models (an `outputs` list, e.g. har-cnn-3exit) have their own figures: harc eval --exits (docs/adaptive.md);
-  // sub-byte quantization-aware models (`weightBits`, e.g. har-cnn-w4) theirs: bench/subbyte.ts
-  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)) && !(m as { outputs?: string[] }).outputs && !(m as { weightBits?: object }).weightBits);
+  // sub-byte quantization-aware models (`weightBits`, e.g. har-cnn-w4) theirs: bench/subbyte.ts;
+  // models trained on another data set (`dataset`, e.g. the HAPT ones) take other windows: bench/seeds.ts
+  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)) && !(m as { outputs?: string[] }).outputs && !(m as { weightBits?: object }).weightBits && m.dataset === undefined);
 }

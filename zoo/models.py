@@ -81,11 +81,11 @@ class MicroBiConvLSTM(nn.Module):
 # Sequence models from "Sequence models in TinyML" style: stacked RNNs
 # --------------------------------------------------------------------------
 class StackedRNN(nn.Module):
-    def __init__(self, mean, std, cell, sizes):
+    def __init__(self, mean, std, cell, sizes, channels=C, classes=NUM_CLASSES):
         super().__init__()
         self.norm = InputNorm(mean, std)
         layers = []
-        cin = C
+        cin = channels
         for h in sizes:
             if cell == "lstm":
                 layers.append(nn.LSTM(cin, h, batch_first=True))
@@ -97,7 +97,7 @@ class StackedRNN(nn.Module):
                 raise ValueError(cell)
             cin = h
         self.rnns = nn.ModuleList(layers)
-        self.fc = nn.Linear(cin, NUM_CLASSES)
+        self.fc = nn.Linear(cin, classes)
 
     def forward(self, x):
         x = self.norm(x)  # stays NTC (batch_first)

@@ -84,8 +84,8 @@ def count_params(model):
     return int(sum(p.numel() for p in model.parameters()))
 
 
-def count_macs(model):
-    """Multiply-accumulates for one [1,128,9] inference.
+def count_macs(model, shape=(1, T, C)):
+    """Multiply-accumulates for one inference on an input of `shape` (default [1,128,9]).
 
     Counted: Conv1d (incl. depthwise and the 1x1 SE convs), Linear, and the
     matrix products of LSTM (4 gates), GRU (3 gates) and RNN (1) cells, per time
@@ -121,7 +121,7 @@ def count_macs(model):
             hooks.append(mod.register_forward_hook(rnn_hook))
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, T, C))
+        model(torch.zeros(*shape))
     for h in hooks:
         h.remove()
     return int(total[0])
