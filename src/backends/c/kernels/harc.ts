@@ -1,5 +1,6 @@
 import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { withDwRows } from '../lower/int8-dw-rows.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -20,14 +21,16 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    return [target, { Conv: fast(convQ(mode), mode), Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h)
+    const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : convQ(mode), mode);
+    return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
 
 registerKernelSet({
   name: 'harc',
   summary: "the target's optimized path alone (Cortex-M4 DSP, RISC-V unrolled C) and its weight packing only",
-  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h'],
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
 });
