@@ -12,7 +12,7 @@ import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC }
 const dw = (b: G, c: number, w: number, k: number, attrs: Record<string, number[] | number> = {}, batch = 1): string =>
   b.op('Conv', [b.input([batch, c, w]), b.const([c, 1, k]), b.const([c])], { ...attrs, group: c });
 
-const CASES: { name: string; build: (b: G) => string }[] = [
+const CASES: { name: string; build: (b: G) => string | string[]; fused?: string }[] = [
   { name: 'k5 pad 2, 6 channels, 14 long (mobilenet-1d stride 1)', build: (b) => dw(b, 6, 14, 5, { pads: [2, 2] }) },
   { name: 'k5 stride 2 pad 2, 11 channels, 17 long (mobilenet-1d stride 2)', build: (b) => dw(b, 11, 17, 5, { pads: [2, 2], strides: [2] }) },
   { name: 'k3 stride 2 pad 1, 9 channels + Clip', build: (b) => b.op('Clip', [dw(b, 9, 17, 3, { pads: [1, 1], strides: [2] }), b.scalar(0), b.scalar(0.6)]) },
@@ -21,6 +21,17 @@ const CASES: { name: string; build: (b: G) => string }[] = [
   { name: 'k5 pad 2 on 3 samples, 4 channels (input shorter than the kernel)', build: (b) => dw(b, 4, 3, 5, { pads: [2, 2] }) },
   { name: 'k1, 7 channels, 1 sample', build: (b) => dw(b, 7, 1, 1) },
   { name: 'batch 2, k5 pad 2, 7 channels, 9 long', build: (b) => dw(b, 7, 9, 5, { pads: [2, 2] }, 2) },
+  // fused table epilogues (int8-epilogue.ts): the activation applied as the depthwise layer writes
+  { name: 'k5 pad 2, 10 channels, 15 long + HardSwish (fused)', fused: 'HardSwish', build: (b) => b.op('HardSwish', [dw(b, 10, 15, 5, { pads: [2, 2] })]) },
+  { name: 'k5 stride 2 pad 2, 7 channels + Sigmoid (fused)', fused: 'Sigmoid', build: (b) => b.op('Sigmoid', [dw(b, 7, 19, 5, { pads: [2, 2], strides: [2] })]) },
+  { name: 'k3 pad 1, 6 channels + Clip + Tanh (fused, generic loop)', fused: 'Tanh', build: (b) => b.op('Tanh', [b.op('Clip', [dw(b, 6, 11, 3, { pads: [1, 1] }), b.scalar(-0.5), b.scalar(0.5)])]) },
+  {
+    name: 'k5 pad 2 + HardSwish whose input is also a graph output (not fused)',
+    build: (b) => {
+      const y = dw(b, 5, 12, 5, { pads: [2, 2] });
+      return [b.op('HardSwish', [y]), y];
+    },
+  },
 ];
 
 describe('harc 1-D depthwise (harc_s8_dw_rows) == TS reference on cortex-m4; riscv and host unchanged', () => {
@@ -34,6 +45,8 @@ describe('harc 1-D depthwise (harc_s8_dw_rows) == TS reference on cortex-m4; ris
       const emit = (target: string) => emitModel(quant, { prefix: 'dw', memory: { kernels: 'harc', target, alignment: 4 } });
       const m4 = emit('cortex-m4');
       expect(m4.files['model.c']).toContain('harc_s8_dw_rows(');
+      if (c.fused) expect(m4.files['model.c']).toContain(`fused ${c.fused} epilogue`);
+      else expect(m4.files['model.c']).not.toMatch(/fused \w+ epilogue/);
       expect(emit('riscv').files['model.c']).not.toContain('harc_s8_dw_rows(');
       const runs = await Promise.all([runC(quant, xq, 'cortex-m4', m4), runC(quant, xq, 'riscv', emit('riscv')), runC(quant, xq, 'host', emit('host'))]);
       runs.forEach((got, k) => expect(Array.from(got), `${['cortex-m4', 'riscv', 'host'][k]} bytes`).toEqual(ref));

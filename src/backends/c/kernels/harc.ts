@@ -1,6 +1,7 @@
 import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
-import { withDwRows } from '../lower/int8-dw-rows.ts';
+import { takesDwRows, withDwRows } from '../lower/int8-dw-rows.ts';
+import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -33,4 +34,6 @@ registerKernelSet({
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h'],
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
+  // a HardSwish / Sigmoid / Tanh after a 1-D depthwise layer: its table applied as the layer writes (int8-epilogue.ts)
+  epilogues: (graph, target) => (target === 'cortex-m4' ? fuseTableEpilogues(graph, (g, n) => n.op === 'Conv' && takesDwRows(g, n)) : graph),
 });

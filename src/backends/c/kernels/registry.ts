@@ -22,6 +22,9 @@ export interface KernelSet {
   weightLayout: string;
   /** Its int8 lowerings for a target (the C compiler target decides nothing: the set does). */
   int8(target: string): Readonly<Record<string, KernelLowering>>;
+  /** Nodes its kernels run as one (fused epilogues), rewritten before scheduling and planning so
+   * the plan sees the fused node; absent: none. */
+  epilogues?(graph: Graph, target: string): Graph;
 }
 
 const sets = new Map<string, KernelSet>();

@@ -3,6 +3,7 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
+import { epilogueTable, unfused } from './int8-epilogue.ts';
 import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the Cortex-M DSP path (templates/runtime/harc_int8_dw.h):
@@ -36,9 +37,10 @@ export function packDwPairs(w: (c: number, t: number) => number, channels: numbe
   return out;
 }
 
-/** The C body of a dw-rows layer; `lut` is a C table name applied to every output (a fused
- * epilogue) or undefined. */
-export function dwRowsBody(ctx: LowerCtx, p: ConvQParams, lut?: string): string {
+/** The C body of a dw-rows layer, with its fused table epilogue if it has one (int8-epilogue.ts). */
+export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
+  const table = epilogueTable(ctx.node);
+  const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : undefined;
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
   const wdata = intData(ctx, 1)!;
@@ -56,7 +58,7 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams, lut?: string): string 
     '#if !defined(HARC_INT8_DSP)',
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
-    '  /* depthwise 1-D, channel by channel (harc_int8_dw.h): input zero point folded into the bias, padded taps read the pad row */',
+    `  /* depthwise 1-D, channel by channel (harc_int8_dw.h): input zero point folded into the bias, padded taps read the pad row${table ? `; then the fused ${String(ctx.node.attrs['harc_epilogue_op'] ?? 'table')} epilogue` : ''} */`,
     `  const int32_t *const wq = ${ctx.constArray('wdwp', 'int32_t', packDwPairs(w, C, k).map(i32))};`,
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
@@ -67,12 +69,14 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams, lut?: string): string 
   ].join('\n');
 }
 
-const takes = (g: Graph, n: Node): boolean => hasConstInt8Weights(g, n) && isDwRows(prepareConvQ(g, n));
+/** Whether harc_s8_dw_rows runs this Conv (fused or not). */
+export const takesDwRows = (g: Graph, n: Node): boolean => hasConstInt8Weights(g, n) && isDwRows(prepareConvQ(g, unfused(n)));
+const takes = takesDwRows;
 
 /** `conv` (the set's Conv lowering) with 1-D depthwise layers going to harc_s8_dw_rows. */
 export function withDwRows(conv: Lowering): Lowering {
   return withScratch(
-    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, ctx.node)) : conv(ctx)),
-    (g, n) => (takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, n)) : (conv.scratchBytes?.(g, n) ?? 0)),
+    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : conv(ctx)),
+    (g, n) => (takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : (conv.scratchBytes?.(g, n) ?? 0)),
   );
 }
