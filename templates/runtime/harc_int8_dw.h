@@ -37,8 +37,24 @@ static inline const int8_t *harc_s8_dw_row(const int8_t *x, const int8_t *pad_ro
     return (j >= 0 && j < W) ? x + j * C + c : pad_row + c;
 }
 
-/* Step 1: the pair columns of n <= 4 channels from c, nb pairs each (column i at P + i * nb). */
-static inline void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t pad_l, int32_t c, int32_t n, int32_t step,
+/* PKHBT a, b, LSL #16: (a.lo, b.lo); PKHTB b, a, ASR #16: (a.hi, b.hi) (gcc makes UXTH + ORR of the C) */
+static inline int32_t harc_pkh_lo(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t harc_pkh_hi(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+
+/* Step 1: the pair columns of n <= 4 channels from c, nb pairs each (column i at P + i * nb).
+ * Always inlined, so the geometry is constant and the divisions fold. */
+static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t pad_l, int32_t c, int32_t n, int32_t step,
                                    int32_t nb, int32_t *P)
 {
     /* pairs whose two rows are both inside the input: b in [b_lo, b_hi) */
@@ -68,10 +84,10 @@ static inline void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32
                 o1 = harc_sxtb16_ror8(v);
                 if (step == 2) r += C;
                 /* e = (c, c + 2), o = (c + 1, c + 3): PKHBT / PKHTB pair a channel's two rows */
-                p0[0] = (int32_t)(((uint32_t)e0 & 0xFFFFu) | ((uint32_t)e1 << 16));
-                p0[nb] = (int32_t)(((uint32_t)o0 & 0xFFFFu) | ((uint32_t)o1 << 16));
-                p0[2 * nb] = (int32_t)(((uint32_t)e1 & 0xFFFF0000u) | ((uint32_t)e0 >> 16));
-                p0[3 * nb] = (int32_t)(((uint32_t)o1 & 0xFFFF0000u) | ((uint32_t)o0 >> 16));
+                p0[0] = harc_pkh_lo(e0, e1);
+                p0[nb] = harc_pkh_lo(o0, o1);
+                p0[2 * nb] = harc_pkh_hi(e0, e1);
+                p0[3 * nb] = harc_pkh_hi(o0, o1);
                 ++p0;
             }
             b = b_hi - 1;
