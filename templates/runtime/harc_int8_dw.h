@@ -68,28 +68,45 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
             const int8_t *r = x + (b * step - pad_l) * C + c;
             int32_t v, e0, o0, e1, o1;
             memcpy(&v, r, 4);
-            e1 = __sxtb16(v);
-            o1 = harc_sxtb16_ror8(v);
-            while (p0 != end) {
-                if (step == 2) {
-                    memcpy(&v, r, 4);
+            e0 = __sxtb16(v);
+            o0 = harc_sxtb16_ror8(v);
+            /* e = (c, c + 2), o = (c + 1, c + 3) of a row: PKHBT / PKHTB pair a channel's two rows */
+#define HARC_S8_DW_PAIRS(q, ea, oa, eb, ob)     \
+    do {                                        \
+        (q)[0] = harc_pkh_lo(ea, eb);           \
+        (q)[nb] = harc_pkh_lo(oa, ob);          \
+        (q)[2 * nb] = harc_pkh_hi(ea, eb);      \
+        (q)[3 * nb] = harc_pkh_hi(oa, ob);      \
+    } while (0)
+            if (step == 1) {
+                /* two pairs per pass, the rows' roles alternating (no register moves) */
+                for (; end - p0 >= 2; p0 += 2) {
+                    memcpy(&v, r + C, 4);
                     e1 = __sxtb16(v);
                     o1 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                    r += 2 * C;
+                    memcpy(&v, r, 4);
+                    e0 = __sxtb16(v);
+                    o0 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0 + 1, e1, o1, e0, o0);
                 }
-                e0 = e1;
-                o0 = o1;
-                r += C;
-                memcpy(&v, r, 4);
-                e1 = __sxtb16(v);
-                o1 = harc_sxtb16_ror8(v);
-                if (step == 2) r += C;
-                /* e = (c, c + 2), o = (c + 1, c + 3): PKHBT / PKHTB pair a channel's two rows */
-                p0[0] = harc_pkh_lo(e0, e1);
-                p0[nb] = harc_pkh_lo(o0, o1);
-                p0[2 * nb] = harc_pkh_hi(e0, e1);
-                p0[3 * nb] = harc_pkh_hi(o0, o1);
-                ++p0;
+                if (p0 != end) {
+                    memcpy(&v, r + C, 4);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
+                }
+            } else {
+                for (; p0 != end; ++p0, r += step * C) {
+                    memcpy(&v, r, 4);
+                    e0 = __sxtb16(v);
+                    o0 = harc_sxtb16_ror8(v);
+                    memcpy(&v, r + C, 4);
+                    e1 = __sxtb16(v);
+                    o1 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                }
             }
+#undef HARC_S8_DW_PAIRS
             b = b_hi - 1;
             continue;
         }
