@@ -170,7 +170,7 @@ HARC_S8_DW3_DEF(harc_s8_dw3_ts1_lut, 4, "ldrsb lr, [r11, lr]\n\t")
 
 /* Step 2 for one channel: out_w outputs from its pair column P (pair t of output o at
  * P[o * ps + t * ts]), np <= 4 weight pairs wp, written every C bytes from y. */
-static inline void harc_s8_dw_chan(const int32_t *P, const int32_t *wp, int32_t np, int32_t ps, int32_t ts, int32_t out_w, int32_t bias, int32_t mult,
+static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t *P, const int32_t *wp, int32_t np, int32_t ps, int32_t ts, int32_t out_w, int32_t bias, int32_t mult,
                                    int32_t shift, int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut)
 {
     /* locals, so the weights stay in registers (y is int8_t and may alias anything) */
@@ -215,7 +215,7 @@ static inline void harc_s8_dw_chan(const int32_t *P, const int32_t *wp, int32_t 
 /* Depthwise 1-D conv, multiplier 1, dilation 1, kernel k <= 8, one batch row: x [W][C] -> y [out_w][C].
  * w holds each channel's np = ceil(k / 2) weight pairs (channel-major), P is 4 * nb words of scratch
  * with nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1, step = 2 for an even stride, else 1. */
-static inline void harc_s8_dw_rows(const int8_t *x, const int8_t *pad_row, const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+static inline __attribute__((always_inline)) void harc_s8_dw_rows(const int8_t *x, const int8_t *pad_row, const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
                                    int32_t C, int32_t W, int32_t pad_l, int32_t k, int32_t stride, int32_t out_w, int8_t *y, int32_t out_zp, int32_t act_min,
                                    int32_t act_max, int32_t fast_rq, const int8_t *lut, int32_t *P)
 {
