@@ -1,6 +1,6 @@
 import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
-import { takesDwRows, withDwRows } from '../lower/int8-dw-rows.ts';
+import { takesFusedTable, withDwRows } from '../lower/int8-dw-rows.ts';
 import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
@@ -22,7 +22,7 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h)
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h) and fused table epilogues (harc_int8_fused.h)
     const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : convQ(mode), mode);
     return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
@@ -31,9 +31,9 @@ const tables = Object.fromEntries(
 registerKernelSet({
   name: 'harc',
   summary: "the target's optimized path alone (Cortex-M4 DSP, RISC-V unrolled C) and its weight packing only",
-  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h'],
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h', 'harc_int8_fused.h'],
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
-  // a HardSwish / Sigmoid / Tanh after a 1-D depthwise layer: its table applied as the layer writes (int8-epilogue.ts)
-  epilogues: (graph, target) => (target === 'cortex-m4' ? fuseTableEpilogues(graph, (g, n) => n.op === 'Conv' && takesDwRows(g, n)) : graph),
+  // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output (int8-epilogue.ts)
+  epilogues: (graph, target) => (target === 'cortex-m4' ? fuseTableEpilogues(graph, takesFusedTable) : graph),
 });

@@ -3,7 +3,7 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
-import { epilogueTable, unfused } from './int8-epilogue.ts';
+import { epilogueTable, fusedMatTable, unfused } from './int8-epilogue.ts';
 import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the Cortex-M DSP path (templates/runtime/harc_int8_dw.h):
@@ -73,10 +73,20 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
 export const takesDwRows = (g: Graph, n: Node): boolean => hasConstInt8Weights(g, n) && isDwRows(prepareConvQ(g, unfused(n)));
 const takes = takesDwRows;
 
-/** `conv` (the set's Conv lowering) with 1-D depthwise layers going to harc_s8_dw_rows. */
+/** `conv` (the set's Conv lowering) with 1-D depthwise layers going to harc_s8_dw_rows, and fused
+ * table epilogues on either (int8-epilogue.ts). */
 export function withDwRows(conv: Lowering): Lowering {
   return withScratch(
-    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : conv(ctx)),
-    (g, n) => (takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : (conv.scratchBytes?.(g, n) ?? 0)),
+    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : fusedMatTable(conv, ctx)),
+    (g, n) => (takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : (conv.scratchBytes?.(g, unfused(n)) ?? 0)),
   );
+}
+
+/** Whether the harc set's DSP Conv applies a fused table as it writes: harc_s8_dw_rows, or the
+ * harc_s8_mat2 / harc_s8_mat1 path (8-bit constant weights, not the per-pixel depthwise kernel). */
+export function takesFusedTable(g: Graph, n: Node): boolean {
+  if (n.op !== 'Conv' || !hasConstInt8Weights(g, n)) return false;
+  if (takesDwRows(g, n)) return true;
+  const p = prepareConvQ(g, unfused(n));
+  return !(p.cinPerGroup === 1 && p.group === p.channels && p.cout === p.channels);
 }
