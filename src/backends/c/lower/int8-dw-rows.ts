@@ -4,6 +4,7 @@ import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
 import { epilogueTable, fusedMatTable, unfused } from './int8-epilogue.ts';
+import { gatedConvBody, gatedScratchBytes, isGated, ungated } from './int8-gate-mul.ts';
 import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the Cortex-M DSP path (templates/runtime/harc_int8_dw.h):
@@ -73,12 +74,13 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
 export const takesDwRows = (g: Graph, n: Node): boolean => hasConstInt8Weights(g, n) && isDwRows(prepareConvQ(g, unfused(n)));
 const takes = takesDwRows;
 
-/** `conv` (the set's Conv lowering) with 1-D depthwise layers going to harc_s8_dw_rows, and fused
- * table epilogues on either (int8-epilogue.ts). */
+/** `conv` (the set's Conv lowering) with 1-D depthwise layers going to harc_s8_dw_rows, folded SE
+ * gate Muls (int8-gate-mul.ts) and fused table epilogues on any of them (int8-epilogue.ts). */
 export function withDwRows(conv: Lowering): Lowering {
   return withScratch(
-    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : fusedMatTable(conv, ctx)),
-    (g, n) => (takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : (conv.scratchBytes?.(g, unfused(n)) ?? 0)),
+    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : isGated(ctx.node) ? gatedConvBody(ctx) : fusedMatTable(conv, ctx)),
+    (g, n) =>
+      takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : isGated(n) ? gatedScratchBytes(prepareConvQ(g, ungated(n))) : (conv.scratchBytes?.(g, unfused(n)) ?? 0),
   );
 }
 
