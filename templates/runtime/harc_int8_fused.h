@@ -13,16 +13,37 @@
 
 #if defined(HARC_INT8_DSP)
 
-/* harc_s8_out, then the table (indexed by code + 128) */
-static inline int8_t harc_s8_out_lut(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut)
+/* A residual Add done as the Conv writes (src/backends/c/lower/int8-residual-add.ts): TFLite's
+ * AddElementwise of the Conv's int8 output v and the other input s. Each input's rescaling
+ * (((code + offset) << left_shift) times its multiplier) is a function of one int8 code, so it is a
+ * 256-entry int32 table computed at compile time by the reference's integer function; the sum's
+ * requantization, the output zero point and the clamp are harc_s8_out's. The skip row of an output
+ * is at the same offset from `skip` as the output from `y`. */
+typedef struct {
+    const int32_t *tv, *ts; /* rescaled Conv output / other input, indexed by code + 128 */
+    int32_t mult, shift, out_zp, act_min, act_max, fast_rq;
+    const int8_t *y, *skip;
+} harc_s8_add_ep;
+
+/* harc_s8_out, then the table (indexed by code + 128; none if 0), then the Add (none if 0) with the
+ * skip byte of output *yp. */
+static inline __attribute__((always_inline)) int8_t harc_s8_out_ep(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut,
+                                    const harc_s8_add_ep *ep, const int8_t *yp)
 {
-    return lut[(int32_t)harc_s8_out(acc, multiplier, shift, out_zp, act_min, act_max, fast_rq) + 128];
+    int8_t v = harc_s8_out(acc, multiplier, shift, out_zp, act_min, act_max, fast_rq);
+    if (lut) v = lut[(int32_t)v + 128];
+    if (ep) {
+        const int32_t s = ep->skip[yp - ep->y];
+        const int32_t sum = (int32_t)((uint32_t)ep->tv[(int32_t)v + 128] + (uint32_t)ep->ts[s + 128]);
+        v = harc_s8_out(sum, ep->mult, ep->shift, ep->out_zp, ep->act_min, ep->act_max, ep->fast_rq);
+    }
+    return v;
 }
 
-/* harc_s8_mat2 (DSP) with the table on every output. */
-static inline void harc_s8_mat2_lut(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
-                                    const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q,
-                                    const int8_t *lut)
+/* harc_s8_mat2 (DSP) with the epilogue on every output (the table, the Add, or both). */
+static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
+                                   const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q,
+                                   const int8_t *lut, const harc_s8_add_ep *ep)
 {
     int32_t oc = 0;
     const int32_t cout2 = cout & ~1;
@@ -81,10 +102,10 @@ static inline void harc_s8_mat2_lut(const int8_t *w, const int32_t *bias, const 
             a11 = __smlad(x1o, wo, a11);
         }
 #endif
-        y0[oc] = harc_s8_out_lut(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut);
-        y0[oc + 1] = harc_s8_out_lut(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut);
-        y1[oc] = harc_s8_out_lut(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut);
-        y1[oc + 1] = harc_s8_out_lut(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut);
+        y0[oc] = harc_s8_out_ep(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc);
+        y0[oc + 1] = harc_s8_out_ep(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc + 1);
+        y1[oc] = harc_s8_out_ep(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc);
+        y1[oc + 1] = harc_s8_out_ep(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc + 1);
     }
     if (oc < cout) {
         int32_t a0 = bias[oc], a1 = a0, k;
@@ -101,18 +122,27 @@ static inline void harc_s8_mat2_lut(const int8_t *w, const int32_t *bias, const 
             a1 = __smlad(p[3], wo, a1);
             p += 4;
         }
-        y0[oc] = harc_s8_out_lut(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut);
-        y1[oc] = harc_s8_out_lut(a1, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut);
+        y0[oc] = harc_s8_out_ep(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc);
+        y1[oc] = harc_s8_out_ep(a1, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc);
     }
 }
 
-/* harc_s8_mat1 (one pixel: an odd last one, or a single-pixel layer), then the table on its row. */
-static inline void harc_s8_mat1_lut(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
-                                    int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q, const int8_t *lut)
+/* harc_s8_mat1 (one pixel: an odd last one, or a single-pixel layer), then the epilogue on its row
+ * (harc_s8_out_ep's, from the requantized bytes). */
+static inline void harc_s8_mat1_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
+                                   int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q, const int8_t *lut, const harc_s8_add_ep *ep)
 {
     int32_t oc;
     harc_s8_mat1(w, bias, mult, shift, cout, K, c0, y0, out_zp, act_min, act_max, fast_rq, q);
-    for (oc = 0; oc < cout; ++oc) y0[oc] = lut[(int32_t)y0[oc] + 128];
+    for (oc = 0; oc < cout; ++oc) {
+        int8_t v = y0[oc];
+        if (lut) v = lut[(int32_t)v + 128];
+        if (ep) {
+            const int32_t s = ep->skip[y0 + oc - ep->y];
+            v = harc_s8_out((int32_t)((uint32_t)ep->tv[(int32_t)v + 128] + (uint32_t)ep->ts[s + 128]), ep->mult, ep->shift, ep->out_zp, ep->act_min, ep->act_max, ep->fast_rq);
+        }
+        y0[oc] = v;
+    }
 }
 
 #endif /* HARC_INT8_DSP */

@@ -1,8 +1,9 @@
 import { convQ, gemmQ, hasConstFastWeights, hasConstInt8Weights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
-import { takesFusedTable, withDwRows } from '../lower/int8-dw-rows.ts';
+import { takesFusedTable, takesMatEpilogue, withDwRows } from '../lower/int8-dw-rows.ts';
 import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fuseGateMuls } from '../lower/int8-gate-mul.ts';
+import { fuseResidualAdds } from '../lower/int8-residual-add.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { fastRecurrentLowering } from '../lower/int8-recurrent.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -36,6 +37,8 @@ registerKernelSet({
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
   // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
-  // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts)
-  epilogues: (graph, target) => (target === 'cortex-m4' ? fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights) : graph),
+  // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
+  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts)
+  epilogues: (graph, target) =>
+    target === 'cortex-m4' ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue) : graph,
 });

@@ -3,7 +3,8 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
-import { epilogueTable, fusedMatTable, unfused } from './int8-epilogue.ts';
+import { epilogueTable, unfused } from './int8-epilogue.ts';
+import { fusedMatEpilogue } from './int8-residual-add.ts';
 import { gatedConvBody, gatedScratchBytes, isGated, ungated } from './int8-gate-mul.ts';
 import { hasConstInt8Weights } from './int8.ts';
 
@@ -78,11 +79,14 @@ const takes = takesDwRows;
  * gate Muls (int8-gate-mul.ts) and fused table epilogues on any of them (int8-epilogue.ts). */
 export function withDwRows(conv: Lowering): Lowering {
   return withScratch(
-    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : isGated(ctx.node) ? gatedConvBody(ctx) : fusedMatTable(conv, ctx)),
+    (ctx) => (takes(ctx.graph, ctx.node) ? dwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node))) : isGated(ctx.node) ? gatedConvBody(ctx) : fusedMatEpilogue(conv, ctx)),
     (g, n) =>
       takes(g, n) ? dwRowsScratchBytes(prepareConvQ(g, unfused(n))) : isGated(n) ? gatedScratchBytes(prepareConvQ(g, ungated(n))) : (conv.scratchBytes?.(g, unfused(n)) ?? 0),
   );
 }
+
+/** Whether the Conv runs on the matrix path (harc_s8_mat2 / _mat1), which takes every epilogue. */
+export const takesMatEpilogue = (g: Graph, n: Node): boolean => n.op === 'Conv' && takesFusedTable(g, n) && !takesDwRows(g, n);
 
 /** Whether the harc set's DSP Conv applies a fused table as it writes: harc_s8_dw_rows, or the
  * harc_s8_mat2 / harc_s8_mat1 path (8-bit constant weights, not the per-pixel depthwise kernel). */

@@ -1,5 +1,4 @@
 import type { Graph, Node } from '../../../ir/types.ts';
-import type { Lowering, LowerCtx } from './context.ts';
 import { cloneGraph, producerOf, singleConsumer } from '../../../passes/rewrite.ts';
 import { int8UnaryTable } from './int8-unary-table.ts';
 
@@ -50,21 +49,4 @@ export function fuseTableEpilogues(graph: Graph, canFuse: (g: Graph, producer: N
     g.nodes = g.nodes.filter((n) => n.name !== act.name);
   }
   return g ?? graph;
-}
-
-/** A fused Conv whose optimized body calls harc_s8_mat2 / harc_s8_mat1 (int8-fast.ts): the same
- * body with its own int8 output's parameters, each call made to the table variant
- * (harc_int8_fused.h). Throws rather than emit a layer that would skip the table. */
-export function fusedMatTable(conv: Lowering, ctx: LowerCtx): string {
-  const table = epilogueTable(ctx.node);
-  if (!table) return conv(ctx);
-  const body = conv({ ...ctx, node: unfused(ctx.node) });
-  const lut = ctx.constArray('lut', 'int8_t', table.map(String));
-  let calls = 0;
-  const fused = body.replace(/harc_s8_mat([12])\(([^;]*)\);/g, (_m, k: string, args: string) => {
-    calls++;
-    return `harc_s8_mat${k}_lut(${args}, ${lut});`;
-  });
-  if (calls === 0 || /harc_s8_(dw_pixel|s4_|s2_)/.test(fused)) throw new Error(`node '${ctx.node.name}': a fused ${String(ctx.node.attrs[EPILOGUE_OP])} epilogue on a Conv path without a table variant`);
-  return fused.replace('(harc_int8_kernels.h)', `(harc_int8_kernels.h; the fused ${String(ctx.node.attrs[EPILOGUE_OP])} table applied as each output is written, harc_int8_fused.h)`);
 }

@@ -7,6 +7,7 @@ import type { LowerCtx } from './context.ts';
 import { epilogueTable, unfused } from './int8-epilogue.ts';
 import { dspK, fastRequant, foldedBias, intData, packS8Weights } from './int8-fast.ts';
 import { fastAddMulAccepts, mulOutput } from './int8-fast-elementwise.ts';
+import { addEpilogue } from './int8-residual-add.ts';
 
 // The squeeze-excitation gate's broadcast Mul folded into its consumer (kernel set `harc`, Cortex-M
 // DSP): y = Conv1x1(Mul(x, gate)) with gate one value per channel. The Mul's int8 output is what the
@@ -101,8 +102,10 @@ export function gatedConvBody(ctx: LowerCtx): string {
   const gate = ctx.arg(3);
   const y = ctx.res(0);
   const pix = p.outH * p.outW;
-  const k = lut ? '_lut' : '';
-  const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}${lut ? `, ${lut}` : ''}`;
+  const ep = addEpilogue(ctx);
+  const withEp = lut !== undefined || ep.decl.length > 0;
+  const k = withEp ? '_ep' : '';
+  const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}${withEp ? `, ${lut ?? '(const int8_t *)0'}, ${ep.arg}` : ''}`;
   // one gated byte from the product: SSAT when the Mul's clamp is the int8 range (the same value)
   const full = lo === -128 && hi === 127;
   const rq = fastRequant([m!], [s!]) ? 'harc_s8_requant_fast' : 'harc_s8_requant';
@@ -115,6 +118,7 @@ export function gatedConvBody(ctx: LowerCtx): string {
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
     `  /* pointwise Conv on the SE gate's broadcast Mul, folded in (int8-gate-mul.ts): each pixel's gated row computed into the patch buffer${table ? `; the fused ${String(node.attrs['harc_epilogue_op'])} table applied as each output is written` : ''} */`,
+    ...ep.decl,
     `  const int8_t *const wq = ${ctx.constArray('wdsp', 'int8_t', packS8Weights(w, p.cout, K, 'dsp').map(String))};`,
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  int32_t *const gm = ${buf} + ${dspK(K)};`,
