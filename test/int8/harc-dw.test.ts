@@ -5,9 +5,9 @@
 // are unchanged). Shapes: channels not a multiple of 4, odd lengths, kernels 1/3/4/5/7, stride 2
 // and 3, symmetric / asymmetric / no padding, an input shorter than the kernel, batch 2, a clamp.
 import { describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/backends/c/emit-model.ts';
 import { packDwPairs } from '../../src/backends/c/lower/int8-dw-rows.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { expectHarcBytes } from './harc-cases.ts';
+import type { G } from './helpers.ts';
 
 const dw = (b: G, c: number, w: number, k: number, attrs: Record<string, number[] | number> = {}, batch = 1): string =>
   b.op('Conv', [b.input([batch, c, w]), b.const([c, 1, k]), b.const([c])], { ...attrs, group: c });
@@ -36,21 +36,12 @@ const CASES: { name: string; build: (b: G) => string | string[]; fused?: string 
 
 describe('harc 1-D depthwise (harc_s8_dw_rows) == TS reference on cortex-m4; riscv and host unchanged', () => {
   for (const [i, c] of CASES.entries())
-    it(c.name, async () => {
-      const b = new G(700 + i);
-      const g = b.graph(c.build(b));
-      const { quant } = quantizeForTest(g, randomInputs(g, 16, 800 + i));
-      const xq = quantizeInput(quant, randomInputs(g, 3, 900 + i, -3, 3));
-      const ref = Array.from(referenceBytes(quant, xq));
-      const emit = (target: string) => emitModel(quant, { prefix: 'dw', memory: { kernels: 'harc', target, alignment: 4 } });
-      const m4 = emit('cortex-m4');
-      expect(m4.files['model.c']).toContain('harc_s8_dw_rows(');
-      if (c.fused) expect(m4.files['model.c']).toContain(`fused ${c.fused} epilogue`);
-      else expect(m4.files['model.c']).not.toMatch(/fused \w+ epilogue/);
-      expect(emit('riscv').files['model.c']).not.toContain('harc_s8_dw_rows(');
-      const runs = await Promise.all([runC(quant, xq, 'cortex-m4', m4), runC(quant, xq, 'riscv', emit('riscv')), runC(quant, xq, 'host', emit('host'))]);
-      runs.forEach((got, k) => expect(Array.from(got), `${['cortex-m4', 'riscv', 'host'][k]} bytes`).toEqual(ref));
-    }, 180_000);
+    it(c.name, () =>
+      expectHarcBytes(700 + i, c.build, (m4) => {
+        expect(m4.files['model.c']).toContain('harc_s8_dw_rows(');
+        if (c.fused) expect(m4.files['model.c']).toContain(`fused ${c.fused} epilogue`);
+        else expect(m4.files['model.c']).not.toMatch(/fused \w+ epilogue/);
+      }), 180_000);
 
   it('packs each channel\'s weights as int16 pairs (w[2i] low, w[2i+1] high, zero past k)', () => {
     const w = (c: number, t: number): number => (c === 0 ? [1, -2, 3][t]! : [-128, 127, -1][t]!);

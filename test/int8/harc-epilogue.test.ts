@@ -7,8 +7,8 @@
 // an odd pixel count (the last pixel through harc_s8_mat1), K not a multiple of 4, padding (patches
 // gathered), stride 2, a single-pixel 1x1 Conv, a grouped Conv, a clamp before the table.
 import { describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/backends/c/emit-model.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { expectHarcBytes } from './harc-cases.ts';
+import type { G } from './helpers.ts';
 
 const conv = (b: G, x: string, cin: number, cout: number, k: number, attrs: Record<string, number[] | number> = {}): string =>
   b.op('Conv', [x, b.const([cout, cin / (typeof attrs['group'] === 'number' ? attrs['group'] : 1), k]), b.const([cout])], attrs);
@@ -43,19 +43,10 @@ const CASES: { name: string; build: (b: G) => string | string[]; fused: string[]
 
 describe('harc fused table epilogues on the Conv matrix path == TS reference (cortex-m4 fused; riscv, host unfused)', () => {
   for (const [i, c] of CASES.entries())
-    it(c.name, async () => {
-      const b = new G(500 + i);
-      const g = b.graph(c.build(b));
-      const { quant } = quantizeForTest(g, randomInputs(g, 16, 600 + i));
-      const xq = quantizeInput(quant, randomInputs(g, 3, 650 + i, -3, 3));
-      const ref = Array.from(referenceBytes(quant, xq));
-      const emit = (target: string) => emitModel(quant, { prefix: 'fe', memory: { kernels: 'harc', target, alignment: 4 } });
-      const m4 = emit('cortex-m4');
-      const fusedOps = [...m4.files['model.c']!.matchAll(/the fused (\w+) (?:table|epilogue)/g)].map((m) => m[1]);
-      expect(fusedOps).toEqual(c.fused);
-      for (const op of c.fused) expect(m4.layers.map((l) => l.op)).not.toContain(op);
-      expect(emit('riscv').files['model.c']).not.toMatch(/the fused \w+ (table|epilogue)/);
-      const runs = await Promise.all([runC(quant, xq, 'cortex-m4', m4), runC(quant, xq, 'riscv', emit('riscv')), runC(quant, xq, 'host', emit('host'))]);
-      runs.forEach((got, k) => expect(Array.from(got), `${['cortex-m4', 'riscv', 'host'][k]} bytes`).toEqual(ref));
-    }, 180_000);
+    it(c.name, () =>
+      expectHarcBytes(500 + i, c.build, (m4) => {
+        const fusedOps = [...m4.files['model.c']!.matchAll(/the fused (\w+) (?:table|epilogue)/g)].map((m) => m[1]);
+        expect(fusedOps).toEqual(c.fused);
+        for (const op of c.fused) expect(m4.layers.map((l) => l.op)).not.toContain(op);
+      }), 180_000);
 });

@@ -6,8 +6,8 @@
 // harc_s8_mat1), the gate as either Mul input, a clamp on the Mul (not the int8 range), a table
 // epilogue fused on the same Conv, and a Mul output read twice (not folded).
 import { describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/backends/c/emit-model.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { expectHarcBytes } from './harc-cases.ts';
+import type { G } from './helpers.ts';
 
 const pw = (b: G, x: string, cin: number, cout: number): string => b.op('Conv', [x, b.const([cout, cin, 1]), b.const([cout])]);
 /** A Conv's output [1, C, L] (so the layout pass keeps the block channels-last, as in mobilenet-1d) */
@@ -61,17 +61,9 @@ const CASES: { name: string; build: (b: G) => string | string[]; folded: boolean
 
 describe('harc SE gate Mul folded into its pointwise Conv == TS reference (cortex-m4 folded; riscv, host unfolded)', () => {
   for (const [i, c] of CASES.entries())
-    it(c.name, async () => {
-      const b = new G(300 + i);
-      const g = b.graph(c.build(b));
-      const { quant } = quantizeForTest(g, randomInputs(g, 16, 400 + i));
-      const xq = quantizeInput(quant, randomInputs(g, 3, 450 + i, -3, 3));
-      const ref = Array.from(referenceBytes(quant, xq));
-      const emit = (target: string) => emitModel(quant, { prefix: 'sg', memory: { kernels: 'harc', target, alignment: 4 } });
-      const m4 = emit('cortex-m4');
-      expect(m4.files['model.c']!.includes("the SE gate's broadcast Mul, folded in"), 'folded').toBe(c.folded);
-      expect(m4.layers.some((l) => l.op === 'Mul')).toBe(!c.folded);
-      const runs = await Promise.all([runC(quant, xq, 'cortex-m4', m4), runC(quant, xq, 'riscv', emit('riscv')), runC(quant, xq, 'host', emit('host'))]);
-      runs.forEach((got, k) => expect(Array.from(got), `${['cortex-m4', 'riscv', 'host'][k]} bytes`).toEqual(ref));
-    }, 180_000);
+    it(c.name, () =>
+      expectHarcBytes(300 + i, c.build, (m4) => {
+        expect(m4.files['model.c']!.includes("the SE gate's broadcast Mul, folded in"), 'folded').toBe(c.folded);
+        expect(m4.layers.some((l) => l.op === 'Mul')).toBe(!c.folded);
+      }), 180_000);
 });

@@ -7,8 +7,8 @@
 // Add (not the int8 range), the SE block of mobilenet-1d (gate Mul folded, then the Add), and a Conv
 // output read twice (not fused).
 import { describe, expect, it } from 'vitest';
-import { emitModel } from '../../src/backends/c/emit-model.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { expectHarcBytes } from './harc-cases.ts';
+import type { G } from './helpers.ts';
 
 const conv = (b: G, x: string, cin: number, cout: number, k: number): string => b.op('Conv', [x, b.const([cout, cin, k]), b.const([cout])], k > 1 ? { pads: [(k - 1) / 2, (k - 1) / 2] } : {});
 const feat = (b: G, c: number, l: number): string => conv(b, b.input([1, 3, l]), 3, c, 3);
@@ -31,17 +31,9 @@ const CASES: { name: string; build: (b: G) => string | string[]; fused: boolean 
 
 describe('harc residual Add in the Conv epilogue == TS reference (cortex-m4 fused; riscv, host unfused)', () => {
   for (const [i, c] of CASES.entries())
-    it(c.name, async () => {
-      const b = new G(200 + i);
-      const g = b.graph(c.build(b));
-      const { quant } = quantizeForTest(g, randomInputs(g, 16, 250 + i));
-      const xq = quantizeInput(quant, randomInputs(g, 3, 280 + i, -3, 3));
-      const ref = Array.from(referenceBytes(quant, xq));
-      const emit = (target: string) => emitModel(quant, { prefix: 'ra', memory: { kernels: 'harc', target, alignment: 4 } });
-      const m4 = emit('cortex-m4');
-      expect(m4.files['model.c']!.includes('the residual Add, done as each output is written'), 'fused').toBe(c.fused);
-      expect(m4.layers.some((l) => l.op === 'Add')).toBe(!c.fused);
-      const runs = await Promise.all([runC(quant, xq, 'cortex-m4', m4), runC(quant, xq, 'riscv', emit('riscv')), runC(quant, xq, 'host', emit('host'))]);
-      runs.forEach((got, k) => expect(Array.from(got), `${['cortex-m4', 'riscv', 'host'][k]} bytes`).toEqual(ref));
-    }, 180_000);
+    it(c.name, () =>
+      expectHarcBytes(200 + i, c.build, (m4) => {
+        expect(m4.files['model.c']!.includes('the residual Add, done as each output is written'), 'fused').toBe(c.fused);
+        expect(m4.layers.some((l) => l.op === 'Add')).toBe(!c.fused);
+      }), 180_000);
 });
