@@ -26,6 +26,12 @@ const CASES: { name: string; build: (b: G) => string | string[]; fused: boolean 
       return b.op('Add', [x, conv(b, b.op('Mul', [x, gate]), 9, 9, 1)]);
     },
   },
+  {
+    // the skip input is produced after the fused Conv in the given order: the Conv must move to the Add's place
+    name: 'two pointwise Convs of one input, the later one clamped, Add of both (7 channels, 13 pixels)',
+    fused: true,
+    build: (b) => { const x = feat(b, 7, 13); return b.op('Add', [conv(b, x, 7, 7, 1), b.op('Relu', [conv(b, x, 7, 7, 1)])]); },
+  },
   { name: 'Conv output also a graph output (not fused)', fused: false, build: (b) => { const x = feat(b, 4, 6); const y = conv(b, x, 4, 4, 1); return [b.op('Add', [y, x]), y]; } },
 ];
 

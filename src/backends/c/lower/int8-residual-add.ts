@@ -58,7 +58,9 @@ export function fuseResidualAdds(graph: Graph, canFuse: (g: Graph, conv: Node) =
     c.attrs[ADD_OUT] = [p.outputMultiplier, p.outputShift, p.outputOffset, p.activationMin, p.activationMax];
     c.inputs = [...c.inputs, skip];
     c.outputs = [add.outputs[0]!];
-    g.nodes = g.nodes.filter((n) => n.name !== add.name);
+    // the Conv now reads the skip tensor, which may be produced after it: it takes the Add's place
+    // in the order (every input of the Add, hence of the fused Conv, is produced before the Add)
+    g.nodes = g.nodes.filter((n) => n !== c).map((n) => (n.name === add.name ? c : n));
   }
   return g ?? graph;
 }
