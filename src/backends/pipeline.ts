@@ -5,7 +5,7 @@ import { optimize, optimizeFloatOnly, type PassRecord } from '../passes/pipeline
 import { inferShapes } from '../ir/infer.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
 import type { ScheduleResult } from '../planning/schedule.ts';
-import { loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
+import { fuseKernelEpilogues, loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
 import { planModelArena, scheduleModel } from './c/memory.ts';
 import { calibrateFor, isPreQuantized, quantizeOptionsFor, type PrecisionOptions } from './precision.ts';
 import { inputError } from '../ir/errors.ts';
@@ -110,8 +110,8 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'materialize outputs',
     kind: 'graph pass',
-    what: 'src/passes/materialize-outputs.ts: every graph output written by a kernel (a copy where it is a constant, input or view)',
-    run: (s) => ({ ...s, graph: prepareForC(s.graph) }),
+    what: 'src/passes/materialize-outputs.ts: every graph output written by a kernel (a copy where it is a constant, input or view); then the kernel set\'s fused epilogues (KernelSet.epilogues)',
+    run: (s, o) => ({ ...s, graph: fuseKernelEpilogues(prepareForC(s.graph), o) }),
     summary: (b, a) => opDiff(b.graph, a.graph),
   },
   {

@@ -76,6 +76,9 @@ export interface EmitOptions {
 /** Stage 'materialize outputs': every graph output written by a kernel, shapes re-inferred. */
 export const prepareForC = (optimized: Graph): Graph => inferShapes(materializeOutputs(optimized), { fold: false });
 
+/** The kernel set's fused epilogues (KernelSet.epilogues), before scheduling and planning. */
+export const fuseKernelEpilogues = (graph: Graph, opts: EmitOptions = {}): Graph => kernelSetOf(opts).epilogues?.(graph, opts.memory?.target ?? 'host') ?? graph;
+
 /** The lowering of each node: integer when its output carries quantization parameters
  * (src/passes/quantize.ts), float otherwise. */
 export function loweringsFor(graph: Graph, opts: EmitOptions = {}): (n: Node) => Lowering | undefined {
@@ -99,7 +102,7 @@ export const memoryOptionsOf = (opts: EmitOptions): CMemoryOptions => ({ ...opts
 /** Writes the C for an optimized graph: model.h (API), model.c (one function per layer, one static
  * arena), weights.c/.h (const arrays). The stages of src/backends/pipeline.ts in one call. */
 export function emitModel(optimized: Graph, opts: EmitOptions = {}): EmittedModel {
-  const prepared = prepareForC(optimized);
+  const prepared = fuseKernelEpilogues(prepareForC(optimized), opts);
   // memory-aware schedule (the returned graph has its nodes in that order), then the arena plan
   const { graph, plan } = planModelMemory(prepared, loweringsFor(prepared, opts), memoryOptionsOf(opts));
   return renderModel(graph, plan, opts);

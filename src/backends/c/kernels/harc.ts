@@ -1,5 +1,9 @@
-import { convQ, gemmQ, hasConstFastWeights } from '../lower/int8.ts';
+import { convQ, gemmQ, hasConstFastWeights, hasConstInt8Weights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { takesFusedTable, takesMatEpilogue, withDwRows } from '../lower/int8-dw-rows.ts';
+import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
+import { fuseGateMuls } from '../lower/int8-gate-mul.ts';
+import { fuseResidualAdds } from '../lower/int8-residual-add.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { recurrentFastLowering } from '../lower/int8-recurrent-fast.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -21,7 +25,9 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    return [target, { Conv: fast(convQ(mode), mode), Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h) and fused table epilogues (harc_int8_fused.h)
+    const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : convQ(mode), mode);
+    return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
 
@@ -37,8 +43,13 @@ const floatTable: Record<string, KernelLowering> = {
 registerKernelSet({
   name: 'harc',
   summary: "the target's optimized path alone (Cortex-M4 DSP, RISC-V unrolled C) and its weight packing only",
-  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h', 'harc_int8_fused.h'],
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
   float: (target) => (target === 'cortex-m4' ? floatTable : {}),
+  // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
+  // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
+  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts)
+  epilogues: (graph, target) =>
+    target === 'cortex-m4' ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue) : graph,
 });

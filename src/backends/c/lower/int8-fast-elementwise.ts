@@ -37,11 +37,22 @@ function expression(ctx: LowerCtx): (a: string, b: string) => string {
     return (a, b) =>
       `(int8_t)harc_clamp32(harc_wrap_add32(${requant(`harc_wrap_add32(${scaled(a, p.input1Offset, p.input1Multiplier, p.input1Shift)}, ${scaled(b, p.input2Offset, p.input2Multiplier, p.input2Shift)})`, p.outputMultiplier, p.outputShift)}, ${i32(p.outputOffset)}), ${i32(p.activationMin)}, ${i32(p.activationMax)})`;
   }
-  const p = prepareMulQ(ctx.graph, ctx.node);
-  const prod = (a: string, b: string): string => `(int32_t)((uint32_t)((int32_t)${a} + ${i32(p.input1Offset)}) * (uint32_t)((int32_t)${b} + ${i32(p.input2Offset)}))`;
-  return (a, b) =>
-    `(int8_t)harc_clamp32(harc_wrap_add32(${i32(p.outputOffset)}, ${requant(prod(a, b), p.outputMultiplier, p.outputShift)}), ${i32(p.activationMin)}, ${i32(p.activationMax)})`;
+  return mulExpression(prepareMulQ(ctx.graph, ctx.node));
 }
+
+/** TFLite's MulElementwise on int8 values a, b with the optimized requantization (multiplier >= 0). */
+export function mulExpression(p: Pick<ReturnType<typeof prepareMulQ>, 'input1Offset' | 'input2Offset' | 'outputOffset' | 'outputMultiplier' | 'outputShift' | 'activationMin' | 'activationMax'>): (a: string, b: string) => string {
+  const prod = (a: string, b: string): string => `(int32_t)((uint32_t)((int32_t)${a} + ${i32(p.input1Offset)}) * (uint32_t)((int32_t)${b} + ${i32(p.input2Offset)}))`;
+  return (a, b) => mulOutput(p)(prod(a, b));
+}
+
+/** The int8 output of MulElementwise from the int32 product of the offset inputs. */
+export function mulOutput(p: Pick<ReturnType<typeof prepareMulQ>, 'outputOffset' | 'outputMultiplier' | 'outputShift' | 'activationMin' | 'activationMax'>): (prod: string) => string {
+  return (prod) => `(int8_t)harc_clamp32(harc_wrap_add32(${i32(p.outputOffset)}, ${requant(prod, p.outputMultiplier, p.outputShift)}), ${i32(p.activationMin)}, ${i32(p.activationMax)})`;
+}
+
+/** Whether the optimized Add / Mul takes this node (every multiplier >= 0, 8-bit tensors). */
+export const fastAddMulAccepts = (g: Graph, node: Node): boolean => accepts(g, node);
 
 function lowerFastAddMulQ(ctx: LowerCtx, mode: FastMode): string {
   const fast = elementwise(ctx, [`/* int8 ${ctx.node.op} with the optimized requantization (int8-fast-elementwise.ts) */`], expression(ctx), 2).replace(/\n$/, '');

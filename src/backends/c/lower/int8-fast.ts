@@ -117,10 +117,10 @@ function packedWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number
   return lines;
 }
 
-const intData = (ctx: LowerCtx, i: number): ArrayLike<number> | undefined => (ctx.node.inputs[i] ? (ctx.input(i).data as ArrayLike<number> | undefined) : undefined);
+export const intData = (ctx: LowerCtx, i: number): ArrayLike<number> | undefined => (ctx.node.inputs[i] ? (ctx.input(i).data as ArrayLike<number> | undefined) : undefined);
 
 /** The zero point folded into the bias: bias[oc] - sum_k zp(oc, k)·w(oc, k), wrapped to int32. */
-function foldedBias(bias: ArrayLike<number> | undefined, cout: number, K: number, w: W, zp: (oc: number, k: number) => number): number[] {
+export function foldedBias(bias: ArrayLike<number> | undefined, cout: number, K: number, w: W, zp: (oc: number, k: number) => number): number[] {
   const out: number[] = [];
   for (let oc = 0; oc < cout; oc++) {
     let acc = bias ? Number(bias[oc]) : 0;

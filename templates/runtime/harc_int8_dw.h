@@ -1,0 +1,236 @@
+/*
+ * harc_int8_dw.h - the `harc` kernel set's 1-D depthwise int8 kernel for the Cortex-M DSP path.
+ *
+ * harc_s8_dw_pixel (harc_int8_kernels.h) walks output pixels and reloads, per pixel and per group of
+ * 4 channels, every tap's inputs and weights and each channel's requantization parameters: at k = 5
+ * that is ~8 instructions per MAC. Here the layer runs channel by channel instead, so a channel's
+ * weights, bias and multiplier stay in registers across its whole row of outputs:
+ *
+ *   1. for 4 channels at a time, the padded input column of each channel is widened into int16 pairs
+ *      P[j] = (u[j], u[j + 1]), u[j] = x[j - pad_l][c] or the channel's pad value (the pad row), in
+ *      arena scratch: one word load, 2 SXTB16 and 4 PKHBT/PKHTB per row of 4 channels;
+ *   2. each output is then ceil(k / 2) SMLAD of those pairs against the channel's weight pairs
+ *      (w[2i], w[2i + 1]), w[k] = 0, started from the folded bias, and one requantization.
+ *
+ * The sums are the reference accumulator exactly (bias' = bias - sum zp*w, padded taps read the pad
+ * row; SMLAD's int16 products of int8 values are exact), so the bytes are the reference kernel's.
+ * When the stride is even only the even pairs are built (P is indexed by j / 2). An optional
+ * 256-entry table (`lut`, or 0; indexed by code + 128) maps each output code: a following HardSwish / Sigmoid / Tanh / ...
+ * applied as the output is written (the fused epilogue; the table is the reference kernel's).
+ */
+#ifndef HARC_INT8_DW_H
+#define HARC_INT8_DW_H
+
+#include "harc_int8_kernels.h"
+
+#if defined(HARC_INT8_DSP)
+
+/* (u_r0, u_r1) of one channel from two rows, for the edges and channel counts not a multiple of 4. */
+static inline int32_t harc_s8_dw_pair(const int8_t *r0, const int8_t *r1)
+{
+    return (int32_t)(((uint32_t)(int32_t)*r0 & 0xFFFFu) | ((uint32_t)(int32_t)*r1 << 16));
+}
+
+/* Row j of the padded input at channel c: the input, or the pad row outside it. */
+static inline const int8_t *harc_s8_dw_row(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t j, int32_t c)
+{
+    return (j >= 0 && j < W) ? x + j * C + c : pad_row + c;
+}
+
+/* PKHBT a, b, LSL #16: (a.lo, b.lo); PKHTB b, a, ASR #16: (a.hi, b.hi) (gcc makes UXTH + ORR of the C) */
+static inline int32_t harc_pkh_lo(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t harc_pkh_hi(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+
+/* Step 1: the pair columns of n <= 4 channels from c, nb pairs each (column i at P + i * nb).
+ * Always inlined, so the geometry is constant and the divisions fold. */
+static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t pad_l, int32_t c, int32_t n, int32_t step,
+                                   int32_t nb, int32_t *P)
+{
+    /* pairs whose two rows are both inside the input: b in [b_lo, b_hi) */
+    int32_t b_lo = (pad_l + step - 1) / step, b_hi = (W - 2 + pad_l) / step + 1, b, i;
+    if (W < 2 || b_hi < b_lo) b_hi = b_lo;
+    if (b_lo > nb) b_lo = nb;
+    if (b_hi > nb) b_hi = nb;
+    for (b = 0; b < nb; ++b) {
+        if (b == b_lo && n == 4 && b_hi > b_lo) {
+            int32_t *p0 = P + b, *const end = P + b_hi;
+            const int8_t *r = x + (b * step - pad_l) * C + c;
+            int32_t v, e0, o0, e1, o1;
+            memcpy(&v, r, 4);
+            e0 = __sxtb16(v);
+            o0 = harc_sxtb16_ror8(v);
+            /* e = (c, c + 2), o = (c + 1, c + 3) of a row: PKHBT / PKHTB pair a channel's two rows */
+#define HARC_S8_DW_PAIRS(q, ea, oa, eb, ob)     \
+    do {                                        \
+        (q)[0] = harc_pkh_lo(ea, eb);           \
+        (q)[nb] = harc_pkh_lo(oa, ob);          \
+        (q)[2 * nb] = harc_pkh_hi(ea, eb);      \
+        (q)[3 * nb] = harc_pkh_hi(oa, ob);      \
+    } while (0)
+            if (step == 1) {
+                /* two pairs per pass, the rows' roles alternating (no register moves) */
+                for (; end - p0 >= 2; p0 += 2) {
+                    memcpy(&v, r + C, 4);
+                    e1 = __sxtb16(v);
+                    o1 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                    r += 2 * C;
+                    memcpy(&v, r, 4);
+                    e0 = __sxtb16(v);
+                    o0 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0 + 1, e1, o1, e0, o0);
+                }
+                if (p0 != end) {
+                    memcpy(&v, r + C, 4);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
+                }
+            } else {
+                for (; p0 != end; ++p0, r += step * C) {
+                    memcpy(&v, r, 4);
+                    e0 = __sxtb16(v);
+                    o0 = harc_sxtb16_ror8(v);
+                    memcpy(&v, r + C, 4);
+                    e1 = __sxtb16(v);
+                    o1 = harc_sxtb16_ror8(v);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                }
+            }
+#undef HARC_S8_DW_PAIRS
+            b = b_hi - 1;
+            continue;
+        }
+        {
+            const int32_t j = b * step - pad_l;
+            const int8_t *r0 = harc_s8_dw_row(x, pad_row, C, W, j, c), *r1 = harc_s8_dw_row(x, pad_row, C, W, j + 1, c);
+            for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
+        }
+    }
+}
+
+/* Step 2 for one channel, hand-scheduled for the zoo's case (k = 5 or 6: three weight pairs, pairs
+ * of consecutive outputs one word apart, the full int8 range, the one-multiply requantization with
+ * the output zero point folded into its rounding constant): per output 3 LDR, 3 SMLAD and 7
+ * instructions of requantization and store. hi0 = 2^(e-2) + out_zp * 2^(e-1), e = -shift, so the
+ * high word of acc * mult + (hi0 - [acc < 0], 2^30 | sign(acc) << 31), shifted right by e - 1, is
+ * harc_s8_requant_fast(acc) + out_zp exactly (adding out_zp * 2^(31+e) before the floor division).
+ * ts4 = byte distance between a pair and the next tap pair of the same output (8 or 4). */
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+/* One output: 3 LDR (the pair pointer post-incremented), 3 SMLAD from the bias, the requantization,
+ * SSAT, an optional table (LDRSB from lut + 128, the fused epilogue) and STRB; y += C (C sits above
+ * the shift amount in r10: ASR reads only its low byte). */
+#define HARC_S8_DW3_STEP(ts4, lutop)                     \
+    "ldr r12, [r0], #4\n\t"                              \
+    "ldr r3, [r0, #" #ts4 " - 4]\n\t"                    \
+    "ldr lr, [r0, #2 * " #ts4 " - 4]\n\t"                \
+    "smlad r12, r12, r4, r7\n\t"                         \
+    "smlad r12, r3, r5, r12\n\t"                         \
+    "smlad r12, lr, r6, r12\n\t"                         \
+    "and r3, r12, #0x80000000\n\t"                       \
+    "orr r3, r3, #0x40000000\n\t"                        \
+    "add lr, r9, r12, asr #31\n\t"                       \
+    "smlal r3, lr, r12, r8\n\t"                          \
+    "asr lr, lr, r10\n\t"                                \
+    "ssat lr, #8, lr\n\t"                                \
+    lutop                                                \
+    "strb lr, [r1]\n\t"                                  \
+    "add r1, r1, r10, lsr #8\n\t"
+
+/* prm = { w0, w1, w2, bias, mult, hi0, (e - 1) | C << 8, lut + 128 }; an even number of outputs,
+ * two per pass. Out of line, with its own registers: r0-r12 and lr all hold operands. */
+#define HARC_S8_DW3_DEF(name, ts4, lutop)                                                                                   \
+    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, const int32_t *end, const int32_t *prm) \
+    {                                                                                                                       \
+        register const int32_t *r0 __asm__("r0") = P;                                                                       \
+        register int8_t *r1 __asm__("r1") = y;                                                                              \
+        register const int32_t *r2 __asm__("r2") = end;                                                                     \
+        register const int32_t *r3 __asm__("r3") = prm;                                                                     \
+        __asm__ volatile("ldm r3, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"                                                   \
+                         "1:\n\t" HARC_S8_DW3_STEP(ts4, lutop) HARC_S8_DW3_STEP(ts4, lutop) "cmp r0, r2\n\t"                \
+                         "bne 1b"                                                                                           \
+                         : "+r"(r0), "+r"(r1), "+r"(r3)                                                                     \
+                         : "r"(r2)                                                                                          \
+                         : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");                  \
+    }
+HARC_S8_DW3_DEF(harc_s8_dw3_ts2, 8, "")
+HARC_S8_DW3_DEF(harc_s8_dw3_ts1, 4, "")
+HARC_S8_DW3_DEF(harc_s8_dw3_ts2_lut, 8, "ldrsb lr, [r11, lr]\n\t")
+HARC_S8_DW3_DEF(harc_s8_dw3_ts1_lut, 4, "ldrsb lr, [r11, lr]\n\t")
+#endif
+
+/* Step 2 for one channel: out_w outputs from its pair column P (pair t of output o at
+ * P[o * ps + t * ts]), np <= 4 weight pairs wp, written every C bytes from y. */
+static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t *P, const int32_t *wp, int32_t np, int32_t ps, int32_t ts, int32_t out_w, int32_t bias, int32_t mult,
+                                   int32_t shift, int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut)
+{
+    /* locals, so the weights stay in registers (y is int8_t and may alias anything) */
+    const int32_t w0 = wp[0], w1 = np > 1 ? wp[1] : 0, w2 = np > 2 ? wp[2] : 0, w3 = np > 3 ? wp[3] : 0;
+    int32_t o;
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+    if (np == 3 && ps == 1 && (ts == 1 || ts == 2) && fast_rq && act_min == -128 && act_max == 127 && shift >= -22 && C > 0 && C < (1 << 23) && out_w > 1) {
+        const int32_t e1 = -shift - 1, pairs = out_w & ~1;
+        int32_t prm[8];
+        prm[0] = w0;
+        prm[1] = w1;
+        prm[2] = w2;
+        prm[3] = bias;
+        prm[4] = mult;
+        prm[5] = (int32_t)(((uint32_t)1 << (-shift - 2)) + (uint32_t)out_zp * ((uint32_t)1 << e1));
+        prm[6] = (int32_t)((uint32_t)e1 | ((uint32_t)C << 8));
+        prm[7] = (int32_t)(uintptr_t)(lut ? lut + 128 : lut);
+        if (ts == 2)
+            (lut ? harc_s8_dw3_ts2_lut : harc_s8_dw3_ts2)(P, y, P + pairs, prm);
+        else
+            (lut ? harc_s8_dw3_ts1_lut : harc_s8_dw3_ts1)(P, y, P + pairs, prm);
+        /* an odd last output below */
+        o = pairs;
+        P += pairs;
+        y += pairs * C;
+    } else
+        o = 0;
+#else
+    o = 0;
+#endif
+    for (; o < out_w; ++o, P += ps, y += C) {
+        int32_t a = __smlad(P[0], w0, bias);
+        int8_t v;
+        if (np > 1) a = __smlad(P[ts], w1, a);
+        if (np > 2) a = __smlad(P[2 * ts], w2, a);
+        if (np > 3) a = __smlad(P[3 * ts], w3, a);
+        v = harc_s8_out(a, mult, shift, out_zp, act_min, act_max, fast_rq);
+        *y = lut ? lut[(int32_t)v + 128] : v;
+    }
+}
+
+/* Depthwise 1-D conv, multiplier 1, dilation 1, kernel k <= 8, one batch row: x [W][C] -> y [out_w][C].
+ * w holds each channel's np = ceil(k / 2) weight pairs (channel-major), P is 4 * nb words of scratch
+ * with nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1, step = 2 for an even stride, else 1. */
+static inline __attribute__((always_inline)) void harc_s8_dw_rows(const int8_t *x, const int8_t *pad_row, const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                   int32_t C, int32_t W, int32_t pad_l, int32_t k, int32_t stride, int32_t out_w, int8_t *y, int32_t out_zp, int32_t act_min,
+                                   int32_t act_max, int32_t fast_rq, const int8_t *lut, int32_t *P)
+{
+    const int32_t np = (k + 1) >> 1, step = (stride & 1) ? 1 : 2;
+    const int32_t nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1;
+    int32_t c, i;
+    for (c = 0; c < C; c += 4) {
+        const int32_t n = C - c < 4 ? C - c : 4;
+        harc_s8_dw_cols(x, pad_row, C, W, pad_l, c, n, step, nb, P);
+        for (i = 0; i < n; ++i)
+            harc_s8_dw_chan(P + i * nb, w + (c + i) * np, np, stride / step, 2 / step, out_w, bias[c + i], mult[c + i], shift[c + i], C, y + c + i, out_zp,
+                            act_min, act_max, fast_rq, lut);
+    }
+}
+
+#endif /* HARC_INT8_DSP */
+
+#endif /* HARC_INT8_DW_H */

@@ -1,0 +1,150 @@
+/*
+ * harc_int8_fused.h - the `harc` kernel set's pointwise/1-D Conv with a fused table epilogue
+ * (Cortex-M DSP path): harc_s8_mat2 of harc_int8_kernels.h with every output byte mapped through a
+ * 256-entry table as it is written (an int8 HardSwish / Sigmoid / Tanh absorbed by its producer,
+ * src/backends/c/lower/int8-epilogue.ts). The accumulation is harc_s8_mat2's, line for line (its
+ * hand-scheduled SMLAD loop): only the output statement differs, so the bytes are the unfused
+ * sequence's (the table is the one the activation's own layer runs).
+ */
+#ifndef HARC_INT8_FUSED_H
+#define HARC_INT8_FUSED_H
+
+#include "harc_int8_kernels.h"
+
+#if defined(HARC_INT8_DSP)
+
+/* A residual Add done as the Conv writes (src/backends/c/lower/int8-residual-add.ts): TFLite's
+ * AddElementwise of the Conv's int8 output v and the other input s. Each input's rescaling
+ * (((code + offset) << left_shift) times its multiplier) is a function of one int8 code, so it is a
+ * 256-entry int32 table computed at compile time by the reference's integer function; the sum's
+ * requantization, the output zero point and the clamp are harc_s8_out's. The skip row of an output
+ * is at the same offset from `skip` as the output from `y`. */
+typedef struct {
+    const int32_t *tv, *ts; /* rescaled Conv output / other input, indexed by code + 128 */
+    int32_t mult, shift, out_zp, act_min, act_max, fast_rq;
+    const int8_t *y, *skip;
+} harc_s8_add_ep;
+
+/* harc_s8_out, then the table (indexed by code + 128; none if 0), then the Add (none if 0) with the
+ * skip byte of output *yp. */
+static inline __attribute__((always_inline)) int8_t harc_s8_out_ep(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut,
+                                    const harc_s8_add_ep *ep, const int8_t *yp)
+{
+    int8_t v = harc_s8_out(acc, multiplier, shift, out_zp, act_min, act_max, fast_rq);
+    if (lut) v = lut[(int32_t)v + 128];
+    if (ep) {
+        const int32_t s = ep->skip[yp - ep->y];
+        const int32_t sum = (int32_t)((uint32_t)ep->tv[(int32_t)v + 128] + (uint32_t)ep->ts[s + 128]);
+        v = harc_s8_out(sum, ep->mult, ep->shift, ep->out_zp, ep->act_min, ep->act_max, ep->fast_rq);
+    }
+    return v;
+}
+
+/* harc_s8_mat2 (DSP) with the epilogue on every output (the table, the Add, or both). */
+static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
+                                   const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q,
+                                   const int8_t *lut, const harc_s8_add_ep *ep)
+{
+    int32_t oc = 0;
+    const int32_t cout2 = cout & ~1;
+    const int32_t chunks = (K + 3) >> 2;
+    harc_s8_cols_q15(c0, c1, K, q);
+    for (; oc < cout2; oc += 2) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        const int32_t *p = q;
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+        /* the same loop as the C below, scheduled by hand: 2 LDRD + 2 LDR (post-increment),
+         * 4 SXTB16, 8 SMLAD, SUBS + BNE = 18 instructions per 16 MACs (gcc's C makes 21-22) */
+        int32_t k = chunks, x0e, x0o, x1e, x1o, wv, t;
+        __asm__("1:\n\t"
+                "ldrd %[x0e], %[x0o], [%[p]], #16\n\t"
+                "ldrd %[x1e], %[x1o], [%[p], #-8]\n\t"
+                "ldr %[wv], [%[w]], #8\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a00], %[x0e], %[wv], %[a00]\n\t"
+                "smlad %[a00], %[x0o], %[t], %[a00]\n\t"
+                "smlad %[a01], %[x1e], %[wv], %[a01]\n\t"
+                "smlad %[a01], %[x1o], %[t], %[a01]\n\t"
+                "ldr %[wv], [%[w], #-4]\n\t"
+                "sxtb16 %[t], %[wv], ror #8\n\t"
+                "sxtb16 %[wv], %[wv]\n\t"
+                "smlad %[a10], %[x0e], %[wv], %[a10]\n\t"
+                "smlad %[a10], %[x0o], %[t], %[a10]\n\t"
+                "smlad %[a11], %[x1e], %[wv], %[a11]\n\t"
+                "smlad %[a11], %[x1o], %[t], %[a11]\n\t"
+                "subs %[k], %[k], #1\n\t"
+                "bne 1b"
+                : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [p] "+r"(p), [w] "+r"(w), [k] "+r"(k),
+                  [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [wv] "=&r"(wv), [t] "=&r"(t)
+                :
+                : "cc", "memory");
+#else
+        const int32_t *const end = q + 4 * chunks;
+        while (p != end) {
+            const int32_t x0e = p[0], x0o = p[1], x1e = p[2], x1o = p[3];
+            int32_t wv, we, wo;
+            p += 4;
+            memcpy(&wv, w, 4);
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a00 = __smlad(x0e, we, a00);
+            a00 = __smlad(x0o, wo, a00);
+            a01 = __smlad(x1e, we, a01);
+            a01 = __smlad(x1o, wo, a01);
+            memcpy(&wv, w + 4, 4);
+            w += 8;
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a10 = __smlad(x0e, we, a10);
+            a10 = __smlad(x0o, wo, a10);
+            a11 = __smlad(x1e, we, a11);
+            a11 = __smlad(x1o, wo, a11);
+        }
+#endif
+        y0[oc] = harc_s8_out_ep(a00, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc);
+        y0[oc + 1] = harc_s8_out_ep(a10, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc + 1);
+        y1[oc] = harc_s8_out_ep(a01, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc);
+        y1[oc + 1] = harc_s8_out_ep(a11, mult[oc + 1], shift[oc + 1], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc + 1);
+    }
+    if (oc < cout) {
+        int32_t a0 = bias[oc], a1 = a0, k;
+        const int32_t *p = q;
+        for (k = chunks; k > 0; --k) {
+            int32_t wv, we, wo;
+            memcpy(&wv, w, 4);
+            w += 4;
+            we = __sxtb16(wv);
+            wo = harc_sxtb16_ror8(wv);
+            a0 = __smlad(p[0], we, a0);
+            a0 = __smlad(p[1], wo, a0);
+            a1 = __smlad(p[2], we, a1);
+            a1 = __smlad(p[3], wo, a1);
+            p += 4;
+        }
+        y0[oc] = harc_s8_out_ep(a0, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y0 + oc);
+        y1[oc] = harc_s8_out_ep(a1, mult[oc], shift[oc], out_zp, act_min, act_max, fast_rq, lut, ep, y1 + oc);
+    }
+}
+
+/* harc_s8_mat1 (one pixel: an odd last one, or a single-pixel layer), then the epilogue on its row
+ * (harc_s8_out_ep's, from the requantized bytes). */
+static inline void harc_s8_mat1_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
+                                   int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q, const int8_t *lut, const harc_s8_add_ep *ep)
+{
+    int32_t oc;
+    harc_s8_mat1(w, bias, mult, shift, cout, K, c0, y0, out_zp, act_min, act_max, fast_rq, q);
+    for (oc = 0; oc < cout; ++oc) {
+        int8_t v = y0[oc];
+        if (lut) v = lut[(int32_t)v + 128];
+        if (ep) {
+            const int32_t s = ep->skip[y0 + oc - ep->y];
+            v = harc_s8_out((int32_t)((uint32_t)ep->tv[(int32_t)v + 128] + (uint32_t)ep->ts[s + 128]), ep->mult, ep->shift, ep->out_zp, ep->act_min, ep->act_max, ep->fast_rq);
+        }
+        y0[oc] = v;
+    }
+}
+
+#endif /* HARC_INT8_DSP */
+
+#endif /* HARC_INT8_FUSED_H */
