@@ -768,6 +768,236 @@ static inline void harc_s2_mat1(const uint8_t *w, const int32_t *bias, const int
 }
 #endif
 
+#if defined(HARC_INT8_OPT)
+/* int4 / int2 weights on the portable optimized path (RISC-V rv32; issue 12). rv32imc has no SIMD,
+ * so one 32-bit multiply serves two channels: a "pair word" p = w[c] + w[c+4]·2^16 times an int8
+ * activation x is x·w[c] + x·w[c+4]·2^16, and a run of such products summed (mod 2^32) is
+ * L + H·2^16 with L, H the two channels' exact sums, recovered as L = the low 16 bits sign-extended
+ * and H = (s - L) / 2^16 as long as |L| < 2^15: a run is at most 31 k at 4 bits (|x·w| <= 1024)
+ * and 126 k at 2 bits (|x·w| <= 256). The compiler packs one 32-bit word per channel octet and
+ * k (int4) or 2 k (int2), offset binary (w + 8, w + 2), so a pair word is one shift, one AND and
+ * one subtract: (v >> 4i) & 0x000F000F - 0x00080008 (packS4OptWeights / packS2OptWeights in
+ * src/backends/c/lower/subbyte-opt.ts). Per k and octet the 8 channels x 2 pixels block is then 1
+ * word load, 2 byte loads, 11 ALU and 8 multiply-adds for 16 MACs (int8: 10 loads, 16
+ * multiply-adds). Channels past cout are zero weights, computed and not stored. */
+#define HARC_S4_RUN 31
+#define HARC_S2_RUN 126
+
+/* Adds the two channel sums held in run sum s to *lo and *hi. */
+static inline void harc_sb_split(uint32_t s, int32_t *lo, int32_t *hi)
+{
+    const int32_t l = (int32_t)((s & 0xFFFFu) ^ 0x8000u) - 0x8000;
+    *lo += l;
+    *hi += harc_asr32((int32_t)(s - (uint32_t)l), 16);
+}
+
+/* The int8 outputs of channels oc .. oc + 7 (those < cout) from their sums r. */
+static inline void harc_sb_out8(int8_t *y, int32_t oc, int32_t cout, const int32_t *r, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    int32_t j;
+    for (j = 0; j < 8 && oc + j < cout; ++j)
+        y[oc + j] = harc_s8_out((int32_t)((uint32_t)bias[oc + j] + (uint32_t)r[j]), mult[oc + j], shift[oc + j], out_zp, act_min, act_max, fast_rq);
+}
+
+/* One pair word of int4 word v (nibbles i and 4 + i), one of int2 word v (crumbs i and 8 + i). */
+#define HARC_S4_PAIR(v, i) ((int32_t)(((v) >> (4 * (i))) & 0x000F000Fu) - 0x00080008)
+#define HARC_S2_PAIR(v, i) ((int32_t)(((v) >> (2 * (i))) & 0x00030003u) - 0x00020002)
+#define HARC_SB_MAC(s, x, f) ((s) += (uint32_t)((x) * (f)))
+
+/* harc_s8_mat2 for int4 weights packed per octet and k (ceil(cout / 8) · K words). */
+static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat2(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                                      int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 }, r1[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+            const int8_t *p0 = c0 + k0, *p1 = c1 + k0;
+            const int8_t *const end = p0 + (K - k0 < HARC_S4_RUN ? K - k0 : HARC_S4_RUN);
+            while (p0 != end) {
+                const int32_t x0 = *p0++, x1 = *p1++;
+                const uint32_t v = (uint32_t)*w++;
+                int32_t f = HARC_S4_PAIR(v, 0);
+                HARC_SB_MAC(s00, x0, f);
+                HARC_SB_MAC(s10, x1, f);
+                f = HARC_S4_PAIR(v, 1);
+                HARC_SB_MAC(s01, x0, f);
+                HARC_SB_MAC(s11, x1, f);
+                f = HARC_S4_PAIR(v, 2);
+                HARC_SB_MAC(s02, x0, f);
+                HARC_SB_MAC(s12, x1, f);
+                f = HARC_S4_PAIR(v, 3);
+                HARC_SB_MAC(s03, x0, f);
+                HARC_SB_MAC(s13, x1, f);
+            }
+            harc_sb_split(s00, &r0[0], &r0[4]);
+            harc_sb_split(s01, &r0[1], &r0[5]);
+            harc_sb_split(s02, &r0[2], &r0[6]);
+            harc_sb_split(s03, &r0[3], &r0[7]);
+            harc_sb_split(s10, &r1[0], &r1[4]);
+            harc_sb_split(s11, &r1[1], &r1[5]);
+            harc_sb_split(s12, &r1[2], &r1[6]);
+            harc_sb_split(s13, &r1[3], &r1[7]);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int4 weights, as harc_s4_mat2. */
+static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat1(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
+            uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            const int8_t *p0 = c0 + k0;
+            const int8_t *const end = p0 + (K - k0 < HARC_S4_RUN ? K - k0 : HARC_S4_RUN);
+            while (p0 != end) {
+                const int32_t x0 = *p0++;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_MAC(s0, x0, HARC_S4_PAIR(v, 0));
+                HARC_SB_MAC(s1, x0, HARC_S4_PAIR(v, 1));
+                HARC_SB_MAC(s2, x0, HARC_S4_PAIR(v, 2));
+                HARC_SB_MAC(s3, x0, HARC_S4_PAIR(v, 3));
+            }
+            harc_sb_split(s0, &r0[0], &r0[4]);
+            harc_sb_split(s1, &r0[1], &r0[5]);
+            harc_sb_split(s2, &r0[2], &r0[6]);
+            harc_sb_split(s3, &r0[3], &r0[7]);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat2 for int2 weights packed per octet and 2 k (ceil(cout / 8) · ceil(K / 2) words:
+ * crumbs 0-3 k channels 0-3, 4-7 k+1 channels 0-3, 8-11 k channels 4-7, 12-15 k+1 channels 4-7;
+ * an odd last k uses the first half). */
+static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat2(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                                      int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 }, r1[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
+            const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+            const int8_t *p0 = c0 + k0, *p1 = c1 + k0;
+            const int8_t *const end = p0 + (n & ~1);
+            while (p0 != end) {
+                const int32_t x0 = p0[0], x1 = p1[0], x0b = p0[1], x1b = p1[1];
+                const uint32_t v = (uint32_t)*w++;
+                int32_t f;
+                p0 += 2;
+                p1 += 2;
+                f = HARC_S2_PAIR(v, 0);
+                HARC_SB_MAC(s00, x0, f);
+                HARC_SB_MAC(s10, x1, f);
+                f = HARC_S2_PAIR(v, 1);
+                HARC_SB_MAC(s01, x0, f);
+                HARC_SB_MAC(s11, x1, f);
+                f = HARC_S2_PAIR(v, 2);
+                HARC_SB_MAC(s02, x0, f);
+                HARC_SB_MAC(s12, x1, f);
+                f = HARC_S2_PAIR(v, 3);
+                HARC_SB_MAC(s03, x0, f);
+                HARC_SB_MAC(s13, x1, f);
+                f = HARC_S2_PAIR(v, 4);
+                HARC_SB_MAC(s00, x0b, f);
+                HARC_SB_MAC(s10, x1b, f);
+                f = HARC_S2_PAIR(v, 5);
+                HARC_SB_MAC(s01, x0b, f);
+                HARC_SB_MAC(s11, x1b, f);
+                f = HARC_S2_PAIR(v, 6);
+                HARC_SB_MAC(s02, x0b, f);
+                HARC_SB_MAC(s12, x1b, f);
+                f = HARC_S2_PAIR(v, 7);
+                HARC_SB_MAC(s03, x0b, f);
+                HARC_SB_MAC(s13, x1b, f);
+            }
+            if (n & 1) {
+                const int32_t x0 = *p0, x1 = *p1;
+                const uint32_t v = (uint32_t)*w++;
+                int32_t f = HARC_S2_PAIR(v, 0);
+                HARC_SB_MAC(s00, x0, f);
+                HARC_SB_MAC(s10, x1, f);
+                f = HARC_S2_PAIR(v, 1);
+                HARC_SB_MAC(s01, x0, f);
+                HARC_SB_MAC(s11, x1, f);
+                f = HARC_S2_PAIR(v, 2);
+                HARC_SB_MAC(s02, x0, f);
+                HARC_SB_MAC(s12, x1, f);
+                f = HARC_S2_PAIR(v, 3);
+                HARC_SB_MAC(s03, x0, f);
+                HARC_SB_MAC(s13, x1, f);
+            }
+            harc_sb_split(s00, &r0[0], &r0[4]);
+            harc_sb_split(s01, &r0[1], &r0[5]);
+            harc_sb_split(s02, &r0[2], &r0[6]);
+            harc_sb_split(s03, &r0[3], &r0[7]);
+            harc_sb_split(s10, &r1[0], &r1[4]);
+            harc_sb_split(s11, &r1[1], &r1[5]);
+            harc_sb_split(s12, &r1[2], &r1[6]);
+            harc_sb_split(s13, &r1[3], &r1[7]);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int2 weights, as harc_s2_mat2. */
+static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat1(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
+            const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
+            uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            const int8_t *p0 = c0 + k0;
+            const int8_t *const end = p0 + (n & ~1);
+            while (p0 != end) {
+                const int32_t x0 = p0[0], x0b = p0[1];
+                const uint32_t v = (uint32_t)*w++;
+                p0 += 2;
+                HARC_SB_MAC(s0, x0, HARC_S2_PAIR(v, 0));
+                HARC_SB_MAC(s1, x0, HARC_S2_PAIR(v, 1));
+                HARC_SB_MAC(s2, x0, HARC_S2_PAIR(v, 2));
+                HARC_SB_MAC(s3, x0, HARC_S2_PAIR(v, 3));
+                HARC_SB_MAC(s0, x0b, HARC_S2_PAIR(v, 4));
+                HARC_SB_MAC(s1, x0b, HARC_S2_PAIR(v, 5));
+                HARC_SB_MAC(s2, x0b, HARC_S2_PAIR(v, 6));
+                HARC_SB_MAC(s3, x0b, HARC_S2_PAIR(v, 7));
+            }
+            if (n & 1) {
+                const int32_t x0 = *p0;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_MAC(s0, x0, HARC_S2_PAIR(v, 0));
+                HARC_SB_MAC(s1, x0, HARC_S2_PAIR(v, 1));
+                HARC_SB_MAC(s2, x0, HARC_S2_PAIR(v, 2));
+                HARC_SB_MAC(s3, x0, HARC_S2_PAIR(v, 3));
+            }
+            harc_sb_split(s0, &r0[0], &r0[4]);
+            harc_sb_split(s1, &r0[1], &r0[5]);
+            harc_sb_split(s2, &r0[2], &r0[6]);
+            harc_sb_split(s3, &r0[3], &r0[7]);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+#endif
+
 #endif /* HARC_INT8_FAST */
 
 /* The requantization the optimized kernel sets' recurrent layers emit (int8-recurrent.ts): one 64-bit

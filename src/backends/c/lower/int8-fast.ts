@@ -2,6 +2,7 @@ import type { ConvQParams, GemmQParams } from '../../../ir/int8/prepare.ts';
 import { packSubByte } from '../../../ir/quant/subbyte.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
+import { packS2OptWeights, packS4OptWeights } from './subbyte-opt.ts';
 
 // Optimized int8 Conv / Gemm / MatMul (templates/runtime/harc_int8_kernels.h). The lowering emits the
 // optimized call next to the reference kernel:
@@ -77,11 +78,19 @@ export function packS2DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 2);
 }
 
-/** Weight bits the optimized matrix kernels take: 8 on every path, 4 and 2 on the DSP path. */
-export const fastWeightBits = (bits: number, path: FastMode): boolean => bits === 8 || ((bits === 4 || bits === 2) && path !== 'opt');
+/** Weight bits the optimized matrix kernels take: 8, 4 and 2 on every path (`portable`: sub-byte on
+ * the DSP path only, the reference elsewhere). */
+export const fastWeightBits = (bits: number, _path: FastMode): boolean => bits === 8 || bits === 4 || bits === 2;
 
-/** The sub-byte DSP packing as a const array (the lowering guards it with the DSP path). */
-function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2): string[] {
+/** The sub-byte packing of the path as a const array: the RISC-V path's words (subbyte-opt.ts), or
+ * the DSP path's bytes (also `portable`'s, whose other paths run the reference). */
+function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2, mode: FastMode): string[] {
+  if (mode === 'opt') {
+    const words: number[] = [];
+    const pack = bits === 4 ? packS4OptWeights : packS2OptWeights;
+    for (let g = 0; g < groups; g++) words.push(...pack((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K));
+    return [`  const int32_t *const wq = ${ctx.constArray(`w${bits}opt`, 'int32_t', words.map(i32))};`, ...(groups > 1 ? [`  const int wstride = ${words.length / groups};`] : [])];
+  }
   const bytes: string[] = [];
   const pack = bits === 4 ? packS4DspWeights : packS2DspWeights;
   let perGroup = 0;
@@ -237,7 +246,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
-    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2) : packedWeights(ctx, w, p.group, cpg, K, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2, mode) : packedWeights(ctx, w, p.group, cpg, K, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
@@ -278,7 +287,7 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}`;
   const fast = [
     `  /* optimized int8 ${ctx.node.op}${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias */`,
-    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, 1, p.n, p.k, wbits as 4 | 2) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, 1, p.n, p.k, wbits as 4 | 2, mode) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     ...pixelPairs(p.rows, (i, i1) =>
       i1 === undefined
