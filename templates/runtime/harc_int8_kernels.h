@@ -690,6 +690,69 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
     }
 }
 
+/* Depthwise with int4 weights for one output pixel (as harc_s8_dw_pixel): per tap and channel
+ * octet one 32-bit word, byte i = w[c+i] (low nibble) | w[c+4+i] (high nibble), zero channels past
+ * C (packS4DwDspWeights). (v << 4) & 0xF0F0F0F0 and v & 0xF0F0F0F0 are channels c..c+3 and
+ * c+4..c+7 as bytes times 16, the layout of the 4 input bytes each multiplies, so per tap and octet:
+ * 3 loads, 3 ALU, 8 SXTB16, 8 SMLABB/SMLATT (int8: 4 loads, 8 SXTB16, 8 SMLA). The sums are
+ * multiples of 16, shifted back exactly before the bias. The last C % 8 channels read their
+ * nibble directly. */
+/* one copy shared by every depthwise layer of the model (inlined, each layer's copy cost ~1 KB of
+ * flash for no measurable gain: the call is once per pixel) */
+#if defined(__GNUC__)
+__attribute__((noinline, unused)) static void
+#else
+static inline void
+#endif
+harc_s4_dw_pixel(const int8_t *const *src, int32_t taps, const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                    int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t C8 = C & ~7;
+    const int32_t row = 4 * ((C + 7) >> 3); /* bytes per tap */
+    int32_t c = 0, t;
+    for (; c < C8; c += 8) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        const uint8_t *wp = w + (c >> 1);
+        for (t = 0; t < taps; ++t, wp += row) {
+            const int8_t *xp = src[t] + c;
+            int32_t xv, xu, v, lo, hi, xe, xo, we, wo;
+            memcpy(&xv, xp, 4);
+            memcpy(&xu, xp + 4, 4);
+            memcpy(&v, wp, 4);
+            lo = (int32_t)(((uint32_t)v << 4) & 0xF0F0F0F0u);
+            hi = (int32_t)((uint32_t)v & 0xF0F0F0F0u);
+            xe = __sxtb16(xv);
+            xo = harc_sxtb16_ror8(xv);
+            we = __sxtb16(lo);
+            wo = harc_sxtb16_ror8(lo);
+            a0 = __smlabb(xe, we, a0);
+            a2 = __smlatt(xe, we, a2);
+            a1 = __smlabb(xo, wo, a1);
+            a3 = __smlatt(xo, wo, a3);
+            xe = __sxtb16(xu);
+            xo = harc_sxtb16_ror8(xu);
+            we = __sxtb16(hi);
+            wo = harc_sxtb16_ror8(hi);
+            a4 = __smlabb(xe, we, a4);
+            a6 = __smlatt(xe, we, a6);
+            a5 = __smlabb(xo, wo, a5);
+            a7 = __smlatt(xo, wo, a7);
+        }
+        harc_sb_out2(y, c, C, a0, a1, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 2, C, a2, a3, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 4, C, a4, a5, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 6, C, a6, a7, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+    for (; c < C; ++c) {
+        /* channel c's nibble: byte (c & 3) of its octet's word, high nibble for c & 4 */
+        const uint8_t *wp = w + ((c >> 3) << 2) + (c & 3);
+        const int sh = (c & 4) ? 4 : 0;
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t, wp += row) a += src[t][c] * (((((int32_t)*wp >> sh) & 15) ^ 8) - 8);
+        y[c] = harc_s8_out(a, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
+
 /* int2 weights likewise: per channel pair (a, b) and 8 k, one word whose byte i holds a[k+i],
  * b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up (packS2DspWeights); (v << s) & 0xC0C0C0C0
  * for s = 6, 4, 2, 0 puts each field in the top bits of its byte, and SXTB16 / ror 8 give the

@@ -66,6 +66,16 @@ export function packS4DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 4);
 }
 
+/** int4 depthwise weights for harc_s4_dw_pixel: per tap and channel octet one 32-bit word whose
+ * byte i holds channel 8o+i in its low nibble and 8o+4+i in its high one; zero channels past C.
+ * taps · ceil(C / 8) · 4 bytes. */
+export function packS4DwDspWeights(w: (c: number, tap: number) => number, C: number, taps: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (c: number, t: number): number => (c < C ? w(c, t) : 0);
+  for (let t = 0; t < taps; t++) for (let c = 0; c < C; c += 8) for (let i = 0; i < 4; i++) vals.push(wz(c + i, t), wz(c + 4 + i, t));
+  return packSubByte(vals, 4);
+}
+
 /** int2 weights for harc_s2_mat1 / harc_s2_mat2: per channel pair (a, b) and 8 k, one 32-bit word
  * whose byte i holds a[k+i], b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up; zeros past K and
  * for the b of an odd last channel. ceil(cout / 2) · 4 · ceil(K4 / 8) bytes. */
@@ -205,14 +215,17 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const y = ctx.res(0);
 
   if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
-    // sub-byte depthwise: the reference kernel (which reads the weights packed)
-    if (wbits !== 8) return reference ?? referenceBody();
+    // int4 depthwise on the DSP path: harc_s4_dw_pixel; int2, and sub-byte on RISC-V: the reference kernel (which reads the weights packed)
+    if (wbits === 2 || (wbits === 4 && mode === 'opt')) return reference ?? referenceBody();
     // depthwise, channels innermost: weights [tap][channel]
     const wd: number[] = [];
     for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) wd.push(w(c, t));
+    const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
     const fast = [
       head,
-      `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`,
+      wbits === 4
+        ? `  const uint8_t *const wq = ${ctx.constArray('w4dw', 'uint8_t', Array.from(packS4DwDspWeights((c, t) => w(c, t), cin, taps), hex))};`
+        : `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`,
       `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
       ...(anyPad ? [`  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRowVals.map(String))};`] : []),
       `  for (int n = 0; n < ${p.batch}; ++n)`,
@@ -229,10 +242,10 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
         : `        src[t] = ${x} + n * ${inSize} + (ih * ${p.inW} + iw) * ${cin};`,
       `      }`,
       `    }`,
-      `    harc_s8_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
+      `    harc_${s4}_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
       `  }`,
     ];
-    return wrap(fast, reference, mode);
+    return wrap(fast, reference, mode, undefined, wbits);
   }
 
   const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
