@@ -3,7 +3,7 @@
 // HARC_INT8_OPT (two channels per 32-bit multiply, templates/runtime/harc_int8_kernels.h) in the
 // `harc` set on odd shapes (odd K, K past one run of 31 / 126, channels not a multiple of 8, odd
 // rows, stride 2, padding, groups; depthwise declines to the reference), bytes equal to the
-// TypeScript reference on QEMU RISC-V and on the host with -DHARC_INT8_OPT; the run bounds at
+// TypeScript reference on QEMU RISC-V (`harc` and `portable`) and on the host with -DHARC_INT8_OPT; the run bounds at
 // their extremes (every product at its largest magnitude) against a plain C sum; har-cnn at 4 bits.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -177,8 +177,12 @@ describe('int4 / int2 weights on the RISC-V path: TS reference == riscv (harc) =
         const m = emitModel(quant, { prefix: 'rs', memory: { kernels: 'harc', target: 'riscv' } });
         expect(m.files['model.c']).toMatch(new RegExp(`harc_s${bits}_mat[12]\\(`));
         expect(m.files['weights.c'] ?? m.files['model.c']).toContain(`w${bits}opt`);
-        const [rv, host] = await Promise.all([run(m, xq, 'riscv'), run(m, xq, 'host', { HARC_INT8_OPT: true })]);
+        // portable: the same kernels under #if on RISC-V, with both packings in weights.c
+        const portable = emitModel(quant, { prefix: 'rs' });
+        expect(portable.files['weights.c'] ?? portable.files['model.c']).toContain(`w${bits}opt`);
+        const [rv, host, rvp] = await Promise.all([run(m, xq, 'riscv'), run(m, xq, 'host', { HARC_INT8_OPT: true }), run(portable, xq, 'riscv')]);
         expect(rv, 'riscv').toEqual(Array.from(ref));
+        expect(rvp, 'riscv portable').toEqual(Array.from(ref));
         expect(host, 'host -DHARC_INT8_OPT').toEqual(Array.from(ref));
       }, 180_000);
     }

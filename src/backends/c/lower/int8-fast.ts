@@ -88,13 +88,14 @@ export function packS2DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 2);
 }
 
-/** Weight bits the optimized matrix kernels take: 8, 4 and 2 on every path (`portable`: sub-byte on
- * the DSP path only, the reference elsewhere). */
+/** Weight bits the optimized matrix kernels take: 8, 4 and 2 on every path. */
 export const fastWeightBits = (bits: number, _path: FastMode): boolean => bits === 8 || bits === 4 || bits === 2;
 
-/** The sub-byte packing of the path as a const array: the RISC-V path's words (subbyte-opt.ts), or
- * the DSP path's bytes (also `portable`'s, whose other paths run the reference). */
+/** The sub-byte packing of the path as a const array: the RISC-V path's words (subbyte-opt.ts), the
+ * DSP path's bytes, or (portable) both, selected in C by the path. */
 function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2, mode: FastMode): string[] {
+  if (mode === 'portable')
+    return ['#if defined(HARC_INT8_DSP)', ...packedSubByteWeights(ctx, w, groups, coutPerGroup, K, bits, 'dsp'), '#else', ...packedSubByteWeights(ctx, w, groups, coutPerGroup, K, bits, 'opt'), '#endif'];
   if (mode === 'opt') {
     const words: number[] = [];
     const pack = bits === 4 ? packS4OptWeights : packS2OptWeights;
@@ -154,9 +155,9 @@ export const fastRequant = (mult: number[], shift: number[]): boolean => mult.ev
 
 const GUARD = { dsp: 'HARC_INT8_DSP', opt: 'HARC_INT8_OPT' } as const;
 
-function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string, wbits = 8): string {
-  if (wbits !== 8 && mode === 'portable')
-    // sub-byte weights: the DSP path or the reference (which reads the weights packed)
+function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string, dspOnly = false): string {
+  if (dspOnly && mode === 'portable')
+    // a kernel the DSP path alone has (sub-byte depthwise): else the reference (which reads the weights packed)
     return ['#if defined(HARC_INT8_DSP)', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
   if (mode !== 'portable')
     return [`#if !defined(${GUARD[mode]})`, `#error "model.c was generated with --kernels harc for the ${mode} path; regenerate it for this core (or with --kernels portable)"`, '#endif', ...fast, ''].join('\n');
@@ -245,7 +246,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
       `    harc_${s4}_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
       `  }`,
     ];
-    return wrap(fast, reference, mode, undefined, wbits);
+    return wrap(fast, reference, mode, undefined, wbits !== 8);
   }
 
   const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
@@ -279,7 +280,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     ]).map((l) => `  ${l}`),
     `  }`,
   ];
-  return wrap(fast, reference, mode, buf, wbits);
+  return wrap(fast, reference, mode, buf);
 }
 
 /** Gemm / MatMul with constant weights: rows of x are the patches. */
@@ -308,5 +309,5 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
         : [`harc_${s4}_mat2(wq, ${rq}, ${x} + ${i} * ${p.k}, ${x} + ${i1} * ${p.k}, ${y} + ${i} * ${p.n}, ${y} + ${i1} * ${p.n}, ${tail});`],
     ),
   ];
-  return wrap(fast, reference, mode, buf, wbits);
+  return wrap(fast, reference, mode, buf);
 }
