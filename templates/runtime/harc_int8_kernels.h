@@ -867,6 +867,38 @@ static inline void harc_sb_out8(int8_t *y, int32_t oc, int32_t cout, const int32
 #define HARC_S4_PAIR(v, i) ((int32_t)(((v) >> (4 * (i))) & 0x000F000Fu) - 0x00080008)
 #define HARC_S2_PAIR(v, i) ((int32_t)(((v) >> (2 * (i))) & 0x00030003u) - 0x00020002)
 #define HARC_SB_MAC(s, x, f) ((s) += (uint32_t)((x) * (f)))
+/* The octet's four pair words PAIR(v, o) .. PAIR(v, o + 3) times x0 into run sums s00..s03 and,
+ * for HARC_SB_OCTET2, times x1 into s10..s13 (the names the kernels below declare). */
+#define HARC_SB_OCTET1(PAIR, v, o, x0)              \
+    do {                                            \
+        HARC_SB_MAC(s00, x0, PAIR(v, (o) + 0));     \
+        HARC_SB_MAC(s01, x0, PAIR(v, (o) + 1));     \
+        HARC_SB_MAC(s02, x0, PAIR(v, (o) + 2));     \
+        HARC_SB_MAC(s03, x0, PAIR(v, (o) + 3));     \
+    } while (0)
+#define HARC_SB_OCTET2(PAIR, v, o, x0, x1)                                                  \
+    do {                                                                                    \
+        int32_t f_ = PAIR(v, (o) + 0);                                                      \
+        HARC_SB_MAC(s00, x0, f_);                                                           \
+        HARC_SB_MAC(s10, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 1);                                                              \
+        HARC_SB_MAC(s01, x0, f_);                                                           \
+        HARC_SB_MAC(s11, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 2);                                                              \
+        HARC_SB_MAC(s02, x0, f_);                                                           \
+        HARC_SB_MAC(s12, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 3);                                                              \
+        HARC_SB_MAC(s03, x0, f_);                                                           \
+        HARC_SB_MAC(s13, x1, f_);                                                           \
+    } while (0)
+/* Run sums s0..s3 (pair words of channels j and 4 + j) added to the octet's sums r[0..7]. */
+#define HARC_SB_SPLIT(s0, s1, s2, s3, r)   \
+    do {                                   \
+        harc_sb_split(s0, &(r)[0], &(r)[4]); \
+        harc_sb_split(s1, &(r)[1], &(r)[5]); \
+        harc_sb_split(s2, &(r)[2], &(r)[6]); \
+        harc_sb_split(s3, &(r)[3], &(r)[7]); \
+    } while (0)
 
 /* harc_s8_mat2 for int4 weights packed per octet and k (ceil(cout / 8) · K words). */
 static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat2(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
@@ -876,7 +908,7 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat2(const int32_t *w, const in
     int32_t oc, k0;
     (void)q;
     for (oc = 0; oc < cout; oc += 8) {
-        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 }, r1[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        int32_t r0[8] = { 0 }, r1[8] = { 0 };
         for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
             uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
             const int8_t *p0 = c0 + k0, *p1 = c1 + k0;
@@ -884,27 +916,10 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat2(const int32_t *w, const in
             while (p0 != end) {
                 const int32_t x0 = *p0++, x1 = *p1++;
                 const uint32_t v = (uint32_t)*w++;
-                int32_t f = HARC_S4_PAIR(v, 0);
-                HARC_SB_MAC(s00, x0, f);
-                HARC_SB_MAC(s10, x1, f);
-                f = HARC_S4_PAIR(v, 1);
-                HARC_SB_MAC(s01, x0, f);
-                HARC_SB_MAC(s11, x1, f);
-                f = HARC_S4_PAIR(v, 2);
-                HARC_SB_MAC(s02, x0, f);
-                HARC_SB_MAC(s12, x1, f);
-                f = HARC_S4_PAIR(v, 3);
-                HARC_SB_MAC(s03, x0, f);
-                HARC_SB_MAC(s13, x1, f);
+                HARC_SB_OCTET2(HARC_S4_PAIR, v, 0, x0, x1);
             }
-            harc_sb_split(s00, &r0[0], &r0[4]);
-            harc_sb_split(s01, &r0[1], &r0[5]);
-            harc_sb_split(s02, &r0[2], &r0[6]);
-            harc_sb_split(s03, &r0[3], &r0[7]);
-            harc_sb_split(s10, &r1[0], &r1[4]);
-            harc_sb_split(s11, &r1[1], &r1[5]);
-            harc_sb_split(s12, &r1[2], &r1[6]);
-            harc_sb_split(s13, &r1[3], &r1[7]);
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+            HARC_SB_SPLIT(s10, s11, s12, s13, r1);
         }
         harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
         harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
@@ -918,23 +933,17 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat1(const int32_t *w, const in
     int32_t oc, k0;
     (void)q;
     for (oc = 0; oc < cout; oc += 8) {
-        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        int32_t r0[8] = { 0 };
         for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
-            uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0;
             const int8_t *p0 = c0 + k0;
             const int8_t *const end = p0 + (K - k0 < HARC_S4_RUN ? K - k0 : HARC_S4_RUN);
             while (p0 != end) {
                 const int32_t x0 = *p0++;
                 const uint32_t v = (uint32_t)*w++;
-                HARC_SB_MAC(s0, x0, HARC_S4_PAIR(v, 0));
-                HARC_SB_MAC(s1, x0, HARC_S4_PAIR(v, 1));
-                HARC_SB_MAC(s2, x0, HARC_S4_PAIR(v, 2));
-                HARC_SB_MAC(s3, x0, HARC_S4_PAIR(v, 3));
+                HARC_SB_OCTET1(HARC_S4_PAIR, v, 0, x0);
             }
-            harc_sb_split(s0, &r0[0], &r0[4]);
-            harc_sb_split(s1, &r0[1], &r0[5]);
-            harc_sb_split(s2, &r0[2], &r0[6]);
-            harc_sb_split(s3, &r0[3], &r0[7]);
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
         }
         harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
@@ -950,7 +959,7 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat2(const int32_t *w, const in
     int32_t oc, k0;
     (void)q;
     for (oc = 0; oc < cout; oc += 8) {
-        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 }, r1[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        int32_t r0[8] = { 0 }, r1[8] = { 0 };
         for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
             const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
             uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
@@ -959,58 +968,18 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat2(const int32_t *w, const in
             while (p0 != end) {
                 const int32_t x0 = p0[0], x1 = p1[0], x0b = p0[1], x1b = p1[1];
                 const uint32_t v = (uint32_t)*w++;
-                int32_t f;
                 p0 += 2;
                 p1 += 2;
-                f = HARC_S2_PAIR(v, 0);
-                HARC_SB_MAC(s00, x0, f);
-                HARC_SB_MAC(s10, x1, f);
-                f = HARC_S2_PAIR(v, 1);
-                HARC_SB_MAC(s01, x0, f);
-                HARC_SB_MAC(s11, x1, f);
-                f = HARC_S2_PAIR(v, 2);
-                HARC_SB_MAC(s02, x0, f);
-                HARC_SB_MAC(s12, x1, f);
-                f = HARC_S2_PAIR(v, 3);
-                HARC_SB_MAC(s03, x0, f);
-                HARC_SB_MAC(s13, x1, f);
-                f = HARC_S2_PAIR(v, 4);
-                HARC_SB_MAC(s00, x0b, f);
-                HARC_SB_MAC(s10, x1b, f);
-                f = HARC_S2_PAIR(v, 5);
-                HARC_SB_MAC(s01, x0b, f);
-                HARC_SB_MAC(s11, x1b, f);
-                f = HARC_S2_PAIR(v, 6);
-                HARC_SB_MAC(s02, x0b, f);
-                HARC_SB_MAC(s12, x1b, f);
-                f = HARC_S2_PAIR(v, 7);
-                HARC_SB_MAC(s03, x0b, f);
-                HARC_SB_MAC(s13, x1b, f);
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 0, x0, x1);
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 4, x0b, x1b);
             }
             if (n & 1) {
                 const int32_t x0 = *p0, x1 = *p1;
                 const uint32_t v = (uint32_t)*w++;
-                int32_t f = HARC_S2_PAIR(v, 0);
-                HARC_SB_MAC(s00, x0, f);
-                HARC_SB_MAC(s10, x1, f);
-                f = HARC_S2_PAIR(v, 1);
-                HARC_SB_MAC(s01, x0, f);
-                HARC_SB_MAC(s11, x1, f);
-                f = HARC_S2_PAIR(v, 2);
-                HARC_SB_MAC(s02, x0, f);
-                HARC_SB_MAC(s12, x1, f);
-                f = HARC_S2_PAIR(v, 3);
-                HARC_SB_MAC(s03, x0, f);
-                HARC_SB_MAC(s13, x1, f);
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 0, x0, x1);
             }
-            harc_sb_split(s00, &r0[0], &r0[4]);
-            harc_sb_split(s01, &r0[1], &r0[5]);
-            harc_sb_split(s02, &r0[2], &r0[6]);
-            harc_sb_split(s03, &r0[3], &r0[7]);
-            harc_sb_split(s10, &r1[0], &r1[4]);
-            harc_sb_split(s11, &r1[1], &r1[5]);
-            harc_sb_split(s12, &r1[2], &r1[6]);
-            harc_sb_split(s13, &r1[3], &r1[7]);
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+            HARC_SB_SPLIT(s10, s11, s12, s13, r1);
         }
         harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
         harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
@@ -1024,37 +993,25 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat1(const int32_t *w, const in
     int32_t oc, k0;
     (void)q;
     for (oc = 0; oc < cout; oc += 8) {
-        int32_t r0[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        int32_t r0[8] = { 0 };
         for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
             const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
-            uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0;
             const int8_t *p0 = c0 + k0;
             const int8_t *const end = p0 + (n & ~1);
             while (p0 != end) {
                 const int32_t x0 = p0[0], x0b = p0[1];
                 const uint32_t v = (uint32_t)*w++;
                 p0 += 2;
-                HARC_SB_MAC(s0, x0, HARC_S2_PAIR(v, 0));
-                HARC_SB_MAC(s1, x0, HARC_S2_PAIR(v, 1));
-                HARC_SB_MAC(s2, x0, HARC_S2_PAIR(v, 2));
-                HARC_SB_MAC(s3, x0, HARC_S2_PAIR(v, 3));
-                HARC_SB_MAC(s0, x0b, HARC_S2_PAIR(v, 4));
-                HARC_SB_MAC(s1, x0b, HARC_S2_PAIR(v, 5));
-                HARC_SB_MAC(s2, x0b, HARC_S2_PAIR(v, 6));
-                HARC_SB_MAC(s3, x0b, HARC_S2_PAIR(v, 7));
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 0, x0);
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 4, x0b);
             }
             if (n & 1) {
                 const int32_t x0 = *p0;
                 const uint32_t v = (uint32_t)*w++;
-                HARC_SB_MAC(s0, x0, HARC_S2_PAIR(v, 0));
-                HARC_SB_MAC(s1, x0, HARC_S2_PAIR(v, 1));
-                HARC_SB_MAC(s2, x0, HARC_S2_PAIR(v, 2));
-                HARC_SB_MAC(s3, x0, HARC_S2_PAIR(v, 3));
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 0, x0);
             }
-            harc_sb_split(s0, &r0[0], &r0[4]);
-            harc_sb_split(s1, &r0[1], &r0[5]);
-            harc_sb_split(s2, &r0[2], &r0[6]);
-            harc_sb_split(s3, &r0[3], &r0[7]);
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
         }
         harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
     }
