@@ -690,6 +690,18 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
     }
 }
 
+/* Depthwise: four channels' accumulators a0..a3 += the 4 input bytes xv times the 4 weight bytes
+ * wf (bytes = w · 2^e for sub-byte weights), SXTB16 pairs into SMLABB / SMLATT. */
+#define HARC_DW_MAC4(xv, wf, a0, a1, a2, a3)                                                    \
+    do {                                                                                        \
+        const int32_t xe_ = __sxtb16(xv), xo_ = harc_sxtb16_ror8(xv);                           \
+        const int32_t we_ = __sxtb16(wf), wo_ = harc_sxtb16_ror8(wf);                           \
+        a0 = __smlabb(xe_, we_, a0);                                                            \
+        a2 = __smlatt(xe_, we_, a2);                                                            \
+        a1 = __smlabb(xo_, wo_, a1);                                                            \
+        a3 = __smlatt(xo_, wo_, a3);                                                            \
+    } while (0)
+
 /* Depthwise with int4 weights for one output pixel (as harc_s8_dw_pixel): per tap and channel
  * octet one 32-bit word, byte i = w[c+i] (low nibble) | w[c+4+i] (high nibble), zero channels past
  * C (packS4DwDspWeights). (v << 4) & 0xF0F0F0F0 and v & 0xF0F0F0F0 are channels c..c+3 and
@@ -715,28 +727,12 @@ harc_s4_dw_pixel(const int8_t *const *src, int32_t taps, const uint8_t *w, const
         const uint8_t *wp = w + (c >> 1);
         for (t = 0; t < taps; ++t, wp += row) {
             const int8_t *xp = src[t] + c;
-            int32_t xv, xu, v, lo, hi, xe, xo, we, wo;
+            int32_t xv, xu, v;
             memcpy(&xv, xp, 4);
             memcpy(&xu, xp + 4, 4);
             memcpy(&v, wp, 4);
-            lo = (int32_t)(((uint32_t)v << 4) & 0xF0F0F0F0u);
-            hi = (int32_t)((uint32_t)v & 0xF0F0F0F0u);
-            xe = __sxtb16(xv);
-            xo = harc_sxtb16_ror8(xv);
-            we = __sxtb16(lo);
-            wo = harc_sxtb16_ror8(lo);
-            a0 = __smlabb(xe, we, a0);
-            a2 = __smlatt(xe, we, a2);
-            a1 = __smlabb(xo, wo, a1);
-            a3 = __smlatt(xo, wo, a3);
-            xe = __sxtb16(xu);
-            xo = harc_sxtb16_ror8(xu);
-            we = __sxtb16(hi);
-            wo = harc_sxtb16_ror8(hi);
-            a4 = __smlabb(xe, we, a4);
-            a6 = __smlatt(xe, we, a6);
-            a5 = __smlabb(xo, wo, a5);
-            a7 = __smlatt(xo, wo, a7);
+            HARC_DW_MAC4(xv, (int32_t)(((uint32_t)v << 4) & 0xF0F0F0F0u), a0, a1, a2, a3);
+            HARC_DW_MAC4(xu, (int32_t)((uint32_t)v & 0xF0F0F0F0u), a4, a5, a6, a7);
         }
         harc_sb_out2(y, c, C, a0, a1, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
         harc_sb_out2(y, c + 2, C, a2, a3, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
@@ -772,6 +768,54 @@ static inline int32_t harc_s2_field(int32_t v, int s)
         acc_b = __smlad((p)[0], __sxtb16(fb_), acc_b);                     \
         acc_b = __smlad((p)[1], harc_sxtb16_ror8(fb_), acc_b);             \
     } while (0)
+
+/* Depthwise with int2 weights for one output pixel: per tap pair (t, t+1) and channel octet one
+ * word, byte i = crumbs w[c+i][t], w[c+4+i][t], w[c+i][t+1], w[c+4+i][t+1] from its lowest bits up
+ * (packS2DwDspWeights; an odd last tap leaves the t+1 crumbs zero), so harc_s2_field at shifts 6,
+ * 4, 2, 0 gives the four operand words (weights · 64) of the two taps' 8 input bytes: per 2 taps
+ * and octet 5 loads, 4 shift-ANDs, 16 SXTB16, 16 SMLA. The last C % 8 channels read their crumb. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused)) static void
+#else
+static inline void
+#endif
+harc_s2_dw_pixel(const int8_t *const *src, int32_t taps, const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                 int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t C8 = C & ~7;
+    const int32_t row = 4 * ((C + 7) >> 3); /* bytes per tap pair */
+    int32_t c = 0, t;
+    for (; c < C8; c += 8) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        const uint8_t *wp = w + (c >> 1);
+        for (t = 0; t < taps; t += 2, wp += row) {
+            int32_t xv, xu, v;
+            memcpy(&v, wp, 4);
+            memcpy(&xv, src[t] + c, 4);
+            memcpy(&xu, src[t] + c + 4, 4);
+            HARC_DW_MAC4(xv, harc_s2_field(v, 6), a0, a1, a2, a3);
+            HARC_DW_MAC4(xu, harc_s2_field(v, 4), a4, a5, a6, a7);
+            if (t + 1 < taps) {
+                memcpy(&xv, src[t + 1] + c, 4);
+                memcpy(&xu, src[t + 1] + c + 4, 4);
+                HARC_DW_MAC4(xv, harc_s2_field(v, 2), a0, a1, a2, a3);
+                HARC_DW_MAC4(xu, harc_s2_field(v, 0), a4, a5, a6, a7);
+            }
+        }
+        harc_sb_out2(y, c, C, a0, a1, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 2, C, a2, a3, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 4, C, a4, a5, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 6, C, a6, a7, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+    for (; c < C; ++c) {
+        /* channel c's crumb at tap t: byte (c & 3) of its octet's word, crumb (c & 4 ? 1 : 0) + (t & 1 ? 2 : 0) */
+        const uint8_t *wp = w + ((c >> 3) << 2) + (c & 3);
+        const int sh = (c & 4) ? 2 : 0;
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t) a += src[t][c] * (((((int32_t)wp[(t >> 1) * row] >> (sh + 4 * (t & 1))) & 3) ^ 2) - 2);
+        y[c] = harc_s8_out(a, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
 
 /* harc_s8_mat2 for int2 weights (ceil(cout / 2) pairs x ceil(K4 / 8) words). */
 static inline void harc_s2_mat2(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,

@@ -76,6 +76,16 @@ export function packS4DwDspWeights(w: (c: number, tap: number) => number, C: num
   return packSubByte(vals, 4);
 }
 
+/** int2 depthwise weights for harc_s2_dw_pixel: per tap pair (t, t+1) and channel octet one 32-bit
+ * word whose byte i holds w[8o+i][t], w[8o+4+i][t], w[8o+i][t+1], w[8o+4+i][t+1] from its lowest
+ * bits up; zeros past C and for the missing t+1 of an odd last tap. ceil(taps / 2) · ceil(C / 8) · 4 bytes. */
+export function packS2DwDspWeights(w: (c: number, tap: number) => number, C: number, taps: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (c: number, t: number): number => (c < C && t < taps ? w(c, t) : 0);
+  for (let t = 0; t < taps; t += 2) for (let c = 0; c < C; c += 8) for (let i = 0; i < 4; i++) vals.push(wz(c + i, t), wz(c + 4 + i, t), wz(c + i, t + 1), wz(c + 4 + i, t + 1));
+  return packSubByte(vals, 2);
+}
+
 /** int2 weights for harc_s2_mat1 / harc_s2_mat2: per channel pair (a, b) and 8 k, one 32-bit word
  * whose byte i holds a[k+i], b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up; zeros past K and
  * for the b of an odd last channel. ceil(cout / 2) · 4 · ceil(K4 / 8) bytes. */
@@ -216,17 +226,17 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const y = ctx.res(0);
 
   if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
-    // int4 depthwise on the DSP path: harc_s4_dw_pixel; int2, and sub-byte on RISC-V: the reference kernel (which reads the weights packed)
-    if (wbits === 2 || (wbits === 4 && mode === 'opt')) return reference ?? referenceBody();
+    // sub-byte depthwise on the DSP path: harc_s4_dw_pixel / harc_s2_dw_pixel; on RISC-V the reference kernel (which reads the weights packed)
+    if (wbits !== 8 && mode === 'opt') return reference ?? referenceBody();
     // depthwise, channels innermost: weights [tap][channel]
     const wd: number[] = [];
     for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) wd.push(w(c, t));
     const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
     const fast = [
       head,
-      wbits === 4
-        ? `  const uint8_t *const wq = ${ctx.constArray('w4dw', 'uint8_t', Array.from(packS4DwDspWeights((c, t) => w(c, t), cin, taps), hex))};`
-        : `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`,
+      wbits === 8
+        ? `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`
+        : `  const uint8_t *const wq = ${ctx.constArray(`w${wbits}dw`, 'uint8_t', Array.from((wbits === 4 ? packS4DwDspWeights : packS2DwDspWeights)((c, t) => w(c, t), cin, taps), hex))};`,
       `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
       ...(anyPad ? [`  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRowVals.map(String))};`] : []),
       `  for (int n = 0; n < ${p.batch}; ++n)`,
