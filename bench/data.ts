@@ -37,6 +37,7 @@ export interface ZooEntry {
 
 export function zooModels(): ZooEntry[] {
   const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: ZooEntry[] };
-  // multi-exit models (an `outputs` list, e.g. har-cnn-3exit) have their own figures: harc eval --exits (docs/adaptive.md)
-  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)) && !(m as { outputs?: string[] }).outputs);
+  // multi-exit models (an `outputs` list, e.g. har-cnn-3exit) have their own figures: harc eval --exits (docs/adaptive.md);
+  // sub-byte quantization-aware models (`weightBits`, e.g. har-cnn-w4) theirs: bench/subbyte.ts
+  return manifest.models.filter((m) => existsSync(join(repo, 'zoo', m.file)) && !(m as { outputs?: string[] }).outputs && !(m as { weightBits?: object }).weightBits);
 }

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }
   const na = 'n/a';
   const pct = (x: number | undefined): string => (x === undefined ? na : `${(100 * x).toFixed(2)}%`);
-  const head = ['model', 'params', 'MACs', 'flash code', 'flash weights', 'arena', 'stack', 'M4 instr', 'M4 cycles', 'MAC/cyc', 'RV instr', 'RV cycles', 'compile', 'float acc', 'float F1', 'int8 acc', 'int8 F1', 'int8 flash', 'int8 arena', 'int8 M4 instr', 'int8 RV instr'];
+  const head = ['model', 'params', 'MACs', 'flash code', 'flash weights', 'arena', 'stack', 'M4 instr', 'M4 cycles', 'MAC/cyc', 'RV instr', 'RV cycles', 'compile', 'float acc', 'float F1', 'int8 acc', 'int8 F1', 'int8 flash', 'int8 arena', 'int8 M4 instr', 'int8 M4 cycles', 'int8 MAC/cyc', 'int8 RV instr'];
   const body = rows.map((r) => {
     const m4 = r.targets['cortex-m4'];
     const rv = r.targets['riscv'];
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       rv?.instructions ?? na, rv?.cyclesEstimate ?? na,
       `${r.compileMs.toFixed(0)} ms`,
       pct(r.float?.accuracy), pct(r.float?.macroF1), pct(r.int8?.accuracy ?? undefined), pct(r.int8?.macroF1 ?? undefined),
-      q4 ? fmtBytes(q4.flash.total) : na, q4 ? fmtBytes(q4.sram.arena) : na, q4?.instructions ?? na, qv?.instructions ?? na,
+      q4 ? fmtBytes(q4.flash.total) : na, q4 ? fmtBytes(q4.sram.arena) : na, q4?.instructions ?? na, q4?.cyclesEstimate ?? na, q4 ? (r.macs / q4.cyclesEstimate).toFixed(3) : na, qv?.instructions ?? na,
     ];
   });
   const text = table(head, body);

@@ -4,7 +4,12 @@
 // F1 on the UCI-HAR test split (bench/data.ts: the full split from ../shared when present; or
 // give its directory: node --import tsx bench/subbyte.ts /path/to/uci-har), host build of the
 // generated C; flash and cycles from the QEMU builds (harc measure). Calibration: zoo/data/calib_X.npy.
-import { existsSync, readFileSync } from 'node:fs';
+// QAT rows: the zoo's sub-byte quantization-aware models (zoo/manifest.json entries with
+// `weightBits`, e.g. har-cnn-w4: zoo/train.py --qat-bits) at the bits they were trained for, and
+// the same firmware built with -Os (flash) next to the default -O2.
+//   --qat-only: only the QAT rows (the post-training rows take most of the run).
+// Writes bench/results/subbyte.txt (the table) and subbyte.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
 import { argmaxRows, classificationMetrics, runModelBatch } from '../src/eval/evaluate.ts';
@@ -17,12 +22,16 @@ import { numel } from '../src/ir/shape.ts';
 import type { Graph } from '../src/ir/types.ts';
 import { optimize } from '../src/passes/pipeline.ts';
 import { isWeightedNode, type WeightBitsSpec } from '../src/passes/weight-bits.ts';
+import type { OptLevel } from '../src/targets/types.ts';
 import { packedBytes } from '../src/ir/quant/subbyte.ts';
 import { bytesPerElement } from '../src/ir/dtype.ts';
 import { repo, testSplit, type HarSplit } from './data.ts';
 
+const args = process.argv.slice(2);
+const qatOnly = args.includes('--qat-only');
+
 function split(): HarSplit {
-  const dir = process.argv[2];
+  const dir = args.find((a) => !a.startsWith('--'));
   if (!dir || !existsSync(join(dir, 'X_test.f32'))) return testSplit();
   const data = new Float32Array(new Uint8Array(readFileSync(join(dir, 'X_test.f32'))).buffer);
   const y = new Uint8Array(readFileSync(join(dir, 'y_test.u8')));
@@ -39,34 +48,85 @@ function edgesAt8(float: Graph, bits: 4 | 2): WeightBitsSpec {
 const weightBytes = (g: Graph): number =>
   g.nodes.filter(isWeightedNode).reduce((s, n) => s + n.inputs.filter((i) => i && g.tensors[i]?.data).reduce((t, i) => t + packedBytes(numel(g.tensors[i]!.shape), g.tensors[i]!.quant?.bits ?? 8 * bytesPerElement(g.tensors[i]!.dtype)), 0), 0);
 
+interface QatEntry {
+  name: string;
+  file: string;
+  baseModel: string;
+  weightBits: Record<string, number>;
+}
+
+/** The manifest's `weightBits` ({"default": 4, "layer": 8}) as a --bits spec. */
+const specOf = (bits: Record<string, number>): WeightBitsSpec => ({
+  default: bits['default'] as 8 | 4 | 2,
+  rules: Object.entries(bits)
+    .filter(([k]) => k !== 'default')
+    .map(([pattern, b]) => ({ pattern, bits: b as 8 | 4 | 2 })),
+});
+
+const qatLabel = (bits: Record<string, number>): string =>
+  Object.keys(bits).length > 1 ? `int${bits['default']} QAT (8/${bits['default']}/8)` : `int${bits['default']} QAT`;
+
+interface Row {
+  model: string;
+  file: string;
+  weights: string;
+  opt: OptLevel;
+  macroF1: number;
+  weightBytes: number;
+  m4: { flash: number; code: number; sram: number; cycles: number };
+  rv32Cycles?: number;
+}
+
 const data = split();
 const calib = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
-const rows: (string | number)[][] = [];
+const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: (QatEntry | { name: string; weightBits?: undefined })[] };
+const qat = manifest.models.filter((m): m is QatEntry => !!m.weightBits && existsSync(join(repo, 'zoo', (m as QatEntry).file)));
+const rows: Row[] = [];
 for (const model of ['har-cnn', 'microbi-convlstm']) {
   const file = join(repo, 'zoo', 'models', `${model}.onnx`);
-  const graph = loadForCli(file);
-  const float = optimize(graph);
-  const configs: [string, PrecisionOptions][] = [
-    ['float', { precision: 'float' }],
-    ['int8', { precision: 'int8', calib }],
-    ['int4', { precision: 'int8', calib, weightBits: { default: 4 } }],
-    ['mixed 8/4/8', { precision: 'int8', calib, weightBits: edgesAt8(float, 4) }],
-    ['int2 (8/2/8)', { precision: 'int8', calib, weightBits: edgesAt8(float, 2) }],
-  ];
-  for (const [label, precision] of configs) {
-    process.stderr.write(`${model} ${label}\n`);
+  const float = optimize(loadForCli(file));
+  const configs: [string, string, PrecisionOptions, OptLevel[]][] = qatOnly
+    ? []
+    : [
+        ['float', file, { precision: 'float' }, ['O2']],
+        ['int8', file, { precision: 'int8', calib }, ['O2']],
+        ['int4', file, { precision: 'int8', calib, weightBits: { default: 4 } }, ['O2']],
+        ['mixed 8/4/8', file, { precision: 'int8', calib, weightBits: edgesAt8(float, 4) }, ['O2']],
+        ['int2 (8/2/8)', file, { precision: 'int8', calib, weightBits: edgesAt8(float, 2) }, ['O2']],
+      ];
+  for (const q of qat.filter((e) => e.baseModel === model))
+    configs.push([qatLabel(q.weightBits), join(repo, 'zoo', q.file), { precision: 'int8', calib, weightBits: specOf(q.weightBits) }, ['O2', 'Os']]);
+  for (const [label, path, precision, opts] of configs) {
+    process.stderr.write(`${model} ${label} (${path})\n`);
     // one compile (the portable kernel set's model.c is target-independent) for the host run and both MCUs
-    const m = compileGraph(graph, { prefix: defaultPrefix(file), precision, memory: { alignment: 4 } });
+    const m = compileGraph(loadForCli(path), { prefix: defaultPrefix(path), precision, memory: { alignment: 4 } });
     const { outputs, rowLength } = await runModelBatch(m, data.x);
-    const f1 = classificationMetrics(argmaxRows(outputs, rowLength), Int32Array.from(data.y), rowLength).macroF1;
-    const cells: (string | number)[] = [model, label, `${(100 * f1).toFixed(2)}%`, weightBytes(m.graph)];
-    for (const target of ['cortex-m4', 'riscv'] as const) {
-      const r = await measureModel(m, { target });
-      if (target === 'cortex-m4') cells.push(r.flash.total, r.sram.total);
-      cells.push(r.cyclesEstimate);
+    const macroF1 = classificationMetrics(argmaxRows(outputs, rowLength), Int32Array.from(data.y), rowLength).macroF1;
+    for (const opt of opts) {
+      const r = await measureModel(m, { target: 'cortex-m4', optLevel: opt });
+      const rv = opt === 'O2' ? (await measureModel(m, { target: 'riscv' })).cyclesEstimate : undefined;
+      rows.push({
+        model,
+        file: path.slice(repo.length + 1),
+        weights: opt === 'O2' ? label : `${label}, -${opt}`,
+        opt,
+        macroF1,
+        weightBytes: weightBytes(m.graph),
+        m4: { flash: r.flash.total, code: r.flash.code, sram: r.sram.total, cycles: r.cyclesEstimate },
+        ...(rv !== undefined ? { rv32Cycles: rv } : {}),
+      });
     }
-    rows.push(cells);
   }
 }
-console.log(`${data.name}; calibration zoo/data/calib_X.npy (256 windows)`);
-console.log(table(['model', 'weights', 'macro-F1', 'weight B', 'M4 flash B', 'M4 SRAM B', 'M4 cycles', 'RV32 cycles'], rows));
+const title = `${data.name}; calibration zoo/data/calib_X.npy (256 windows)`;
+const text = table(
+  ['model', 'weights', 'macro-F1', 'weight B', 'M4 flash B', 'M4 SRAM B', 'M4 cycles', 'RV32 cycles'],
+  rows.map((r) => [r.model, r.weights, `${(100 * r.macroF1).toFixed(2)}%`, r.weightBytes, r.m4.flash, r.m4.sram, r.m4.cycles, r.rv32Cycles ?? '-']),
+);
+console.log(title);
+console.log(text);
+const out = join(repo, 'bench', 'results');
+mkdirSync(out, { recursive: true });
+const base = qatOnly ? 'subbyte-qat' : 'subbyte';
+writeFileSync(join(out, `${base}.txt`), `${title}\n${text}\n`);
+writeFileSync(join(out, `${base}.json`), JSON.stringify({ data: data.name, calib: 'zoo/data/calib_X.npy', target: 'cortex-m4 (mps2-an386), riscv (virt)', rows }, null, 1) + '\n');

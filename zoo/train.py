@@ -5,6 +5,7 @@
   /usr/bin/python3 zoo/train.py --all               # every model, in zoo order
   /usr/bin/python3 zoo/train.py --make-data         # (re)write zoo/data/*.npy
   /usr/bin/python3 zoo/train.py --model mobilenet-1d --qat-epochs 3   # + int8 quantization-aware fine-tuning
+  /usr/bin/python3 zoo/train.py --model har-cnn --qat-bits 4 --qat-epochs 15   # 4-bit weights: zoo/models/har-cnn-w4.onnx
 
 Needs torch (tested with Debian python3-torch 1.13), onnx and numpy. Runs on CPU
 with one thread. Data: /work/shared/data/uci-har (override with --data-dir or
@@ -33,6 +34,7 @@ DATA_SEED = 2026
 VAL_SUBJECTS = [7, 17, 27]
 OPSET = 14
 QAT_LR = 1e-5
+QAT_LR_SUBBYTE = 5e-4
 QAT_FREEZE = 1
 
 
@@ -209,28 +211,81 @@ class ActFakeQuant(nn.Module):
         return torch.fake_quantize_per_tensor_affine(x, scale, zp, -128, 127)
 
 
-def _fq_weight(w):
-    """Symmetric per-output-channel int8 fake quantization ([-127, 127], z = 0)."""
-    amax = w.detach().abs().reshape(w.shape[0], -1).max(1).values
-    scale = torch.clamp(amax / 127.0, min=1e-12).float()
+# Sub-byte weights (harc docs/subbyte.md): symmetric per output channel, z = 0, int4 in [-7, 7],
+# int2 in [-1, 1]. The scale of each channel is the MSE-optimal clip of its range (the same search
+# as harc's post-training src/passes/subbyte-ptq.ts: half range a·max|w| for a = 1.00, 0.99, ...,
+# 0.05, ties to the larger range), recomputed each step without gradient; rounding has the
+# straight-through gradient. The exported weights are snapped onto this grid (`snapped_copy`), so
+# harc's grid detection finds them and quantizes them exactly.
+_SHRINK = torch.tensor([1 - i * 0.01 for i in range(96)])
+
+
+def _qmax(bits):
+    return 2 ** (bits - 1) - 1
+
+
+@torch.no_grad()
+def _weight_scale(w, bits):
+    """Per-output-channel scale: max-abs at 8 bits (TFLite, as harc), MSE-optimal clip below."""
+    qmax = _qmax(bits)
+    w2 = w.detach().reshape(w.shape[0], -1).float()
+    amax = w2.abs().max(1).values
+    if bits == 8:
+        return torch.clamp(amax / qmax, min=1e-12)
+    s = (amax[None, :] * _SHRINK[:, None]) / qmax                        # [A, C]
+    ss = torch.clamp(s, min=1e-12)[..., None]
+    err = ((torch.clamp(torch.round(w2[None] / ss), -qmax, qmax) * ss - w2[None]) ** 2).sum(2)
+    best = err.argmin(0)  # first minimum: the larger range wins ties
+    return torch.clamp(s[best, torch.arange(w2.shape[0])], min=1e-12)
+
+
+def _fq_weight(w, bits=8):
+    """Symmetric per-output-channel fake quantization to [-qmax, qmax], z = 0."""
+    qmax = _qmax(bits)
     zp = torch.zeros(w.shape[0], dtype=torch.int32)
-    return torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -127, 127)
+    return torch.fake_quantize_per_channel_affine(w, _weight_scale(w, bits), zp, 0, -qmax, qmax)
+
+
+def weighted_layers(model):
+    """The weighted modules (Conv1d, LSTM, Linear) in forward order: harc's weighted layers."""
+    return [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.LSTM, nn.Linear))]
 
 
 class QATWrapper(nn.Module):
-    """Fake-quantized forward of a zoo CNN (MobileNet1D, HarCNN) sharing the float model's
-    parameters. Only the forward differs; the wrapped model itself is unchanged and exported."""
+    """Fake-quantized forward of a zoo model (MobileNet1D, HarCNN; MicroBiConvLSTM with sub-byte
+    weights) sharing the float model's parameters. Only the forward differs; the wrapped model
+    itself is unchanged (int8 QAT exports it as is, sub-byte QAT exports `snapped_copy`).
 
-    def __init__(self, model, calib_X):
+    `layer_bits`: weight bits per weighted module (default 8 everywhere). With `fold_input` the
+    first Conv's weights are fake-quantized as harc quantizes them: after the in-graph
+    normalisation (1/std) and the raw input's per-channel scales are folded into their columns."""
+
+    def __init__(self, model, calib_X, layer_bits=None, fold_input=False):
         super().__init__()
-        from models import MobileNet1D, HarCNN
-        if not isinstance(model, (MobileNet1D, HarCNN)):
-            raise SystemExit(f"--qat-epochs: QAT is implemented for MobileNet1D and HarCNN, not {type(model).__name__}")
+        from models import MobileNet1D, HarCNN, MicroBiConvLSTM
+        kinds = (HarCNN, MicroBiConvLSTM) if layer_bits else (MobileNet1D, HarCNN)
+        if not isinstance(model, kinds):
+            raise SystemExit(f"--qat-epochs: QAT is implemented for {', '.join(k.__name__ for k in kinds)}, "
+                             f"not {type(model).__name__}")
         self.model = model
         self.fqs = nn.ModuleDict()
         lo = torch.clamp(torch.from_numpy(calib_X).reshape(-1, C).min(0).values, max=0.0)
         hi = torch.clamp(torch.from_numpy(calib_X).reshape(-1, C).max(0).values, min=0.0)
         self.in_scale, self.in_zp = _asym_qparams(lo, hi)
+        self.layer_bits = dict(layer_bits or {})
+        first = weighted_layers(model)[0]
+        # the factor harc's first-layer weights carry per input channel: s_in[c] / std[c]
+        self.in_fold = (first, self.in_scale / model.norm.std) if fold_input else None
+
+    def bits(self, module):
+        return self.layer_bits.get(module, 8)
+
+    def fq_conv_weight(self, conv, w):
+        """The weight `conv` computes with: fake-quantized on the grid harc will find."""
+        if self.in_fold is not None and self.in_fold[0] is conv:
+            f = self.in_fold[1].reshape(1, -1, 1)
+            return _fq_weight(w * f, self.bits(conv)) / f
+        return _fq_weight(w, self.bits(conv))
 
     def set_mode(self, mode):
         for fq in self.fqs.values():
@@ -243,12 +298,8 @@ class QATWrapper(nn.Module):
         return self.fqs[key](x)
 
     def conv(self, conv, bn, x):
-        w, b = conv.weight, conv.bias
-        if bn is not None:  # fold BN (running statistics frozen) into the conv
-            k = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            w = w * k.reshape(-1, 1, 1)
-            b = bn.bias - bn.running_mean * k + (b * k if b is not None else 0)
-        return nn.functional.conv1d(x, _fq_weight(w), b, conv.stride, conv.padding, conv.dilation, conv.groups)
+        w, b = fold_bn(conv, bn)
+        return nn.functional.conv1d(x, self.fq_conv_weight(conv, w), b, conv.stride, conv.padding, conv.dilation, conv.groups)
 
     def seq(self, mods, x, key):
         mods = list(mods)
@@ -293,11 +344,78 @@ class QATWrapper(nn.Module):
         if hasattr(m, "stem"):  # MobileNet1D
             x = self.seq([m.stem, m.blocks, m.head], x, "net")
             x = self.fq("pool", x.mean(dim=2))
+        elif hasattr(m, "lstm"):  # MicroBiConvLSTM
+            x = self.seq(m.conv, x, "conv").transpose(1, 2)
+            x = self.fq("pool", self.lstm(m.lstm, x).mean(dim=1))
         else:  # HarCNN
             x = self.seq(m.features, x, "features")
             x = self.fq("pool", x.mean(dim=2))
         fc = m.fc
-        return self.fq("fc", nn.functional.linear(x, _fq_weight(fc.weight), fc.bias))
+        return self.fq("fc", nn.functional.linear(x, _fq_weight(fc.weight, self.bits(fc)), fc.bias))
+
+    def lstm(self, lstm, x):
+        """LSTM with W and R fake-quantized per gate row and direction (harc's recurrent scheme,
+        src/passes/quantize-recurrent.ts); the hidden-state output Y is one int8 tensor. The gates
+        and the int16 cell state are not simulated."""
+        bits = self.bits(lstm)
+        ws = [_fq_weight(p, bits) if n.startswith("weight") else p
+              for n, p in zip(lstm._flat_weights_names, lstm._flat_weights)]
+        D = 2 if lstm.bidirectional else 1
+        h0 = torch.zeros(D * lstm.num_layers, x.shape[0], lstm.hidden_size)
+        y = torch._VF.lstm(x, (h0, h0), ws, lstm.bias, lstm.num_layers, 0.0, False, lstm.bidirectional, True)[0]
+        return self.fq("lstm", y)
+
+
+def fold_bn(conv, bn):
+    """Conv weight and bias with the following BatchNorm (running statistics) folded in."""
+    w, b = conv.weight, conv.bias
+    if bn is not None:
+        k = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        w = w * k.reshape(-1, 1, 1)
+        b = bn.bias - bn.running_mean * k + (b * k if b is not None else 0)
+    return w, b
+
+
+@torch.no_grad()
+def snapped_copy(q):
+    """The model to export after sub-byte QAT: BatchNorm folded into its Conv and every weight
+    replaced by its fake-quantized value, so that each output channel (gate row) lies exactly on
+    the grid harc's grid detection finds (docs/subbyte.md); the graph has the same ONNX ops."""
+    import copy
+    model = q.model
+    dep = copy.deepcopy(model).eval()
+    orig = dict(model.named_modules())
+    for name, seq in list(dep.named_modules()):
+        if not isinstance(seq, nn.Sequential):
+            continue
+        kids = list(seq)
+        for i, conv in enumerate(kids):
+            if not isinstance(conv, nn.Conv1d):
+                continue
+            oseq = orig[name]
+            bn = oseq[i + 1] if i + 1 < len(kids) and isinstance(oseq[i + 1], nn.BatchNorm1d) else None
+            w, b = fold_bn(oseq[i], bn)
+            conv.weight.copy_(q.fq_conv_weight(oseq[i], w))
+            conv.bias = nn.Parameter(b.detach().clone() if b is not None else torch.zeros(conv.out_channels))
+            if bn is not None:
+                seq[i + 1] = nn.Identity()
+    for name, mod in dep.named_modules():
+        src = orig[name]
+        if isinstance(mod, nn.LSTM):
+            for n in mod._flat_weights_names:
+                if n.startswith("weight"):
+                    getattr(mod, n).copy_(_fq_weight(getattr(src, n), q.bits(src)))
+        elif isinstance(mod, nn.Linear):
+            mod.weight.copy_(_fq_weight(src.weight, q.bits(src)))
+    return dep
+
+
+def qat_layer_bits(model, bits, edge_bits):
+    """Weight bits per weighted module: `bits`, the first and last weighted layer `edge_bits`."""
+    layers = weighted_layers(model)
+    out = {m: bits for m in layers}
+    out[layers[0]] = out[layers[-1]] = edge_bits
+    return out
 
 
 def qat_finetune(name, model, args, Xtr, ytr, noise_std, gen):
@@ -305,7 +423,10 @@ def qat_finetune(name, model, args, Xtr, ytr, noise_std, gen):
     # own generator: the result does not depend on whether the float weights were trained or loaded
     gen = torch.Generator().manual_seed(args.seed + 1)
     calib = np.load(os.path.join(HERE, "data", "calib_X.npy"))
-    q = QATWrapper(model, calib)
+    if args.qat_bits < 8:
+        q = QATWrapper(model, calib, qat_layer_bits(model, args.qat_bits, args.qat_edge_bits), fold_input=True)
+    else:
+        q = QATWrapper(model, calib)
     model.eval()  # BN uses (frozen) running statistics: they are folded into the conv
     with torch.no_grad():  # initialise every observer with min/max over the calibration windows
         q.set_mode("calib")
@@ -322,7 +443,7 @@ def qat_finetune(name, model, args, Xtr, ytr, noise_std, gen):
     Xtr_t = torch.from_numpy(Xtr)
     ytr_t = torch.from_numpy(ytr.astype(np.int64))
     t0 = time.time()
-    print(f"[{name}] QAT: {epochs} epochs, lr {args.qat_lr} cosine, observers frozen from epoch {freeze_at + 1}, "
+    print(f"[{name}] QAT: {args.qat_bits}-bit weights, {epochs} epochs, lr {args.qat_lr} cosine, observers frozen from epoch {freeze_at + 1}, "
           f"{len(q.fqs)} activation fake-quant points + per-channel input", flush=True)
     for ep in range(epochs):
         if ep == freeze_at:
@@ -420,6 +541,7 @@ def train_one(name, args):
     if from_float_pt:
         train_time = previous_manifest_entry(name).get("trainSeconds", 0)
     qat_time, qat_info = None, None
+    export = model
     if args.qat_epochs > 0:
         if not from_float_pt:
             torch.save(model.state_dict(), float_pt)
@@ -429,26 +551,30 @@ def train_one(name, args):
         q, qat_time = qat_finetune(name, model, args, Xtr, ytr, noise_std, gen)
         pq = predict_logits(q, Xte).argmax(1)
         fq_scores = (accuracy(yte, pq), macro_f1(yte, pq))
-        print(f"[{name}] TEST (fake-quant int8 forward) acc {fq_scores[0]:.4f} macro-F1 {fq_scores[1]:.4f}", flush=True)
+        print(f"[{name}] TEST (fake-quant forward) acc {fq_scores[0]:.4f} macro-F1 {fq_scores[1]:.4f}", flush=True)
         qat_info = dict(before=float_before, fakequant=fq_scores)
         model.eval()
-    pt = predict_logits(model, Xte).argmax(1)
+        if args.qat_bits < 8:
+            export = snapped_copy(q)
+    out = qat_model_name(name, args)
+    pt = predict_logits(export, Xte).argmax(1)
     test_acc, test_f1 = accuracy(yte, pt), macro_f1(yte, pt)
-    print(f"[{name}] TEST acc {test_acc:.4f} macro-F1 {test_f1:.4f}",
+    what = "" if export is model else f" (exported {out}: float activations, weights on their {args.qat_bits}-bit grids)"
+    print(f"[{name}] TEST{what} acc {test_acc:.4f} macro-F1 {test_f1:.4f}",
           flush=True)
     print(confusion(yte, pt))
 
     # ---- export
-    torch.save(model.state_dict(), os.path.join(mdir, f"{name}.pt"))
-    onnx_path = os.path.join(mdir, f"{name}.onnx")
-    export_onnx(model, onnx_path)
+    torch.save(model.state_dict(), os.path.join(mdir, f"{out}.pt"))
+    onnx_path = os.path.join(mdir, f"{out}.onnx")
+    export_onnx(export, onnx_path)
     ops = onnx_ops(onnx_path)
     print(f"[{name}] ONNX ops: {ops}", flush=True)
 
     # ---- subset reference (for zoo/check_onnx.mjs)
     Xs, ys = load_subset(os.path.join(HERE, "data"))
-    ls = predict_logits(model, Xs)
-    ls.astype("<f4").tofile(os.path.join(mdir, f"{name}.subset_logits.f32"))  # not committed
+    ls = predict_logits(export, Xs)
+    ls.astype("<f4").tofile(os.path.join(mdir, f"{out}.subset_logits.f32"))  # not committed
     subset_acc = accuracy(ys, ls.argmax(1))
 
     cmd = ["/usr/bin/python3", "zoo/train.py", "--model", name]
@@ -459,14 +585,18 @@ def train_one(name, args):
     if args.seed != SEED:
         cmd += ["--seed", str(args.seed)]
     if args.qat_epochs > 0:
+        if args.qat_bits < 8:
+            cmd += ["--qat-bits", str(args.qat_bits)]
+            if args.qat_edge_bits != default_edge_bits(args.qat_bits):
+                cmd += ["--qat-edge-bits", str(args.qat_edge_bits)]
         cmd += ["--qat-epochs", str(args.qat_epochs)]
-        if args.qat_lr != QAT_LR:
+        if args.qat_lr != default_qat_lr(args.qat_bits):
             cmd += ["--qat-lr", str(args.qat_lr)]
         if args.qat_freeze_epochs != QAT_FREEZE:
             cmd += ["--qat-freeze-epochs", str(args.qat_freeze_epochs)]
     entry = {
-        "name": name,
-        "file": f"models/{name}.onnx",
+        "name": out,
+        "file": f"models/{out}.onnx",
         "params": params,
         "macs": macs,
         "floatTestAccuracy": round(test_acc, 4),
@@ -485,7 +615,10 @@ def train_one(name, args):
         "notes": spec["notes"] + " Input normalised in-graph: (x - mean) / std with training-split "
                                  "channel statistics from meta.json.",
     }
-    if args.qat_epochs > 0:
+    if args.qat_bits < 8:
+        freeze = min(max(1, args.qat_freeze_epochs), args.qat_epochs)
+        add_subbyte_qat_entry(entry, name, args, qat_time, qat_info, freeze, onnx_path)
+    elif args.qat_epochs > 0:
         freeze = min(max(1, args.qat_freeze_epochs), args.qat_epochs)
         entry["qatEpochs"] = args.qat_epochs
         entry["qatSeconds"] = round(qat_time)
@@ -502,6 +635,49 @@ def train_one(name, args):
         )
     update_manifest(entry)
     return entry
+
+
+def default_edge_bits(bits):
+    return 8 if bits == 2 else bits
+
+
+def default_qat_lr(bits):
+    return QAT_LR if bits == 8 else QAT_LR_SUBBYTE
+
+
+def qat_model_name(name, args):
+    """Sub-byte QAT models are new zoo entries (<name>-w4, <name>-w2) next to the float model."""
+    return name if args.qat_bits == 8 or args.qat_epochs == 0 else f"{name}-w{args.qat_bits}"
+
+
+def add_subbyte_qat_entry(entry, name, args, qat_time, qat_info, freeze, onnx_path):
+    """Manifest fields of a sub-byte QAT model: the bits it was trained for and the harc flags
+    that select them (layer names as in the ONNX file, which `--bits` matches)."""
+    import onnx
+    nodes = [n for n in onnx.load(onnx_path).graph.node if n.op_type in ("Conv", "Gemm", "MatMul", "LSTM", "GRU", "RNN")]
+    first, last = nodes[0].name, nodes[-1].name
+    bits, edge = args.qat_bits, args.qat_edge_bits
+    flags = f"--weight-bits {bits}" + (f" --bits '{first}={edge},{last}={edge}'" if edge != bits else "")
+    entry["baseModel"] = name
+    entry["weightBits"] = {"default": bits, **({first: edge, last: edge} if edge != bits else {})}
+    entry["harcWeightBitsFlags"] = flags
+    entry["qatEpochs"] = args.qat_epochs
+    entry["qatSeconds"] = round(qat_time)
+    entry["baseFloatTestMacroF1"] = round(qat_info["before"][1], 4)
+    entry["fakeQuantTestMacroF1"] = round(qat_info["fakequant"][1], 4)
+    edge_note = (f" The first and last weighted layer ({first}, {last}) have {edge}-bit weights." if edge != bits else "")
+    entry["notes"] += (
+        f" {bits}-bit quantization-aware fine-tuning of {name} (zoo/train.py --qat-bits {bits}): "
+        f"{args.qat_epochs} epochs of Adam at lr {args.qat_lr:g} (cosine to 0) from the float weights, through a "
+        f"fake-quantized forward: weights symmetric per output channel (LSTM: per gate row and direction), "
+        f"z = 0, in [-{_qmax(bits)}, {_qmax(bits)}] with the MSE-optimal clip per channel, the first Conv's "
+        "weights quantized after the input normalisation and the raw input's per-channel scales are "
+        "folded in (as harc does); BN folded (running statistics frozen); activations int8 per tensor "
+        f"(EMA min/max observers from zoo/data/calib_X.npy, frozen for the last {freeze} epoch(s)).{edge_note} "
+        "Exported with BN folded and every weight on its grid (floatTest* are this ONNX file's float scores, "
+        f"weights already quantized); harc keeps the grid exactly: harc ... --precision int8 {flags}. "
+        f"Float {name} before QAT: test macro-F1 {100 * qat_info['before'][1]:.2f} %."
+    )
 
 
 def export_onnx(model, path):
@@ -537,7 +713,8 @@ def update_manifest(entry):
         with open(path) as f:
             data = json.load(f)
     models = [m for m in data["models"] if m["name"] != entry["name"]] + [entry]
-    models.sort(key=lambda m: ORDER.index(m["name"]) if m["name"] in ORDER else 99)
+    order = lambda n: ORDER.index(n) if n in ORDER else 99  # noqa: E731
+    models.sort(key=lambda m: (order(m.get("baseModel", m["name"])), m["name"]))
     data["models"] = models
     with open(path, "w") as f:
         json.dump(data, f, indent=2)
@@ -571,10 +748,24 @@ def main():
                     help="quantization-aware fine-tuning epochs after float training (default 0: off). "
                          "Starts from models/<name>.float.pt when present, else trains the float model first "
                          "and saves it there")
-    ap.add_argument("--qat-lr", type=float, default=QAT_LR, help=f"QAT learning rate, cosine-annealed (default {QAT_LR})")
+    ap.add_argument("--qat-lr", type=float, default=None,
+                    help=f"QAT learning rate, cosine-annealed (default {QAT_LR}; with --qat-bits 4 or 2: {QAT_LR_SUBBYTE})")
+    ap.add_argument("--qat-bits", type=int, choices=[8, 4, 2], default=8,
+                    help="weight bits QAT simulates (default 8). 4 or 2: sub-byte weights as harc --weight-bits "
+                         "quantizes them (activations stay int8), exported snapped to their grid as "
+                         "models/<name>-w<bits>.onnx, a new zoo entry; har-cnn and microbi-convlstm")
+    ap.add_argument("--qat-edge-bits", type=int, choices=[8, 4, 2], default=None,
+                    help="weight bits of the first and last weighted layer (default: 8 with --qat-bits 2, "
+                         "else --qat-bits)")
     ap.add_argument("--qat-freeze-epochs", type=int, default=QAT_FREEZE,
                     help=f"freeze the activation observers for the last N QAT epochs (default {QAT_FREEZE})")
     args = ap.parse_args()
+    if args.qat_lr is None:
+        args.qat_lr = default_qat_lr(args.qat_bits)
+    if args.qat_edge_bits is None:
+        args.qat_edge_bits = default_edge_bits(args.qat_bits)
+    if args.qat_bits < 8 and args.qat_epochs <= 0:
+        ap.error("--qat-bits 4|2 needs --qat-epochs N > 0")
     torch.set_num_threads(1)
     if args.table:
         print_table()

@@ -17,6 +17,12 @@ export const POLICY_KINDS: readonly PolicyKind[] = ['margin', 'softmax'];
 const ONE_Q16 = 65536;
 /** "Always leave" for the softmax policy (no sum of six Q16 terms reaches it). */
 const ALWAYS = 0x7fffffff;
+/** log2(e) as the float32 the C literal denotes. */
+const LOG2E_F32 = Math.fround(Math.LOG2E);
+/** Float scores: 2^(−t) for t ≥ 17 is below one Q16 step, so the term is 0. */
+const POW2_CUTOFF = 17;
+/** round(2^16 · 2^(−f/256)), f = 0..255: exp(−d) = 2^(−d·log2 e), split into a shift and this table. */
+export const POW2_TABLE_Q16: readonly number[] = Array.from({ length: 256 }, (_, f) => Math.round(ONE_Q16 * 2 ** (-f / 256)));
 
 /** A score vector: [C] or [1, C] with C ≥ 2. */
 const isScoreVector = (shape: number[]): boolean => shape.filter((d) => d !== 1).length === 1 && numel(shape) >= 2;
@@ -88,6 +94,15 @@ export interface ExitInfo {
   expTable?: number[];
 }
 
+/** Q16 exp(−(top1 − s)) of one float score: float32 subtract and multiply (IEEE, so C and TS round
+ * alike), then integers only. Within 0.3 % of exp (the 1/256 step in log2 units), deterministic. */
+export function floatExpTermQ16(top1: number, s: number): number {
+  const t = Math.fround(Math.fround(top1 - s) * LOG2E_F32);
+  if (!(t < POW2_CUTOFF)) return 0;
+  const q = Math.trunc(t * 256);
+  return POW2_TABLE_Q16[q & 255]! >> (q >> 8);
+}
+
 export interface AdaptiveModel extends EmittedModel {
   exits: ExitInfo[];
   /** Packed harness layout with -DHARC_ADAPTIVE_HARNESS: policy words then the input; exit index then scores. */
@@ -156,7 +171,8 @@ function addStagedApi(model: EmittedModel, exits: string[]): AdaptiveModel {
 #define ${P}_POLICY_SOFTMAX 1
 
 /** Decision policy, a run-time argument. kind ${P}_POLICY_MARGIN: leave at exit k when top-1 − top-2
- * of its scores ≥ threshold[k]${int8 ? ' (int8 units: θ / scale, rounded up)' : ''}. kind ${P}_POLICY_SOFTMAX${int8 ? ': leave when\n * Σ_j round(2^16·exp(scale·(s_j − s_max))) ≤ threshold[k], i.e. max softmax ≥ 2^16 / threshold[k]' : ' (int8 models only)'}.
+ * of its scores ≥ threshold[k]${int8 ? ' (int8 units: θ / scale, rounded up)' : ''}. kind ${P}_POLICY_SOFTMAX: leave when
+ * ${int8 ? 'Σ_j round(2^16·exp(scale·(s_j − s_max)))' : 'Σ_j E(s_max − s_j), E(d) = 2^16·2^(−d·log2 e) on a 1/256 grid in log2 units,'} ≤ threshold[k], i.e. max softmax ≥ 2^16 / threshold[k].
  * threshold[${K - 1}] (the last exit) is not read. harc computes thresholds from θ (src/backends/adaptive.ts). */
 typedef struct {
   int32_t kind;
@@ -180,9 +196,11 @@ int ${prefix}_invoke_adaptive_packed(const void *in, void *out);
 #endif
 
 `;
-  const tables = int8 ? infos.slice(0, K - 1).map((x, k) => `static const int32_t ${prefix}_exp_q16_${k}[256] = {\n${x.expTable!.map((v) => `  ${v},`).join('\n')}\n};`).join('\n') : '';
+  const tables = int8
+    ? infos.slice(0, K - 1).map((x, k) => `static const int32_t ${prefix}_exp_q16_${k}[256] = {\n${x.expTable!.map((v) => `  ${v},`).join('\n')}\n};`).join('\n')
+    : `/* round(2^16 · 2^(−f/256)): the softmax policy's exp, as a shift and this table */\nstatic const int32_t ${prefix}_pow2_q16[256] = {\n${POW2_TABLE_Q16.map((v) => `  ${v},`).join('\n')}\n};`;
   const leaves = `
-/* Top-1 and top-2 of the scores, then the policy's test, in ${int8 ? 'integers only' : 'float'}. */
+/* Top-1 and top-2 of the scores, then the policy's test, in ${int8 ? 'integers only' : 'float32 then integers (the same operations as the TS reference)'}. */
 static int ${prefix}_exit_leaves(int k, const ${ctype} *s, const ${prefix}_policy *p)
 {
   ${int8 ? 'int32_t' : 'float'} top1 = s[0], top2 = s[1];
@@ -201,7 +219,17 @@ ${
     for (i = 0; i < ${classes}; ++i) sum += table[k][top1 - (int32_t)s[i]];
     return sum <= p->threshold[k];
   }`
-    : '  return 0;'
+    : `  {
+    int32_t sum = 0;
+    for (i = 0; i < ${classes}; ++i) {
+      const float t = (top1 - s[i]) * ${LOG2E_F32.toPrecision(9)}f;
+      if (t < ${POW2_CUTOFF}.0f) {
+        const int32_t q = (int32_t)(t * 256.0f);
+        sum += ${prefix}_pow2_q16[q & 255] >> (q >> 8);
+      }
+    }
+    return (float)sum <= p->threshold[k];
+  }`
 }
 }
 
@@ -251,10 +279,9 @@ export function parsePolicy(spec: string, exits: number): Policy {
 
 /** The thresholds the device compares with, from θ (computed here, never on the device). */
 export function policyThresholds(model: Pick<AdaptiveModel, 'exits' | 'int8'>, p: Policy): number[] {
-  if (!model.int8 && p.kind === 'softmax') throw inputError('--policy softmax needs an int8 model (--precision int8); use margin for float');
   return model.exits.map((x, k) => {
     const t = p.thetas[k] ?? 0;
-    if (!model.int8) return Math.fround(t);
+    if (!model.int8) return Math.fround(p.kind === 'margin' ? t : t <= 0 ? Infinity : Math.floor(ONE_Q16 / t));
     if (p.kind === 'margin') return t <= 0 ? 0 : Math.min(256, Math.ceil(t / x.scale!));
     return t <= 0 ? ALWAYS : Math.min(ALWAYS, Math.floor(ONE_Q16 / t));
   });
@@ -270,11 +297,17 @@ export function exitLeaves(model: Pick<AdaptiveModel, 'exits' | 'int8'>, k: numb
     else if (scores[i]! > top2) top2 = scores[i]!;
   }
   if (kind === 'margin') return (model.int8 ? top1 - top2 : Math.fround(top1 - top2)) >= threshold;
-  if (!model.int8) return false;
-  const table = model.exits[k]!.expTable!;
+  return softmaxSumQ16(model, k, scores, top1) <= threshold;
+}
+
+/** The softmax policy's statistic at exit k: Σ_j exp(s_j − s_max) in Q16, as the device computes it. */
+export function softmaxSumQ16(model: Pick<AdaptiveModel, 'exits' | 'int8'>, k: number, scores: ArrayLike<number>, top1 = Math.max(...Array.from(scores))): number {
   let sum = 0;
-  for (let i = 0; i < scores.length; i++) sum += table[top1 - scores[i]!]!;
-  return sum <= threshold;
+  if (model.int8) {
+    const table = model.exits[k]!.expTable!;
+    for (let i = 0; i < scores.length; i++) sum += table[top1 - scores[i]!]!;
+  } else for (let i = 0; i < scores.length; i++) sum += floatExpTermQ16(top1, scores[i]!);
+  return sum;
 }
 
 /** The exit a window takes, given every exit's scores (in exit order). */

@@ -142,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('out', { alias: ['o', 'output'], type: 'string', array: true, describe: 'write the outputs to .npy files, one per model output (default: print them)' })
           .option('stream', { type: 'boolean', default: false, describe: 'stateful models: keep the state across the inferences of the input file (default: reset before each)' })
           .option('exits', { type: 'string', describe: "multi-exit model: run <name>_run_adaptive() (exit outputs in order, or 'auto'); needs --policy" })
-          .option('policy', { type: 'string', describe: 'with --exits: margin:θ1,θ2,… (top-1 − top-2 score) or softmax:θ1,θ2,… (max probability, int8)' })
+          .option('policy', { type: 'string', describe: 'with --exits: margin:θ1,θ2,… (top-1 − top-2 score) or softmax:θ1,θ2,… (max probability)' })
           .example(EXAMPLES.run, '256 windows in QEMU'),
       (a) =>
         run(async () => {
@@ -223,7 +223,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('exits', { type: 'string', describe: "multi-exit model: sweep the decision thresholds and print the operating modes (exit outputs in order, or 'auto'; needs an MCU --target)" })
           .option('val-data', { type: 'string', describe: 'with --exits: validation inputs the thresholds are chosen on' })
           .option('val-labels', { type: 'string', describe: 'with --exits: validation labels' })
-          .option('policy', { type: 'string', describe: 'with --exits: sweep one policy, margin or softmax (default: both for int8)' })
+          .option('policy', { type: 'string', describe: 'with --exits: sweep one policy, margin or softmax (default: both)' })
           .option('svg', { type: 'string', describe: 'with --exits: write the modes plot (SVG) to this file' })
           .option('qemu-windows', { type: 'string', describe: 'with --exits: test windows of the QEMU check of the predicted cycles (default 128)' })
           .example(EXAMPLES.eval, 'float vs int8'),

@@ -19,9 +19,8 @@ export interface Mode {
 
 /** Device thresholds to sweep per exit: int8 margins in score units, softmax sums in Q16, float margins. */
 export function thresholdGrid(model: Pick<AdaptiveModel, 'int8'>, kind: PolicyKind): number[] {
-  if (!model.int8) return [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, Infinity];
-  if (kind === 'margin') return [0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 256];
-  // Q16 sums for max softmax ≥ θ: floor(2^16 / θ); 2^16 − 1 can never be met
+  if (kind === 'margin') return model.int8 ? [0, 2, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 256] : [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, Infinity];
+  // Q16 sums for max softmax ≥ θ: floor(2^16 / θ) (float models: the same integers as float32); 2^16 − 1 can never be met
   return [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999].map((t) => Math.floor(65536 / t)).concat([0x7fffffff, 65535]).sort((a, b) => b - a);
 }
 

@@ -1061,6 +1061,28 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat1(const int32_t *w, const in
     }
 }
 #endif
+/* Recurrent cells (src/backends/c/lower/int8-recurrent-fast.ts). MultiplyByQuantizedMultiplier for
+ * multiplier > 2^30 and shift <= -1 (a per-row shift known only at run time; most recurrent rows):
+ * harc_s8_requant_fast's single rounding, y = floor((x*m + 2^30 + (2^(e-1) - [x < 0]) * 2^31) / 2^(31+e))
+ * with e = -shift, taken as the high word of one 64-bit multiply-add shifted right by e - 1. */
+static inline int32_t harc_s8_requant_rshift(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int e = (int)-shift;
+    const int32_t t = (int32_t)(1u << (e - 1)) - (x < 0 ? 1 : 0);
+    const int64_t v = (int64_t)x * multiplier + ((int64_t)t * 2147483648 + 1073741824);
+    const int32_t vh = (int32_t)(v >= 0 ? (v >> 32) : ~((~v) >> 32));
+    return harc_asr32(vh, e - 1);
+}
+
+/* Saturation to int16 (SSAT #16 on the DSP path). */
+static inline int32_t harc_sat16(int32_t x)
+{
+#if defined(HARC_INT8_DSP)
+    return __ssat(x, 16);
+#else
+    return harc_clamp32(x, -32768, 32767);
+#endif
+}
 
 #endif /* HARC_INT8_FAST */
 

@@ -2,7 +2,7 @@
 import '../../src/ir/ops/index.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileAdaptive, exitTaken, orderByStage, policyThresholds, resolveExits, stageOfNodes, type AdaptiveModel, type PolicyKind } from '../../src/backends/adaptive.ts';
+import { compileAdaptive, exitTaken, orderByStage, policyThresholds, resolveExits, softmaxSumQ16, stageOfNodes, type AdaptiveModel, type PolicyKind } from '../../src/backends/adaptive.ts';
 import { runAdaptive, runFullNetwork, type DevicePolicy } from '../../src/targets/adaptive-run.ts';
 import type { TargetName } from '../../src/targets/index.ts';
 import { loadModel } from '../../src/frontends/load.ts';
@@ -69,11 +69,11 @@ for (const precision of ['float', 'int8', 'int8 w4'] as const) {
     const m = compile(precision);
     if (precision === 'int8 w4') it('stores 4-bit weights packed', () => expect(m.files['weights.c']).toMatch(/_w4\[/));
     const inputs = windows.map((x) => inputBytes(m, x));
-    const kinds: PolicyKind[] = m.int8 ? ['margin', 'softmax'] : ['margin'];
+    const kinds: PolicyKind[] = ['margin', 'softmax'];
     /** The statistic a policy compares at exit k: the margin (leave when ≥), or the Q16 softmax sum (leave when ≤). */
     const stat = (kind: PolicyKind, k: number, s: number[]): number => {
       const sorted = [...s].sort((a, b) => b - a);
-      return kind === 'margin' ? (m.int8 ? sorted[0]! - sorted[1]! : Math.fround(sorted[0]! - sorted[1]!)) : s.reduce((t, v) => t + m.exits[k]!.expTable![sorted[0]! - v]!, 0);
+      return kind === 'margin' ? (m.int8 ? sorted[0]! - sorted[1]! : Math.fround(sorted[0]! - sorted[1]!)) : softmaxSumQ16(m, k, s);
     };
     /** Per kind: every window at exit 1, none early, then the median statistic at exit 1, then at exit 2 only. */
     const policiesFor = (ref: number[][][]): DevicePolicy[] =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitLeaves, exitTaken, expTableQ16, packAdaptiveInput, parsePolicy, policyThresholds, type AdaptiveModel } from '../../src/backends/adaptive.ts';
+import { exitLeaves, exitTaken, expTableQ16, floatExpTermQ16, packAdaptiveInput, parsePolicy, policyThresholds, POW2_TABLE_Q16, softmaxSumQ16, type AdaptiveModel } from '../../src/backends/adaptive.ts';
 import { paretoFront, scoreMode, thresholdCombos, type Mode } from '../../src/eval/adaptive-eval.ts';
 
 const scale = 0.05;
@@ -29,8 +29,24 @@ describe('decision policies (TS reference of the device arithmetic)', () => {
     expect(exitLeaves(int8, 0, [127, -128, -128, -128, -128, -128], 'softmax', thr(1.5))).toBe(false);
   });
 
-  it('softmax needs an int8 model; float margins compare in float32', () => {
-    expect(() => policyThresholds(float, { kind: 'softmax', thetas: [0.9] })).toThrow(/needs an int8 model/);
+  it('float softmax: float32 difference and product, then a shift and a Q16 table; agrees with max softmax ≥ θ', () => {
+    // hand-checked terms: d = 0 → 2^16; d = ln 2 → 2^15 (t = 1, up to the float32 rounding of t); huge d → 0
+    expect(floatExpTermQ16(3, 3)).toBe(65536);
+    expect([32768, 32945]).toContain(floatExpTermQ16(Math.LN2, 0));
+    expect(floatExpTermQ16(1e30, 0)).toBe(0);
+    expect(floatExpTermQ16(12, 0)).toBe(POW2_TABLE_Q16[Math.trunc(Math.fround(12 * Math.fround(Math.LOG2E)) * 256) & 255]! >> 17);
+    for (const s of [[2.5, 0.1, -1, 0.4, 2.2, -3], [0.3, 0.31, 0.29, 0.3, 0.2, 0.1], [9, -9, 0, 1, 2, 3]]) {
+      const top = Math.max(...s);
+      const p = 1 / s.reduce((t, v) => t + Math.exp(v - top), 0);
+      const thr = (t: number): number => policyThresholds(float, { kind: 'softmax', thetas: [t, t, t] })[0]!;
+      expect(exitLeaves(float, 0, s, 'softmax', thr(p * 0.99))).toBe(true);
+      expect(exitLeaves(float, 0, s, 'softmax', thr(Math.min(1, p * 1.01)))).toBe(false);
+      expect(Math.abs(softmaxSumQ16(float, 0, s) / (65536 / p) - 1)).toBeLessThan(0.003); // the 1/256 log2 grid
+    }
+    expect(policyThresholds(float, { kind: 'softmax', thetas: [0, 0.5, 2] })).toEqual([Infinity, 131072, 32768]);
+  });
+
+  it('float margins compare in float32', () => {
     expect(exitLeaves(float, 0, [0.1, 0.35, 0.2, 0, 0, 0], 'margin', Math.fround(0.15))).toBe(true);
     expect(exitTaken(float, [[0, 0.1, 0, 0, 0, 0], [0, 3, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0]], 'margin', [1, 1, 0])).toBe(1);
   });

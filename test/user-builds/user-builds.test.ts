@@ -1,5 +1,5 @@
 // @module-tag qemu
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,4 +76,34 @@ describe('a user CMake project', () => {
     await run('cmake', ['--build', 'build-cmake'], m4);
     expect(await qemuM4(join(m4, 'build-cmake', 'app'))).toBe(0);
   });
+});
+
+// Two models that both call CMSIS-NN (--kernels cmsis-nn) in one application: harc.mk lists the
+// library's sources once and harc.cmake makes one shared library target, so it links (no duplicate
+// symbols) and both models give the same scores.
+const CMSIS_NN = [process.env['CMSIS_NN_PATH'], join(repo, '..', 'shared', 'third_party', 'CMSIS-NN'), join(repo, '..', '..', 'shared', 'third_party', 'CMSIS-NN')].find(
+  (d) => d && existsSync(join(d, 'Include', 'arm_nnfunctions.h')),
+);
+
+describe.skipIf(!CMSIS_NN)('a user project with two models calling CMSIS-NN', () => {
+  it('host: Makefile and CMake builds link one copy of the library and print the same scores', async () => {
+    const dir = join(root, 'cmsis-nn');
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['main.c', 'Makefile', 'CMakeLists.txt']) cpSync(join(repo, 'test', 'user-builds', 'cmsis-nn', f), join(dir, f));
+    for (const name of ['cn_a', 'cn_b']) {
+      const r = await harc(['compile', MODEL, '--precision', 'int8', '--calib', join(repo, 'zoo', 'data', 'calib_X.npy'), '--calib-samples', '16', '--kernels', 'cmsis-nn', '--cmsis-nn', CMSIS_NN!, '--name', name, '-o', join(dir, 'models', name)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const mk = readFileSync(join(dir, 'models', 'cn_b', 'harc.mk'), 'utf8');
+    expect(mk).toMatch(/ifndef HARC_CMSIS_NN_SRCS/);
+    const srcs = (await run('make', ['-s', 'print-srcs', `CMSIS_NN_PATH=${CMSIS_NN}`], dir)).stdout.trim().split(/\s+/);
+    expect(srcs.filter((s) => s.includes('arm_convolve_s8.c'))).toHaveLength(1);
+    expect(new Set(srcs).size).toBe(srcs.length);
+    await run('make', ['app', `CMSIS_NN_PATH=${CMSIS_NN}`], dir);
+    const viaMake = (await run('./app', [], dir)).stdout;
+    expect(viaMake.trim().split('\n')).toHaveLength(6);
+    await run('cmake', ['-S', '.', '-B', 'build-cmake', `-DCMSIS_NN_PATH=${CMSIS_NN}`], dir);
+    await run('cmake', ['--build', 'build-cmake'], dir);
+    expect((await run(join(dir, 'build-cmake', 'app'), [], dir)).stdout).toBe(viaMake);
+  }, 300_000);
 });

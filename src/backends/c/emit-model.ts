@@ -11,7 +11,7 @@ import { planModelMemory, type CMemoryOptions } from './memory.ts';
 import { cArrayBody, cFloat, cIdent } from './c-literals.ts';
 import type { LowerCtx, Lowering } from './lower/context.ts';
 import { floatLowerings } from './lower/index.ts';
-import { DEFAULT_KERNEL_SET, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet } from './kernels/index.ts';
+import { DEFAULT_KERNEL_SET, floatLoweringFor, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet } from './kernels/index.ts';
 import { isQuantized } from '../../ir/int8/prepare.ts';
 import { materializeOutputs } from '../../passes/materialize-outputs.ts';
 import { render, repoRoot } from './templates.ts';
@@ -79,11 +79,11 @@ export const prepareForC = (optimized: Graph): Graph => inferShapes(materializeO
 /** The lowering of each node: integer when its output carries quantization parameters
  * (src/passes/quantize.ts), float otherwise. */
 export function loweringsFor(graph: Graph, opts: EmitOptions = {}): (n: Node) => Lowering | undefined {
-  const floatLower = opts.lowerings ?? floatLowerings;
   const set = kernelSetOf(opts);
   const target = opts.memory?.target ?? 'host';
+  const floatLower = (n: Node) => (opts.lowerings ? opts.lowerings[n.op] : floatLoweringFor(set, target, graph, n, floatLowerings));
   const intLower = opts.intLowerings;
-  return (n) => (!isQuantized(graph.tensors[n.outputs[0]!]) ? floatLower[n.op] : intLower ? intLower[n.op] : int8LoweringFor(set, target, graph, n));
+  return (n) => (!isQuantized(graph.tensors[n.outputs[0]!]) ? floatLower(n) : intLower ? intLower[n.op] : int8LoweringFor(set, target, graph, n));
 }
 
 /** The kernel set the options name (default 'portable'). */

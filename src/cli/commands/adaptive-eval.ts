@@ -57,8 +57,8 @@ function forceExit(model: AdaptiveModel, k: number): DevicePolicy {
 export async function adaptiveEvalCommand(a: AdaptiveEvalArgs): Promise<number> {
   if (!a.valData || !a.valLabels) throw inputError('--exits with harc eval needs --val-data and --val-labels: thresholds are chosen on validation and reported on --data');
   const model = compileAdaptiveForCli({ ...a, memory: { alignment: defaultAlignment(a.target) } });
-  const kinds: PolicyKind[] = a.policy ? [a.policy as PolicyKind] : model.int8 ? [...POLICY_KINDS] : ['margin'];
-  for (const k of kinds) if (!POLICY_KINDS.includes(k) || (k === 'softmax' && !model.int8)) throw inputError(`--policy ${k}: use margin${model.int8 ? ' or softmax' : ' (softmax needs --precision int8)'}`);
+  const kinds: PolicyKind[] = a.policy ? [a.policy as PolicyKind] : [...POLICY_KINDS];
+  for (const k of kinds) if (!POLICY_KINDS.includes(k)) throw inputError(`--policy ${k}: use margin or softmax`);
   const val = loadSet(model, a.valData, a.valLabels);
   const test = loadSet(model, a.data, a.labels);
   say(`host: the full network on ${val.windows.length} validation and ${test.windows.length} test windows`);

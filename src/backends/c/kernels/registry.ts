@@ -22,6 +22,8 @@ export interface KernelSet {
   weightLayout: string;
   /** Its int8 lowerings for a target (the C compiler target decides nothing: the set does). */
   int8(target: string): Readonly<Record<string, KernelLowering>>;
+  /** Its float32 lowerings for a target (absent: the portable float lowerings for every node). */
+  float?(target: string): Readonly<Record<string, KernelLowering>>;
 }
 
 const sets = new Map<string, KernelSet>();
@@ -42,4 +44,12 @@ export function int8LoweringFor(set: KernelSet, target: string, graph: Graph, no
   const own = set.int8(target)[node.op];
   if (own && (!own.accepts || own.accepts(graph, node))) return own;
   return int8Lowerings[node.op];
+}
+
+/** The float lowering of `node` under a set for a target: the set's if it takes the node, else the
+ * portable one. */
+export function floatLoweringFor(set: KernelSet, target: string, graph: Graph, node: Node, portable: Readonly<Record<string, Lowering>>): Lowering | undefined {
+  const own = set.float?.(target)[node.op];
+  if (own && (!own.accepts || own.accepts(graph, node))) return own;
+  return portable[node.op];
 }

@@ -21,7 +21,7 @@ const i32 = (v: number): string => cLiteral('int32', v);
  * loops are plain int8 · int8 sums: bx = Bw − Σ_k z_x[k]·W[j,k], bh = Br − z_h·Σ_k R[j,k]. The GRU
  * candidate rows with linear_before_reset = 0 read r ⊙ (h − z_h), already centred: bh = Br there.
  * Exact in int32, so the result equals the reference's Σ (x − z)·w + B. */
-function foldedBiases(ctx: LowerCtx, p: RecurrentQParams, arr: (suffix: string, v: number[]) => string): { bx: string; bh: string } {
+export function foldedBiases(ctx: LowerCtx, p: RecurrentQParams, arr: (suffix: string, v: number[]) => string): { bx: string; bh: string } {
   const { dirs: D, gates: G, hidden: H, input: I, kind, linearBeforeReset } = p.geo;
   const GH = G * H;
   const W = ctx.input(1).data!;
@@ -132,6 +132,10 @@ export function lowerRecurrentQ(ctx: LowerCtx, requant: 'harc_mbqm' | 'HARC_RQ' 
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const tmpl = { LSTM: 'kernels/int8/lstm.c', GRU: 'kernels/int8/gru.c', RNN: 'kernels/int8/rnn.c' }[kind];
   const packed = packedRecurrentWeights(ctx, input, H);
+  // sub-byte W / R: the per-row shifts (|s| ≤ 31) stored as int8, 3 of every 4 shift bytes were
+  // flash the small-weight layers exist to save (int8 layers keep their int32 arrays unchanged)
+  const shiftType = packed ? 'int8_t' : 'int32_t';
+  const shifts = (suffix: string, v: number[]): string => (packed ? ctx.constArray(suffix, shiftType, v.map(String)) : arr(suffix, v));
   // packed weights: W and R are not emitted as int8 arrays (ctx.arg would emit them)
   const argCtx: LowerCtx = packed ? { ...ctx, arg: (i) => (i === 1 || i === 2 ? '' : ctx.arg(i)) } : ctx;
   return render(tmpl, {
@@ -149,9 +153,10 @@ export function lowerRecurrentQ(ctx: LowerCtx, requant: 'harc_mbqm' | 'HARC_RQ' 
     ...packed,
     hZp: p.hZp,
     wMult: arr('wmult', p.wMult),
-    wShift: arr('wshift', p.wShift),
+    wShift: shifts('wshift', p.wShift),
     rMult: arr('rmult', p.rMult),
-    rShift: arr('rshift', p.rShift),
+    rShift: shifts('rshift', p.rShift),
+    shiftType,
     sigM: i32(p.sigmoid.inputMultiplier),
     sigS: p.sigmoid.inputLeftShift,
     tanM: i32(p.tanhGate.inputMultiplier),
