@@ -1,6 +1,7 @@
 /** The user's CMSIS-NN for models compiled with `--kernels cmsis-nn`: where it is, and which of its
  * sources the calls harc emits need (the functions of src/backends/c/kernels/cmsis-nn.ts and what
- * they call, on the DSP and the plain C paths; found from the linker map). */
+ * they call, on the DSP and the plain C paths; found from the linker map; the s4 ones for int4
+ * weights, without the Helium-only arm_convolve_even_s4). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { HarcError } from '../ir/errors.ts';
@@ -11,23 +12,39 @@ export const CMSIS_NN_MARKER = 'harc_cmsis_nn.h';
 export const CMSIS_NN_SOURCES: readonly string[] = [
   'Source/BasicMathFunctions/arm_elementwise_add_s8.c',
   'Source/BasicMathFunctions/arm_elementwise_mul_s8.c',
+  'Source/ConvolutionFunctions/arm_convolve_1_x_n_s4.c',
   'Source/ConvolutionFunctions/arm_convolve_1_x_n_s8.c',
+  'Source/ConvolutionFunctions/arm_convolve_1x1_s4.c',
+  'Source/ConvolutionFunctions/arm_convolve_1x1_s4_fast.c',
   'Source/ConvolutionFunctions/arm_convolve_1x1_s8.c',
   'Source/ConvolutionFunctions/arm_convolve_1x1_s8_fast.c',
+  'Source/ConvolutionFunctions/arm_convolve_get_buffer_sizes_s4.c',
   'Source/ConvolutionFunctions/arm_convolve_get_buffer_sizes_s8.c',
+  'Source/ConvolutionFunctions/arm_convolve_s4.c',
   'Source/ConvolutionFunctions/arm_convolve_s8.c',
+  'Source/ConvolutionFunctions/arm_convolve_wrapper_s4.c',
   'Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c',
   'Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c',
+  'Source/ConvolutionFunctions/arm_depthwise_conv_get_buffer_sizes_s4.c',
   'Source/ConvolutionFunctions/arm_depthwise_conv_get_buffer_sizes_s8.c',
+  'Source/ConvolutionFunctions/arm_depthwise_conv_s4.c',
+  'Source/ConvolutionFunctions/arm_depthwise_conv_s4_opt.c',
   'Source/ConvolutionFunctions/arm_depthwise_conv_s8.c',
   'Source/ConvolutionFunctions/arm_depthwise_conv_s8_opt.c',
+  'Source/ConvolutionFunctions/arm_depthwise_conv_wrapper_s4.c',
   'Source/ConvolutionFunctions/arm_depthwise_conv_wrapper_s8.c',
   'Source/ConvolutionFunctions/arm_nn_mat_mult_kernel_row_offset_s8_s16.c',
+  'Source/ConvolutionFunctions/arm_nn_mat_mult_kernel_s4_s16.c',
   'Source/ConvolutionFunctions/arm_nn_mat_mult_kernel_s8_s16.c',
   'Source/FullyConnectedFunctions/arm_fully_connected_per_channel_s8.c',
+  'Source/FullyConnectedFunctions/arm_fully_connected_s4.c',
   'Source/FullyConnectedFunctions/arm_fully_connected_s8.c',
+  'Source/NNSupportFunctions/arm_nn_depthwise_conv_nt_t_s4.c',
+  'Source/NNSupportFunctions/arm_nn_mat_mul_core_1x_s4.c',
+  'Source/NNSupportFunctions/arm_nn_mat_mult_nt_t_s4.c',
   'Source/NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c',
   'Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c',
+  'Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s4.c',
   'Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c',
   'Source/NNSupportFunctions/arm_q7_to_q15_with_offset.c',
   'Source/NNSupportFunctions/arm_s8_to_s16_unordered_with_offset.c',

@@ -690,6 +690,65 @@ static inline void harc_s4_mat1(const uint8_t *w, const int32_t *bias, const int
     }
 }
 
+/* Depthwise: four channels' accumulators a0..a3 += the 4 input bytes xv times the 4 weight bytes
+ * wf (bytes = w · 2^e for sub-byte weights), SXTB16 pairs into SMLABB / SMLATT. */
+#define HARC_DW_MAC4(xv, wf, a0, a1, a2, a3)                                                    \
+    do {                                                                                        \
+        const int32_t xe_ = __sxtb16(xv), xo_ = harc_sxtb16_ror8(xv);                           \
+        const int32_t we_ = __sxtb16(wf), wo_ = harc_sxtb16_ror8(wf);                           \
+        a0 = __smlabb(xe_, we_, a0);                                                            \
+        a2 = __smlatt(xe_, we_, a2);                                                            \
+        a1 = __smlabb(xo_, wo_, a1);                                                            \
+        a3 = __smlatt(xo_, wo_, a3);                                                            \
+    } while (0)
+
+/* Depthwise with int4 weights for one output pixel (as harc_s8_dw_pixel): per tap and channel
+ * octet one 32-bit word, byte i = w[c+i] (low nibble) | w[c+4+i] (high nibble), zero channels past
+ * C (packS4DwDspWeights). (v << 4) & 0xF0F0F0F0 and v & 0xF0F0F0F0 are channels c..c+3 and
+ * c+4..c+7 as bytes times 16, the layout of the 4 input bytes each multiplies, so per tap and octet:
+ * 3 loads, 3 ALU, 8 SXTB16, 8 SMLABB/SMLATT (int8: 4 loads, 8 SXTB16, 8 SMLA). The sums are
+ * multiples of 16, shifted back exactly before the bias. The last C % 8 channels read their
+ * nibble directly. */
+/* one copy shared by every depthwise layer of the model (inlined, each layer's copy cost ~1 KB of
+ * flash for no measurable gain: the call is once per pixel) */
+#if defined(__GNUC__)
+__attribute__((noinline, unused)) static void
+#else
+static inline void
+#endif
+harc_s4_dw_pixel(const int8_t *const *src, int32_t taps, const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                    int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t C8 = C & ~7;
+    const int32_t row = 4 * ((C + 7) >> 3); /* bytes per tap */
+    int32_t c = 0, t;
+    for (; c < C8; c += 8) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        const uint8_t *wp = w + (c >> 1);
+        for (t = 0; t < taps; ++t, wp += row) {
+            const int8_t *xp = src[t] + c;
+            int32_t xv, xu, v;
+            memcpy(&xv, xp, 4);
+            memcpy(&xu, xp + 4, 4);
+            memcpy(&v, wp, 4);
+            HARC_DW_MAC4(xv, (int32_t)(((uint32_t)v << 4) & 0xF0F0F0F0u), a0, a1, a2, a3);
+            HARC_DW_MAC4(xu, (int32_t)((uint32_t)v & 0xF0F0F0F0u), a4, a5, a6, a7);
+        }
+        harc_sb_out2(y, c, C, a0, a1, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 2, C, a2, a3, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 4, C, a4, a5, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 6, C, a6, a7, 4, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+    for (; c < C; ++c) {
+        /* channel c's nibble: byte (c & 3) of its octet's word, high nibble for c & 4 */
+        const uint8_t *wp = w + ((c >> 3) << 2) + (c & 3);
+        const int sh = (c & 4) ? 4 : 0;
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t, wp += row) a += src[t][c] * (((((int32_t)*wp >> sh) & 15) ^ 8) - 8);
+        y[c] = harc_s8_out(a, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
+
 /* int2 weights likewise: per channel pair (a, b) and 8 k, one word whose byte i holds a[k+i],
  * b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up (packS2DspWeights); (v << s) & 0xC0C0C0C0
  * for s = 6, 4, 2, 0 puts each field in the top bits of its byte, and SXTB16 / ror 8 give the
@@ -709,6 +768,54 @@ static inline int32_t harc_s2_field(int32_t v, int s)
         acc_b = __smlad((p)[0], __sxtb16(fb_), acc_b);                     \
         acc_b = __smlad((p)[1], harc_sxtb16_ror8(fb_), acc_b);             \
     } while (0)
+
+/* Depthwise with int2 weights for one output pixel: per tap pair (t, t+1) and channel octet one
+ * word, byte i = crumbs w[c+i][t], w[c+4+i][t], w[c+i][t+1], w[c+4+i][t+1] from its lowest bits up
+ * (packS2DwDspWeights; an odd last tap leaves the t+1 crumbs zero), so harc_s2_field at shifts 6,
+ * 4, 2, 0 gives the four operand words (weights · 64) of the two taps' 8 input bytes: per 2 taps
+ * and octet 5 loads, 4 shift-ANDs, 16 SXTB16, 16 SMLA. The last C % 8 channels read their crumb. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused)) static void
+#else
+static inline void
+#endif
+harc_s2_dw_pixel(const int8_t *const *src, int32_t taps, const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                 int32_t C, int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    const int32_t C8 = C & ~7;
+    const int32_t row = 4 * ((C + 7) >> 3); /* bytes per tap pair */
+    int32_t c = 0, t;
+    for (; c < C8; c += 8) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        const uint8_t *wp = w + (c >> 1);
+        for (t = 0; t < taps; t += 2, wp += row) {
+            int32_t xv, xu, v;
+            memcpy(&v, wp, 4);
+            memcpy(&xv, src[t] + c, 4);
+            memcpy(&xu, src[t] + c + 4, 4);
+            HARC_DW_MAC4(xv, harc_s2_field(v, 6), a0, a1, a2, a3);
+            HARC_DW_MAC4(xu, harc_s2_field(v, 4), a4, a5, a6, a7);
+            if (t + 1 < taps) {
+                memcpy(&xv, src[t + 1] + c, 4);
+                memcpy(&xu, src[t + 1] + c + 4, 4);
+                HARC_DW_MAC4(xv, harc_s2_field(v, 2), a0, a1, a2, a3);
+                HARC_DW_MAC4(xu, harc_s2_field(v, 0), a4, a5, a6, a7);
+            }
+        }
+        harc_sb_out2(y, c, C, a0, a1, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 2, C, a2, a3, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 4, C, a4, a5, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out2(y, c + 6, C, a6, a7, 6, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+    for (; c < C; ++c) {
+        /* channel c's crumb at tap t: byte (c & 3) of its octet's word, crumb (c & 4 ? 1 : 0) + (t & 1 ? 2 : 0) */
+        const uint8_t *wp = w + ((c >> 3) << 2) + (c & 3);
+        const int sh = (c & 4) ? 2 : 0;
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t) a += src[t][c] * (((((int32_t)wp[(t >> 1) * row] >> (sh + 4 * (t & 1))) & 3) ^ 2) - 2);
+        y[c] = harc_s8_out(a, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
 
 /* harc_s8_mat2 for int2 weights (ceil(cout / 2) pairs x ceil(K4 / 8) words). */
 static inline void harc_s2_mat2(const uint8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
@@ -768,6 +875,192 @@ static inline void harc_s2_mat1(const uint8_t *w, const int32_t *bias, const int
 }
 #endif
 
+#if defined(HARC_INT8_OPT)
+/* int4 / int2 weights on the portable optimized path (RISC-V rv32; issue 12). rv32imc has no SIMD,
+ * so one 32-bit multiply serves two channels: a "pair word" p = w[c] + w[c+4]·2^16 times an int8
+ * activation x is x·w[c] + x·w[c+4]·2^16, and a run of such products summed (mod 2^32) is
+ * L + H·2^16 with L, H the two channels' exact sums, recovered as L = the low 16 bits sign-extended
+ * and H = (s - L) / 2^16 as long as |L| < 2^15: a run is at most 31 k at 4 bits (|x·w| <= 1024)
+ * and 126 k at 2 bits (|x·w| <= 256). The compiler packs one 32-bit word per channel octet and
+ * k (int4) or 2 k (int2), offset binary (w + 8, w + 2), so a pair word is one shift, one AND and
+ * one subtract: (v >> 4i) & 0x000F000F - 0x00080008 (packS4OptWeights / packS2OptWeights in
+ * src/backends/c/lower/subbyte-opt.ts). Per k and octet the 8 channels x 2 pixels block is then 1
+ * word load, 2 byte loads, 11 ALU and 8 multiply-adds for 16 MACs (int8: 10 loads, 16
+ * multiply-adds). Channels past cout are zero weights, computed and not stored. */
+#define HARC_S4_RUN 31
+#define HARC_S2_RUN 126
+
+/* Adds the two channel sums held in run sum s to *lo and *hi. */
+static inline void harc_sb_split(uint32_t s, int32_t *lo, int32_t *hi)
+{
+    const int32_t l = (int32_t)((s & 0xFFFFu) ^ 0x8000u) - 0x8000;
+    *lo += l;
+    *hi += harc_asr32((int32_t)(s - (uint32_t)l), 16);
+}
+
+/* The int8 outputs of channels oc .. oc + 7 (those < cout) from their sums r. */
+static inline void harc_sb_out8(int8_t *y, int32_t oc, int32_t cout, const int32_t *r, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    int32_t j;
+    for (j = 0; j < 8 && oc + j < cout; ++j)
+        y[oc + j] = harc_s8_out((int32_t)((uint32_t)bias[oc + j] + (uint32_t)r[j]), mult[oc + j], shift[oc + j], out_zp, act_min, act_max, fast_rq);
+}
+
+/* One pair word of int4 word v (nibbles i and 4 + i), one of int2 word v (crumbs i and 8 + i). */
+#define HARC_S4_PAIR(v, i) ((int32_t)(((v) >> (4 * (i))) & 0x000F000Fu) - 0x00080008)
+#define HARC_S2_PAIR(v, i) ((int32_t)(((v) >> (2 * (i))) & 0x00030003u) - 0x00020002)
+#define HARC_SB_MAC(s, x, f) ((s) += (uint32_t)((x) * (f)))
+/* The octet's four pair words PAIR(v, o) .. PAIR(v, o + 3) times x0 into run sums s00..s03 and,
+ * for HARC_SB_OCTET2, times x1 into s10..s13 (the names the kernels below declare). */
+#define HARC_SB_OCTET1(PAIR, v, o, x0)              \
+    do {                                            \
+        HARC_SB_MAC(s00, x0, PAIR(v, (o) + 0));     \
+        HARC_SB_MAC(s01, x0, PAIR(v, (o) + 1));     \
+        HARC_SB_MAC(s02, x0, PAIR(v, (o) + 2));     \
+        HARC_SB_MAC(s03, x0, PAIR(v, (o) + 3));     \
+    } while (0)
+#define HARC_SB_OCTET2(PAIR, v, o, x0, x1)                                                  \
+    do {                                                                                    \
+        int32_t f_ = PAIR(v, (o) + 0);                                                      \
+        HARC_SB_MAC(s00, x0, f_);                                                           \
+        HARC_SB_MAC(s10, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 1);                                                              \
+        HARC_SB_MAC(s01, x0, f_);                                                           \
+        HARC_SB_MAC(s11, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 2);                                                              \
+        HARC_SB_MAC(s02, x0, f_);                                                           \
+        HARC_SB_MAC(s12, x1, f_);                                                           \
+        f_ = PAIR(v, (o) + 3);                                                              \
+        HARC_SB_MAC(s03, x0, f_);                                                           \
+        HARC_SB_MAC(s13, x1, f_);                                                           \
+    } while (0)
+/* Run sums s0..s3 (pair words of channels j and 4 + j) added to the octet's sums r[0..7]. */
+#define HARC_SB_SPLIT(s0, s1, s2, s3, r)   \
+    do {                                   \
+        harc_sb_split(s0, &(r)[0], &(r)[4]); \
+        harc_sb_split(s1, &(r)[1], &(r)[5]); \
+        harc_sb_split(s2, &(r)[2], &(r)[6]); \
+        harc_sb_split(s3, &(r)[3], &(r)[7]); \
+    } while (0)
+
+/* harc_s8_mat2 for int4 weights packed per octet and k (ceil(cout / 8) · K words). */
+static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat2(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                                      int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0 }, r1[8] = { 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+            const int8_t *p0 = c0 + k0, *p1 = c1 + k0;
+            const int8_t *const end = p0 + (K - k0 < HARC_S4_RUN ? K - k0 : HARC_S4_RUN);
+            while (p0 != end) {
+                const int32_t x0 = *p0++, x1 = *p1++;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_OCTET2(HARC_S4_PAIR, v, 0, x0, x1);
+            }
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+            HARC_SB_SPLIT(s10, s11, s12, s13, r1);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int4 weights, as harc_s4_mat2. */
+static inline HARC_INT8_KERNEL_ATTR void harc_s4_mat1(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S4_RUN) {
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+            const int8_t *p0 = c0 + k0;
+            const int8_t *const end = p0 + (K - k0 < HARC_S4_RUN ? K - k0 : HARC_S4_RUN);
+            while (p0 != end) {
+                const int32_t x0 = *p0++;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_OCTET1(HARC_S4_PAIR, v, 0, x0);
+            }
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat2 for int2 weights packed per octet and 2 k (ceil(cout / 8) · ceil(K / 2) words:
+ * crumbs 0-3 k channels 0-3, 4-7 k+1 channels 0-3, 8-11 k channels 4-7, 12-15 k+1 channels 4-7;
+ * an odd last k uses the first half). */
+static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat2(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                                      int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0 }, r1[8] = { 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
+            const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+            const int8_t *p0 = c0 + k0, *p1 = c1 + k0;
+            const int8_t *const end = p0 + (n & ~1);
+            while (p0 != end) {
+                const int32_t x0 = p0[0], x1 = p1[0], x0b = p0[1], x1b = p1[1];
+                const uint32_t v = (uint32_t)*w++;
+                p0 += 2;
+                p1 += 2;
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 0, x0, x1);
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 4, x0b, x1b);
+            }
+            if (n & 1) {
+                const int32_t x0 = *p0, x1 = *p1;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_OCTET2(HARC_S2_PAIR, v, 0, x0, x1);
+            }
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+            HARC_SB_SPLIT(s10, s11, s12, s13, r1);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+        harc_sb_out8(y1, oc, cout, r1, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* harc_s8_mat1 (one patch) for int2 weights, as harc_s2_mat2. */
+static inline HARC_INT8_KERNEL_ATTR void harc_s2_mat1(const int32_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                      const int8_t *c0, int8_t *y0, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q)
+{
+    int32_t oc, k0;
+    (void)q;
+    for (oc = 0; oc < cout; oc += 8) {
+        int32_t r0[8] = { 0 };
+        for (k0 = 0; k0 < K; k0 += HARC_S2_RUN) {
+            const int32_t n = K - k0 < HARC_S2_RUN ? K - k0 : HARC_S2_RUN;
+            uint32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+            const int8_t *p0 = c0 + k0;
+            const int8_t *const end = p0 + (n & ~1);
+            while (p0 != end) {
+                const int32_t x0 = p0[0], x0b = p0[1];
+                const uint32_t v = (uint32_t)*w++;
+                p0 += 2;
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 0, x0);
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 4, x0b);
+            }
+            if (n & 1) {
+                const int32_t x0 = *p0;
+                const uint32_t v = (uint32_t)*w++;
+                HARC_SB_OCTET1(HARC_S2_PAIR, v, 0, x0);
+            }
+            HARC_SB_SPLIT(s00, s01, s02, s03, r0);
+        }
+        harc_sb_out8(y0, oc, cout, r0, bias, mult, shift, out_zp, act_min, act_max, fast_rq);
+    }
+}
+#endif
 /* Recurrent cells (src/backends/c/lower/int8-recurrent-fast.ts). MultiplyByQuantizedMultiplier for
  * multiplier > 2^30 and shift <= -1 (a per-row shift known only at run time; most recurrent rows):
  * harc_s8_requant_fast's single rounding, y = floor((x*m + 2^30 + (2^(e-1) - [x < 0]) * 2^31) / 2^(31+e))

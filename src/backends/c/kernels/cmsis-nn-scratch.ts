@@ -12,6 +12,23 @@ const DSP_TARGETS = new Set(['cortex-m4']);
 /** A grouped conv with one input channel per group: CMSIS-NN's depthwise (channel multiplier cout / cin). */
 export const isDepthwise = (p: ConvQParams): boolean => p.group > 1 && p.group === p.channels && p.cinPerGroup === 1;
 
+/** The weights' bit width (input 1's quant.bits; 8 without one). */
+export const weightBitsOf = (g: Graph, n: Node): number => (n.inputs[1] ? (g.tensors[n.inputs[1]]?.quant?.bits ?? 8) : 8);
+
+/** arm_convolve_wrapper_s4_get_buffer_size (non-MVE): 0 for 1x1 without padding or dilation (both
+ * 1x1 paths), else arm_convolve_s4_get_buffer_size's two int16 columns, not 4-aligned (also
+ * arm_convolve_1_x_n_s4's, which is arm_convolve_s4 off MVE). */
+function convolveWrapperS4Bytes(p: ConvQParams): number {
+  if (p.padLeft === 0 && p.padTop === 0 && p.kW === 1 && p.kH === 1 && p.dilW === 1 && p.dilH === 1) return 0;
+  return 2 * p.kH * p.kW * p.channels * 2;
+}
+
+/** arm_depthwise_conv_wrapper_s4_get_buffer_size (non-MVE): arm_depthwise_conv_s4_opt's int16
+ * im2col, asked for on every core (it returns the _dsp size without ARM_MATH_DSP too). */
+function depthwiseWrapperS4Bytes(p: ConvQParams): number {
+  return p.cout === p.channels && p.batch === 1 && p.dilW === 1 && p.dilH === 1 ? p.channels * p.kW * p.kH * 2 : 0;
+}
+
 /** arm_convolve_s8_get_buffer_size (non-MVE): two im2col columns of int16, the column 4-aligned. */
 function convolveS8Bytes(p: ConvQParams): number {
   const cols = p.kH * p.kW * p.channels;
@@ -39,13 +56,14 @@ export function cmsisNnScratchBytes(target: string, g: Graph, node: Node): numbe
   switch (node.op) {
     case 'Conv': {
       const p = prepareConvQ(g, node);
+      if (weightBitsOf(g, node) === 4) return isDepthwise(p) ? depthwiseWrapperS4Bytes(p) : convolveWrapperS4Bytes(p);
       return isDepthwise(p) ? depthwiseWrapperBytes(p, dsp) : convolveWrapperBytes(p);
     }
     case 'AveragePool':
       // arm_avgpool_s8_get_buffer_size: one int32 sum per channel on DSP
       return dsp ? preparePoolQ(g, node).channels * 4 : 0;
     default:
-      // arm_fully_connected_s8 (non-MVE), arm_max_pool_s8, elementwise add / mul and softmax: none
+      // arm_fully_connected_s8 / _s4 (non-MVE), arm_max_pool_s8, elementwise add / mul and softmax: none
       return 0;
   }
 }

@@ -1,10 +1,11 @@
-import { prepareAddQ, prepareConvQ, prepareGemmQ, prepareMulQ, preparePoolQ, prepareSoftmaxQ } from '../../../ir/int8/prepare.ts';
+import { prepareAddQ, prepareConvQ, prepareGemmQ, prepareMulQ, preparePoolQ, prepareSoftmaxQ, type ConvQParams } from '../../../ir/int8/prepare.ts';
+import { packSubByte } from '../../../ir/quant/subbyte.ts';
 import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type LowerCtx, type Lowering } from '../lower/context.ts';
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
-import { cmsisNnScratchBytes, isDepthwise } from './cmsis-nn-scratch.ts';
+import { cmsisNnScratchBytes, isDepthwise, weightBitsOf } from './cmsis-nn-scratch.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
 // Calls into the user's CMSIS-NN (Arm's library, built with the firmware: see
@@ -32,17 +33,31 @@ function biasOf(ctx: LowerCtx, cout: number): string {
   return ctx.node.inputs[2] ? ctx.arg(2) : ctx.constArray('bias0', 'int32_t', Array.from({ length: cout }, () => '0'));
 }
 
+/** int4 weights in CMSIS-NN's s4 layout (two per byte, low nibble first, the whole tensor as one
+ * run: a row of odd length ends mid-byte), as signed bytes. */
+function s4Filter(ctx: LowerCtx, suffix: string, values: ArrayLike<number>): string {
+  return ctx.constArray(suffix, 'int8_t', Array.from(packSubByte(values, 4), (b) => String(b > 127 ? b - 256 : b)));
+}
+
 /** A `cmsis_nn_context` over this layer's planned scratch (none when the function needs none). */
 function contextLine(ctx: LowerCtx, bytes: number): string {
   return bytes > 0 ? `  cmsis_nn_context ctx = { ${ctx.scratch(bytes)}, ${bytes} };` : '  cmsis_nn_context ctx = { 0, 0 };';
 }
 
+/** arm_depthwise_conv_wrapper_s4 runs arm_depthwise_conv_s4_opt (else arm_depthwise_conv_s4, whose
+ * odd-input-channel path tracks the nibble of the next weight across taps and reads the wrong one
+ * when padding cuts a window short: bytes differ from the reference, test/subbyte/cmsis-nn-s4.test.ts). */
+const depthwiseS4Opt = (p: ConvQParams): boolean => p.cout === p.channels && p.batch === 1 && p.dilH === 1 && p.dilW === 1;
+
 function acceptsConv(g: Graph, n: Node): boolean {
   if (!hasConstWeights(g, n) || !quantizedIn(g, n) || n.attrs['layout'] !== 'NHWC') return false;
+  // int2 weights: CMSIS-NN has no s2 kernel (harc's run them, packed)
+  if (weightBitsOf(g, n) === 2) return false;
   const p = prepareConvQ(g, n);
   if (p.padQ || p.inZps) return false;
   // CMSIS-NN's 1x1 paths assume no padding at all (harc's explicit bottom / right pads included)
   if (p.kH === 1 && p.kW === 1 && p.padTop + p.padLeft + p.padBottom + p.padRight > 0) return false;
+  if (weightBitsOf(g, n) === 4 && isDepthwise(p) && p.channels % 2 === 1 && !depthwiseS4Opt(p)) return false;
   return p.group === 1 || isDepthwise(p);
 }
 
@@ -61,50 +76,61 @@ function lowerConv(ctx: LowerCtx, target: string): string {
     `  const cmsis_nn_dims out_dims = ${dims(p.batch, p.outH, p.outW, p.cout)};`,
   ];
   const bias = biasOf(ctx, p.cout);
+  // int4 weights: the s4 functions, the filter packed in their layout
+  const s = weightBitsOf(ctx.graph, ctx.node) === 4 ? 's4' : 's8';
   if (isDepthwise(p)) {
     // CMSIS-NN's depthwise filter is [1, kH, kW, cout]; harc's is [cout, kH, kW, 1]
     const w = ctx.graph.tensors[ctx.node.inputs[1]!]!.data!;
     const taps = p.kH * p.kW;
-    const hwc = Array.from({ length: taps * p.cout }, (_, i) => String(w[(i % p.cout) * taps + Math.floor(i / p.cout)]!));
-    const filter = ctx.constArray('w_hwc', 'int8_t', hwc);
+    const hwc = Array.from({ length: taps * p.cout }, (_, i) => Number(w[(i % p.cout) * taps + Math.floor(i / p.cout)]!));
+    const filter = s === 's4' ? s4Filter(ctx, 'w4_hwc', hwc) : ctx.constArray('w_hwc', 'int8_t', hwc.map(String));
     return [
-      `  /* CMSIS-NN arm_depthwise_conv_wrapper_s8: ${p.kH}x${p.kW}, ${p.channels} -> ${p.cout} channels (multiplier ${p.cout / p.channels}) */`,
+      `  /* CMSIS-NN arm_depthwise_conv_wrapper_${s}: ${p.kH}x${p.kW}, ${p.channels} -> ${p.cout} channels (multiplier ${p.cout / p.channels}) */`,
       contextLine(ctx, scratch),
       `  const cmsis_nn_dw_conv_params params = { ${i32(-p.inZp)}, ${i32(p.outZp)}, ${p.cout / p.channels}, ${tiles}, ${dil}, ${act} };`,
       ...common,
       `  const cmsis_nn_dims filter_dims = ${dims(1, p.kH, p.kW, p.cout)};`,
-      `  (void)arm_depthwise_conv_wrapper_s8(&ctx, &params, &quant, &in_dims, ${ctx.arg(0)}, &filter_dims, ${filter}, &bias_dims, ${bias}, &out_dims, ${ctx.res(0)});`,
+      `  (void)arm_depthwise_conv_wrapper_${s}(&ctx, &params, &quant, &in_dims, ${ctx.arg(0)}, &filter_dims, ${filter}, &bias_dims, ${bias}, &out_dims, ${ctx.res(0)});`,
       '',
     ].join('\n');
   }
+  // OHWI: harc's layout, packed as a whole for s4
+  const filter = s === 's4' ? s4Filter(ctx, 'w4', ctx.graph.tensors[ctx.node.inputs[1]!]!.data!) : ctx.arg(1);
   return [
-    `  /* CMSIS-NN arm_convolve_wrapper_s8: ${p.kH}x${p.kW} stride ${p.strideH},${p.strideW}, ${p.channels} -> ${p.cout} channels */`,
+    `  /* CMSIS-NN arm_convolve_wrapper_${s}: ${p.kH}x${p.kW} stride ${p.strideH},${p.strideW}, ${p.channels} -> ${p.cout} channels */`,
     contextLine(ctx, scratch),
     `  const cmsis_nn_conv_params params = { ${i32(-p.inZp)}, ${i32(p.outZp)}, ${tiles}, ${dil}, ${act} };`,
     ...common,
     `  const cmsis_nn_dims filter_dims = ${dims(p.cout, p.kH, p.kW, p.channels)};`,
-    `  (void)arm_convolve_wrapper_s8(&ctx, &params, &quant, &in_dims, ${ctx.arg(0)}, &filter_dims, ${ctx.arg(1)}, &bias_dims, ${bias}, &out_dims, ${ctx.res(0)});`,
+    `  (void)arm_convolve_wrapper_${s}(&ctx, &params, &quant, &in_dims, ${ctx.arg(0)}, &filter_dims, ${filter}, &bias_dims, ${bias}, &out_dims, ${ctx.res(0)});`,
     '',
   ].join('\n');
 }
 
+/** One multiplier and shift for every output channel: CMSIS-NN's per-tensor fully connected. */
+const perTensor = (p: { mult: number[]; shift: number[] }): boolean => p.mult.every((m) => m === p.mult[0]) && p.shift.every((s) => s === p.shift[0]);
+
 function acceptsGemm(g: Graph, n: Node): boolean {
-  return hasConstWeights(g, n) && quantizedIn(g, n) && !prepareGemmQ(g, n).inZps && g.tensors[n.inputs[1]!]!.shape.length === 2;
+  if (!hasConstWeights(g, n) || !quantizedIn(g, n) || g.tensors[n.inputs[1]!]!.shape.length !== 2) return false;
+  const p = prepareGemmQ(g, n);
+  const bits = weightBitsOf(g, n);
+  // int4: arm_fully_connected_s4 is per-tensor only in CMSIS-NN; int2: no s2 kernel
+  return !p.inZps && (bits === 8 || (bits === 4 && perTensor(p)));
 }
 
 function lowerGemm(ctx: LowerCtx): string {
   const p = prepareGemmQ(ctx.graph, ctx.node);
   // CMSIS-NN's fully connected filter is [N, K] (one row per output), harc's Gemm transB layout
-  let filter = ctx.arg(1);
-  if (!p.transB) {
-    const w = ctx.graph.tensors[ctx.node.inputs[1]!]!.data!;
-    filter = ctx.constArray('w_nk', 'int8_t', Array.from({ length: p.n * p.k }, (_, i) => String(w[(i % p.k) * p.n + Math.floor(i / p.k)]!)));
-  }
-  const perTensor = p.mult.every((m) => m === p.mult[0]) && p.shift.every((s) => s === p.shift[0]);
-  const quant = perTensor
+  const w = ctx.graph.tensors[ctx.node.inputs[1]!]!.data!;
+  const nk = (): number[] => Array.from({ length: p.n * p.k }, (_, i) => Number(w[(i % p.k) * p.n + Math.floor(i / p.k)]!));
+  const s4 = weightBitsOf(ctx.graph, ctx.node) === 4;
+  let filter = s4 ? s4Filter(ctx, p.transB ? 'w4' : 'w4_nk', p.transB ? w : nk()) : ctx.arg(1);
+  if (!s4 && !p.transB) filter = ctx.constArray('w_nk', 'int8_t', nk().map(String));
+  const tensorQuant = perTensor(p);
+  const quant = tensorQuant
     ? `  const cmsis_nn_per_tensor_quant_params quant = { ${i32(p.mult[0]!)}, ${p.shift[0]} };`
     : `  const cmsis_nn_per_channel_quant_params quant = { (int32_t *)${ctx.constArray('mult', 'int32_t', p.mult.map(i32))}, (int32_t *)${ctx.constArray('shift', 'int32_t', p.shift.map(String))} };`;
-  const fn = perTensor ? 'arm_fully_connected_s8' : 'arm_fully_connected_per_channel_s8';
+  const fn = s4 ? 'arm_fully_connected_s4' : tensorQuant ? 'arm_fully_connected_s8' : 'arm_fully_connected_per_channel_s8';
   return [
     `  /* CMSIS-NN ${fn}: [${p.rows}x${p.k}] -> [${p.rows}x${p.n}] */`,
     '  cmsis_nn_context ctx = { 0, 0 };',
@@ -208,7 +234,7 @@ registerKernelSet({
   name: 'cmsis-nn',
   summary: "calls into the user's CMSIS-NN (--cmsis-nn DIR or CMSIS_NN_PATH); what it lacks runs harc's kernels",
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_cmsis_nn.h'],
-  weightLayout: "CMSIS-NN's: conv OHWI as harc's, depthwise [1, kH, kW, C] and fully connected [N, K] re-packed copies",
+  weightLayout: "CMSIS-NN's: conv OHWI as harc's, depthwise [1, kH, kW, C] and fully connected [N, K] re-packed copies; int4 packed two per byte (s4)",
   int8: (target) => {
     if (!tables.has(target)) tables.set(target, table(target));
     return tables.get(target)!;

@@ -2,6 +2,7 @@ import type { ConvQParams, GemmQParams } from '../../../ir/int8/prepare.ts';
 import { packSubByte } from '../../../ir/quant/subbyte.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
+import { packS2OptWeights, packS4OptWeights } from './subbyte-opt.ts';
 
 // Optimized int8 Conv / Gemm / MatMul (templates/runtime/harc_int8_kernels.h). The lowering emits the
 // optimized call next to the reference kernel:
@@ -65,6 +66,26 @@ export function packS4DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 4);
 }
 
+/** int4 depthwise weights for harc_s4_dw_pixel: per tap and channel octet one 32-bit word whose
+ * byte i holds channel 8o+i in its low nibble and 8o+4+i in its high one; zero channels past C.
+ * taps · ceil(C / 8) · 4 bytes. */
+export function packS4DwDspWeights(w: (c: number, tap: number) => number, C: number, taps: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (c: number, t: number): number => (c < C ? w(c, t) : 0);
+  for (let t = 0; t < taps; t++) for (let c = 0; c < C; c += 8) for (let i = 0; i < 4; i++) vals.push(wz(c + i, t), wz(c + 4 + i, t));
+  return packSubByte(vals, 4);
+}
+
+/** int2 depthwise weights for harc_s2_dw_pixel: per tap pair (t, t+1) and channel octet one 32-bit
+ * word whose byte i holds w[8o+i][t], w[8o+4+i][t], w[8o+i][t+1], w[8o+4+i][t+1] from its lowest
+ * bits up; zeros past C and for the missing t+1 of an odd last tap. ceil(taps / 2) · ceil(C / 8) · 4 bytes. */
+export function packS2DwDspWeights(w: (c: number, tap: number) => number, C: number, taps: number): Uint8Array {
+  const vals: number[] = [];
+  const wz = (c: number, t: number): number => (c < C && t < taps ? w(c, t) : 0);
+  for (let t = 0; t < taps; t += 2) for (let c = 0; c < C; c += 8) for (let i = 0; i < 4; i++) vals.push(wz(c + i, t), wz(c + 4 + i, t), wz(c + i, t + 1), wz(c + 4 + i, t + 1));
+  return packSubByte(vals, 2);
+}
+
 /** int2 weights for harc_s2_mat1 / harc_s2_mat2: per channel pair (a, b) and 8 k, one 32-bit word
  * whose byte i holds a[k+i], b[k+i], a[k+4+i], b[k+4+i] from its lowest bits up; zeros past K and
  * for the b of an odd last channel. ceil(cout / 2) · 4 · ceil(K4 / 8) bytes. */
@@ -77,11 +98,20 @@ export function packS2DspWeights(w: W, cout: number, K: number): Uint8Array {
   return packSubByte(vals, 2);
 }
 
-/** Weight bits the optimized matrix kernels take: 8 on every path, 4 and 2 on the DSP path. */
-export const fastWeightBits = (bits: number, path: FastMode): boolean => bits === 8 || ((bits === 4 || bits === 2) && path !== 'opt');
+/** Weight bits the optimized matrix kernels take: 8, 4 and 2 on every path. */
+export const fastWeightBits = (bits: number, _path: FastMode): boolean => bits === 8 || bits === 4 || bits === 2;
 
-/** The sub-byte DSP packing as a const array (the lowering guards it with the DSP path). */
-function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2): string[] {
+/** The sub-byte packing of the path as a const array: the RISC-V path's words (subbyte-opt.ts), the
+ * DSP path's bytes, or (portable) both, selected in C by the path. */
+function packedSubByteWeights(ctx: LowerCtx, w: W, groups: number, coutPerGroup: number, K: number, bits: 4 | 2, mode: FastMode): string[] {
+  if (mode === 'portable')
+    return ['#if defined(HARC_INT8_DSP)', ...packedSubByteWeights(ctx, w, groups, coutPerGroup, K, bits, 'dsp'), '#else', ...packedSubByteWeights(ctx, w, groups, coutPerGroup, K, bits, 'opt'), '#endif'];
+  if (mode === 'opt') {
+    const words: number[] = [];
+    const pack = bits === 4 ? packS4OptWeights : packS2OptWeights;
+    for (let g = 0; g < groups; g++) words.push(...pack((oc, k) => w(g * coutPerGroup + oc, k), coutPerGroup, K));
+    return [`  const int32_t *const wq = ${ctx.constArray(`w${bits}opt`, 'int32_t', words.map(i32))};`, ...(groups > 1 ? [`  const int wstride = ${words.length / groups};`] : [])];
+  }
   const bytes: string[] = [];
   const pack = bits === 4 ? packS4DspWeights : packS2DspWeights;
   let perGroup = 0;
@@ -135,9 +165,9 @@ export const fastRequant = (mult: number[], shift: number[]): boolean => mult.ev
 
 const GUARD = { dsp: 'HARC_INT8_DSP', opt: 'HARC_INT8_OPT' } as const;
 
-function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string, wbits = 8): string {
-  if (wbits !== 8 && mode === 'portable')
-    // sub-byte weights: the DSP path or the reference (which reads the weights packed)
+function wrap(fast: string[], reference: string | undefined, mode: FastMode, scratch?: string, dspOnly = false): string {
+  if (dspOnly && mode === 'portable')
+    // a kernel the DSP path alone has (sub-byte depthwise): else the reference (which reads the weights packed)
     return ['#if defined(HARC_INT8_DSP)', ...fast, '#else', ...(scratch ? [`  (void)${scratch};`] : []), reference!.replace(/\n$/, ''), '#endif', ''].join('\n');
   if (mode !== 'portable')
     return [`#if !defined(${GUARD[mode]})`, `#error "model.c was generated with --kernels harc for the ${mode} path; regenerate it for this core (or with --kernels portable)"`, '#endif', ...fast, ''].join('\n');
@@ -196,14 +226,17 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const y = ctx.res(0);
 
   if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
-    // sub-byte depthwise: the reference kernel (which reads the weights packed)
-    if (wbits !== 8) return reference ?? referenceBody();
+    // sub-byte depthwise on the DSP path: harc_s4_dw_pixel / harc_s2_dw_pixel; on RISC-V the reference kernel (which reads the weights packed)
+    if (wbits !== 8 && mode === 'opt') return reference ?? referenceBody();
     // depthwise, channels innermost: weights [tap][channel]
     const wd: number[] = [];
     for (let t = 0; t < taps; t++) for (let c = 0; c < cin; c++) wd.push(w(c, t));
+    const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
     const fast = [
       head,
-      `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`,
+      wbits === 8
+        ? `  const int8_t *const wq = ${ctx.constArray('wdw', 'int8_t', wd.map(String))};`
+        : `  const uint8_t *const wq = ${ctx.constArray(`w${wbits}dw`, 'uint8_t', Array.from((wbits === 4 ? packS4DwDspWeights : packS2DwDspWeights)((c, t) => w(c, t), cin, taps), hex))};`,
       `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
       ...(anyPad ? [`  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRowVals.map(String))};`] : []),
       `  for (int n = 0; n < ${p.batch}; ++n)`,
@@ -220,10 +253,10 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
         : `        src[t] = ${x} + n * ${inSize} + (ih * ${p.inW} + iw) * ${cin};`,
       `      }`,
       `    }`,
-      `    harc_s8_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
+      `    harc_${s4}_dw_pixel(src, ${taps}, wq, bq, ${mult}, ${shift}, ${cin}, ${y} + n * ${outSize} + (oh * ${p.outW} + ow) * ${cin}, ${common.zo}, ${common.lo}, ${common.hi}, ${common.frq});`,
       `  }`,
     ];
-    return wrap(fast, reference, mode);
+    return wrap(fast, reference, mode, undefined, wbits !== 8);
   }
 
   const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
@@ -237,7 +270,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const fast = [
     head,
     `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
-    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2) : packedWeights(ctx, w, p.group, cpg, K, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2, mode) : packedWeights(ctx, w, p.group, cpg, K, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
@@ -257,7 +290,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     ]).map((l) => `  ${l}`),
     `  }`,
   ];
-  return wrap(fast, reference, mode, buf, wbits);
+  return wrap(fast, reference, mode, buf);
 }
 
 /** Gemm / MatMul with constant weights: rows of x are the patches. */
@@ -278,7 +311,7 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
   const tail = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}, ${buf}`;
   const fast = [
     `  /* optimized int8 ${ctx.node.op}${wbits === 8 ? '' : `, ${wbits}-bit weights`} (harc_int8_kernels.h): input zero point folded into the bias */`,
-    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, 1, p.n, p.k, wbits as 4 | 2) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
+    ...(wbits !== 8 ? packedSubByteWeights(ctx, w, 1, p.n, p.k, wbits as 4 | 2, mode) : packedWeights(ctx, w, 1, p.n, p.k, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
     ...pixelPairs(p.rows, (i, i1) =>
       i1 === undefined
@@ -286,5 +319,5 @@ export function fastGemmQ(ctx: LowerCtx, p: GemmQParams, mult: string, shift: st
         : [`harc_${s4}_mat2(wq, ${rq}, ${x} + ${i} * ${p.k}, ${x} + ${i1} * ${p.k}, ${y} + ${i} * ${p.n}, ${y} + ${i1} * ${p.n}, ${tail});`],
     ),
   ];
-  return wrap(fast, reference, mode, buf, wbits);
+  return wrap(fast, reference, mode, buf);
 }
