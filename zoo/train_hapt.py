@@ -49,11 +49,11 @@ CLASSES = ["WALKING", "WALKING_UPSTAIRS", "WALKING_DOWNSTAIRS", "SITTING", "STAN
            "STAND_TO_SIT", "SIT_TO_STAND", "SIT_TO_LIE", "LIE_TO_SIT", "STAND_TO_LIE", "LIE_TO_STAND"]
 
 MODELS = {
-    "seq-rnn-hapt": dict(cell="rnn", sizes=[256, 128, 64], epochs=2, lr=1e-3, batch=64,
+    "seq-rnn-hapt": dict(cell="rnn", sizes=[256, 128, 64], epochs=8, lr=1e-3, batch=64,
                          notes="Stacked SimpleRNN (nn.RNN tanh) 256-128-64, last time step, Linear(64->12)."),
-    "seq-lstm-hapt": dict(cell="lstm", sizes=[128, 64, 32], epochs=2, lr=2e-3, batch=64,
+    "seq-lstm-hapt": dict(cell="lstm", sizes=[128, 64, 32], epochs=8, lr=2e-3, batch=64,
                           notes="Stacked LSTM 128-64-32 (three single-layer LSTMs), last time step, Linear(32->12)."),
-    "seq-gru-hapt": dict(cell="gru", sizes=[128, 64, 32], epochs=2, lr=2e-3, batch=64,
+    "seq-gru-hapt": dict(cell="gru", sizes=[128, 64, 32], epochs=8, lr=2e-3, batch=64,
                          notes="Stacked GRU 128-64-32 (three single-layer GRUs), last time step, Linear(32->12)."),
 }
 ORDER = ["seq-rnn-hapt", "seq-lstm-hapt", "seq-gru-hapt"]
