@@ -70,6 +70,28 @@ def accuracy(y_true, y_pred):
     return float((y_true == y_pred).mean())
 
 
+def train_epoch(model, Xt, yt, batch, gen, noise_std, opt, sched, loss_of):
+    """One epoch of the zoo's recipe (shuffle, augment, clip, one-cycle step); returns the mean loss.
+    loss_of(model, xb, yb) -> loss: plain cross-entropy, or a multi-exit sum. The generator is drawn
+    in the same order as before (permutation, then one augmentation per batch), so trained weights
+    stay bit-identical."""
+    model.train()
+    perm = torch.randperm(len(Xt), generator=gen)
+    tot, n = 0.0, 0
+    for i in range(0, len(Xt), batch):
+        idx = perm[i:i + batch]
+        xb = augment(Xt[idx], gen, noise_std)
+        opt.zero_grad()
+        loss = loss_of(model, xb, yt[idx])
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        tot += float(loss) * len(idx)
+        n += len(idx)
+    return tot / n
+
+
 @torch.no_grad()
 def predict_logits(model, X, batch=256):
     model.eval()
@@ -513,22 +535,8 @@ def train_one(name, args):
               flush=True)
     t0 = time.time()
     for ep in range(epochs if not from_float_pt else 0):
-        model.train()
-        perm = torch.randperm(len(Xtr), generator=gen)
-        tot, n = 0.0, 0
-        for i in range(0, len(Xtr), batch):
-            idx = perm[i:i + batch]
-            xb = augment(Xtr_t[idx], gen, noise_std)
-            yb = ytr_t[idx]
-            opt.zero_grad()
-            loss = lossf(model(xb), yb)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            n += len(idx)
-        msg = f"[{name}] epoch {ep + 1}/{epochs} loss {tot / n:.4f}"
+        loss = train_epoch(model, Xtr_t, ytr_t, batch, gen, noise_std, opt, sched, lambda m, xb, yb: lossf(m(xb), yb))
+        msg = f"[{name}] epoch {ep + 1}/{epochs} loss {loss:.4f}"
         if len(Xva):
             pv = predict_logits(model, Xva).argmax(1)
             msg += f" val acc {accuracy(yva, pv):.4f} val F1 {macro_f1(yva, pv):.4f}"

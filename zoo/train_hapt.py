@@ -38,7 +38,7 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from models import StackedRNN  # noqa: E402
-from train import accuracy, augment, confusion, count_macs, count_params, macro_f1, predict_logits, update_manifest  # noqa: E402
+from train import accuracy, confusion, count_macs, count_params, macro_f1, predict_logits, train_epoch, update_manifest  # noqa: E402
 from hapt_windows import C, NUM_CLASSES, T, load_raw, make_split, split_of, window_ends  # noqa: E402
 
 DEFAULT_DATA = os.environ.get("HARC_HAPT_DIR", "/work/shared/data/hapt")
@@ -139,23 +139,11 @@ def train_one(name, args, data):
     t0 = time.time()
     val_log = []
     for ep in range(epochs):
-        model.train()
-        perm = torch.randperm(len(Xtr), generator=gen)
-        tot, n = 0.0, 0
-        for i in range(0, len(Xtr), batch):
-            idx = perm[i:i + batch]
-            opt.zero_grad()
-            loss = lossf(model(augment(Xtr_t[idx], gen, noise_std)), ytr_t[idx])
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            n += len(idx)
+        loss = train_epoch(model, Xtr_t, ytr_t, batch, gen, noise_std, opt, sched, lambda m, xb, yb: lossf(m(xb), yb))
         pv = predict_logits(model, Xva).argmax(1)
         val = (accuracy(yva, pv), macro_f1(yva, pv, NUM_CLASSES))
         val_log.append(val)
-        print(f"[{name}] epoch {ep + 1}/{epochs} loss {tot / n:.4f} val acc {val[0]:.4f} val F1 {val[1]:.4f}  "
+        print(f"[{name}] epoch {ep + 1}/{epochs} loss {loss:.4f} val acc {val[0]:.4f} val F1 {val[1]:.4f}  "
               f"({time.time() - t0:.0f}s)", flush=True)
     train_time = time.time() - t0
     # No checkpoint selection: the final epoch is exported, then scored once on the test subjects.

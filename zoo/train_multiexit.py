@@ -87,23 +87,11 @@ def fit(mean, std, X, y, weights, epochs, seed, log=None):
     lossf = nn.CrossEntropyLoss(label_smoothing=0.05)
     noise_std = torch.tensor(std, dtype=torch.float32) * 0.02
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    joint = lambda m, xb, yb: sum(w * lossf(o, yb) for w, o in zip(weights, m(xb))) / sum(weights)  # noqa: E731
     for ep in range(epochs):
-        model.train()
-        perm = torch.randperm(len(X), generator=gen)
-        tot, n = 0.0, 0
-        for i in range(0, len(X), BATCH):
-            idx = perm[i:i + BATCH]
-            outs = model(zoo.augment(Xt[idx], gen, noise_std))
-            loss = sum(w * lossf(o, yt[idx]) for w, o in zip(weights, outs)) / sum(weights)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            n += len(idx)
+        loss = zoo.train_epoch(model, Xt, yt, BATCH, gen, noise_std, opt, sched, joint)
         if log:
-            log(f"epoch {ep + 1}/{epochs} loss {tot / n:.4f}")
+            log(f"epoch {ep + 1}/{epochs} loss {loss:.4f}")
     model.eval()
     return model
 
