@@ -1,4 +1,4 @@
-import { DEFAULT_KERNEL_SET, kernelSetNames } from '../backends/c/kernels/index.ts';
+import { defaultKernelSetFor, kernelSetNames } from '../backends/c/kernels/index.ts';
 import { defaultAlignment, type CMemoryOptions } from '../backends/c/memory.ts';
 import { inputError } from '../ir/errors.ts';
 import { DEFAULT_PLANNER, PLANNER_NAMES } from '../planning/planner.ts';
@@ -13,5 +13,5 @@ export function memoryArgs(a: { align?: string; ioInArena?: boolean; planner?: s
   if (alignment < 4 || (alignment & (alignment - 1)) !== 0) throw inputError(`--align ${a.align}: expected a power of two ≥ 4`);
   if (a.planner !== undefined && !PLANNER_NAMES.includes(a.planner)) throw inputError(`--planner ${a.planner}: expected one of ${PLANNER_NAMES.join(', ')}`);
   if (a.kernels !== undefined && !kernelSetNames().includes(a.kernels)) throw inputError(`--kernels ${a.kernels}: expected one of ${kernelSetNames().join(', ')}`);
-  return { alignment, ioInArena: a.ioInArena ?? false, planner: a.planner ?? DEFAULT_PLANNER, kernels: a.kernels ?? DEFAULT_KERNEL_SET, target };
+  return { alignment, ioInArena: a.ioInArena ?? false, planner: a.planner ?? DEFAULT_PLANNER, kernels: a.kernels ?? defaultKernelSetFor(target), target };
 }

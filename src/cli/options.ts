@@ -57,7 +57,7 @@ export const addMemoryOptions = <T>(y: Argv<T>) =>
 export const addPlanOptions = <T>(y: Argv<T>) =>
   y
     .option('planner', { type: 'string', describe: 'arena offset planner: search (default), greedy or tflm (docs/memory.md); every search is bounded by counts, never time' })
-    .option('kernels', { type: 'string', describe: 'kernel set: portable (default; every path under #if, one C for any core), harc (the target path only: the fastest on cortex-m4 and riscv, also float on cortex-m4), reference, or cmsis-nn (calls into Arm CMSIS-NN; docs/int8-kernels.md, docs/float-kernels.md)' })
+    .option('kernels', { type: 'string', describe: 'kernel set: harc (default on cortex-m4 and riscv: the target path alone, its fastest; also float on cortex-m4), portable (default on host; every path under #if, one C for any core), reference, or cmsis-nn (calls into Arm CMSIS-NN; docs/int8-kernels.md, docs/float-kernels.md)' })
     .option('cmsis-nn', { type: 'string', describe: 'CMSIS-NN directory for --kernels cmsis-nn (default: $CMSIS_NN_PATH)' });
 
 export const addInputOption = <T>(y: Argv<T>, required: boolean) =>

@@ -4,4 +4,4 @@ import './portable.ts';
 import './harc.ts';
 import './cmsis-nn.ts';
 
-export { DEFAULT_KERNEL_SET, floatLoweringFor, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet, type KernelLowering } from './registry.ts';
+export { DEFAULT_KERNEL_SET, defaultKernelSetFor, floatLoweringFor, int8LoweringFor, kernelSetNamed, kernelSetNames, type KernelSet, type KernelLowering } from './registry.ts';

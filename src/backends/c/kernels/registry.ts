@@ -38,8 +38,13 @@ export function registerKernelSet(set: KernelSet): void {
 export const kernelSetNames = (): string[] => [...sets.keys()];
 export const kernelSetNamed = (name: string): KernelSet | undefined => sets.get(name);
 
-/** The default set: every path under `#if` (today's output, one model.c for any core). */
+/** The default set of the library API: every path under `#if` (one model.c for any core). */
 export const DEFAULT_KERNEL_SET = 'portable';
+
+/** The set the CLI uses when `--kernels` is not given: on an MCU target the fastest there is for
+ * it (harc's own path alone, bit-exact with every other set), so `harc measure` and `harc check`
+ * report what a user would ship; elsewhere the portable C, which builds for any core. */
+export const defaultKernelSetFor = (target: string): string => (target === 'cortex-m4' || target === 'riscv' ? 'harc' : DEFAULT_KERNEL_SET);
 
 /** The int8 lowering of `node` under a set for a target: the set's if it takes the node, else the
  * reference lowering (undefined when there is none). */
