@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { optionalBytes, optionalCount } from './args.ts';
 import { checkOutFile } from './output.ts';
-import { addModelOptions, addSweepOptions, MCU_TARGET_CHOICES } from './options.ts';
+import { addModelOptions, addPlanOptions, addSweepOptions, MCU_TARGET_CHOICES } from './options.ts';
 import type { McuTargetName } from '../targets/index.ts';
 import type { CalibMethod } from '../planning/calibrate.ts';
 
@@ -60,7 +60,7 @@ export const sweepCommandModule = (run: (fn: () => Promise<number>) => Promise<v
         '$0 <model>',
         'sweep per-layer weight bits of a model',
         (s) =>
-          addSweepOptions(addModelOptions(s))
+          addPlanOptions(addSweepOptions(addModelOptions(s)))
             .option('target', { alias: 't', choices: MCU_TARGET_CHOICES, default: 'cortex-m4' as McuTargetName, describe: 'the microcontroller measured in QEMU (flash, SRAM, instructions, cycles)' })
             .example(SWEEP_EXAMPLES.sweep, '')
             .epilog(HONEST),
@@ -86,6 +86,9 @@ export const sweepCommandModule = (run: (fn: () => Promise<number>) => Promise<v
               jobs: optionalCount(a.jobs, '--jobs', 1) ?? 2,
               shard: a.shard,
               target: a.target,
+              planner: a.planner,
+              kernels: a.kernels,
+              cmsisNn: a['cmsis-nn'],
               out: a.out,
               force: a.force,
             });

@@ -42,6 +42,10 @@ export interface SweepArgs extends LoadArgs {
   jobs: number;
   shard?: string;
   target: McuTargetName;
+  /** --planner / --kernels / --cmsis-nn as every building command takes them (default: the target's set). */
+  planner?: string;
+  kernels?: string;
+  cmsisNn?: string;
   out: string;
   force: boolean;
 }
@@ -146,7 +150,7 @@ export async function sweepCommand(a: SweepArgs): Promise<number> {
   checkCalibShape(graph, calib, a.calib);
   const base = prepareSweep(graph, calib, a.calibMethod);
   const layers = sweptLayers(base.weighted, a.layers);
-  const memory = memoryArgs({}, a.target);
+  const memory = memoryArgs({ planner: a.planner, kernels: a.kernels, cmsisNn: a.cmsisNn }, a.target);
   const modelSha256 = sha256(readFileSync(a.model), JSON.stringify(a.const ?? []));
   const key = sweepKey({
     modelSha256,
