@@ -5,7 +5,7 @@ import { cLiteral } from '../c-literals.ts';
 import type { KernelLowering } from '../kernels/registry.ts';
 import type { LowerCtx } from './context.ts';
 import { fastRecurrentLowering, foldedBiases, recurrentQScratchBytes } from './int8-recurrent.ts';
-import { subbyteRecurrentProducts, type SubByteRecurrentProducts } from './subbyte-recurrent-fast.ts';
+import { SUBBYTE_XG_BUDGET, subbyteRecurrentProducts, type SubByteRecurrentProducts } from './subbyte-recurrent-fast.ts';
 
 // Integer LSTM / GRU / RNN for the `harc` kernel set, restructured for speed and bit-exact with
 // src/ir/int8/recurrent.ts (docs/int8-kernels.md, "Recurrent layers"):
@@ -70,19 +70,19 @@ function packSegments(data: ArrayLike<number>, base: number, K: number, segs: Se
  * whole-sequence projection of a 128-step, 128-unit LSTM would be 256 KiB of arena; the chunk
  * size changes no arithmetic and hardly the cycles (one loop per chunk). */
 const XG_BUDGET = 2048;
-export function chunkSteps(geo: RecurrentGeometry): number {
+export function chunkSteps(geo: RecurrentGeometry, budget = XG_BUDGET): number {
   const stepBytes = 4 * geo.batch * geo.gates * geo.hidden;
-  if (geo.seq * stepBytes <= XG_BUDGET) return geo.seq;
-  return Math.min(geo.seq, Math.max(2, 2 * Math.floor(XG_BUDGET / (2 * stepBytes))));
+  if (geo.seq * stepBytes <= budget) return geo.seq;
+  return Math.min(geo.seq, Math.max(2, 2 * Math.floor(budget / (2 * stepBytes))));
 }
 
 /** Scratch layout in int32 words: the input projection of a chunk of steps, the widened vectors
  * (two x rows, or h), [GRU
  * linear_before_reset=0: z and r ⊙ (h − z_h) int16], [LSTM c state], [GRU int16 h], [int8 h]. */
-function layout(geo: RecurrentGeometry, node: Node): Record<'q' | 'gz' | 'rh' | 'c' | 'h16' | 'h' | 'total', number> {
+function layout(geo: RecurrentGeometry, node: Node, budget = XG_BUDGET): Record<'q' | 'gz' | 'rh' | 'c' | 'h16' | 'h' | 'total', number> {
   const { seq, batch, input: I, hidden: H, dirs, gates: G, kind } = geo;
   const stateSize = dirs * batch * H;
-  let w = chunkSteps(geo) * batch * G * H;
+  let w = chunkSteps(geo, budget) * batch * G * H;
   const at = (n: number): number => ((w += n), w - n);
   const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
   const q = at(Math.max(round4(I), round4(H) / 2));
@@ -103,7 +103,8 @@ const subByteBits = (g: Graph, node: Node): 4 | 2 | undefined => {
 const geometry = (g: Graph, node: Node): RecurrentGeometry => recurrentGeometry(node, node.inputs.map((n) => (n ? g.tensors[n] : undefined)));
 
 export function recurrentFastScratchBytes(g: Graph, node: Node): number {
-  return isSubByte(g, node) && !subByteBits(g, node) ? recurrentQScratchBytes(g, node) : 4 * layout(geometry(g, node), node).total;
+  if (isSubByte(g, node) && !subByteBits(g, node)) return recurrentQScratchBytes(g, node);
+  return 4 * layout(geometry(g, node), node, subByteBits(g, node) ? SUBBYTE_XG_BUDGET : XG_BUDGET).total;
 }
 
 /** The cheapest requantization every row of the array allows (harc_int8_kernels.h; each bit-exact
@@ -333,8 +334,8 @@ function lowerRecurrentFast(ctx: LowerCtx, sub?: SubByteRecurrentProducts): stri
   const geo = p.geo;
   const { seq: S, batch: B, input: I, hidden: H, dirs: D, gates: G, kind, strides: st } = geo;
   const GH = G * H;
-  const L = layout(geo, node);
-  const TB = chunkSteps(geo);
+  const L = layout(geo, node, sub ? SUBBYTE_XG_BUDGET : XG_BUDGET);
+  const TB = chunkSteps(geo, sub ? SUBBYTE_XG_BUDGET : XG_BUDGET);
   const scratch = ctx.scratch(4 * L.total, 'int32_t');
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const W = ctx.input(1).data!;

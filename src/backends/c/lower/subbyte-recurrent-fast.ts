@@ -23,6 +23,13 @@ import type { Segment } from './int8-recurrent-fast.ts';
 // the vectors need no padding beyond int8's.
 
 type Bits = 4 | 2;
+
+/** The input projection's arena budget for sub-byte layers (int8: 2 KiB; int8-recurrent-fast.ts
+ * chunkSteps): layers get small weights to fit small memories, and the chunk changes no arithmetic
+ * and hardly the cycles. 512 B holds the 2-step minimum of microbi-convlstm's LSTM (4·80 int32
+ * sums a step), whose arena peak then stays the convolutions' (4,184 B with 6-step chunks, 3,072 B
+ * with 2; `harc measure`). */
+export const SUBBYTE_XG_BUDGET = 512;
 const i32 = (v: number): string => cLiteral('int32', v);
 const round4 = (k: number): number => (k + 3) & ~3;
 const fieldsPerByte = (bits: Bits): number => 8 / bits;
