@@ -138,6 +138,33 @@ describe('harc recurrent fast path, 4- and 2-bit W and R == TS reference (host -
     }, 300_000);
   });
 
+  // The plain-C runs at their bounds: every weight at +7 (per-gate signs), inputs saturated, 40 k
+  // (two runs of 36 k on x and h; GRU's r ⊙ (h − z_h) vector, up to 255, runs of 18 k).
+  for (const [op, signs] of [['LSTM', [1, 1, 1, 1]], ['GRU', [-1, 1, 1]]] as const)
+    it(`${op}${op === 'GRU' ? ' linear_before_reset 0' : ''}, input 40, hidden 40, int4, every product at its largest magnitude`, async () => {
+      const H = 40;
+      const b = new G(5);
+      const x = b.input([6, 1, H]);
+      const gateConst = (K: number, mag: number): string => {
+        const name = b.const([1, signs.length * H, K], 0);
+        b.tensors[name]!.data = Float32Array.from({ length: signs.length * H * K }, (_, i) => mag * signs[Math.floor(i / (H * K))]!);
+        return name;
+      };
+      b.nodes.push({ name: 'rnn', op, inputs: [x, gateConst(H, 0.5), gateConst(H, 0.5)], outputs: ['y'], attrs: { hidden_size: H } });
+      const float = optimize(b.graph(['y']));
+      const calib = randomInputs(float, 16, 30, 0, 1.5);
+      const table = calibrate(float, splitRows(calib, float.tensors[float.inputs[0]!]!.shape));
+      const quant = quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: 4 }) });
+      const node = quant.nodes.find((n) => n.op === op)!;
+      for (const k of [1, 2]) expect(Array.from(quant.tensors[node.inputs[k]!]!.data as ArrayLike<number>).every((v) => Math.abs(v) === 7)).toBe(true);
+      const xq = quantizeInput(quant, randomInputs(float, 1, 31, 4, 5));
+      expect(Array.from(xq).every((v) => v === 127)).toBe(true);
+      const ref = referenceRaw(quant, xq);
+      // the hidden state saturates too (int8 h at its extremes)
+      expect(Array.from(new Int8Array(ref.buffer)).filter((v) => v >= 120 || v <= -120).length).toBeGreaterThan(ref.length / 2);
+      await expectReference(quant, xq, 4);
+    }, 300_000);
+
   it('stacked: LSTM (bidirectional, int4) -> GRU (int2), through a Reshape of Y', async () => {
     const b = new G(78);
     const x = b.input([7, 1, 5]);
