@@ -7,21 +7,17 @@
 //   cortex-m4              the SMLAD branch (fields unpacked per loaded word)
 //   riscv                  the plain-C branch, rv32imc
 // The packings are checked against the IR weights field by field (unit, no C).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
 import { packDspWords, packOptWords } from '../../src/backends/c/lower/subbyte-recurrent-fast.ts';
 import type { Segment } from '../../src/backends/c/lower/int8-recurrent-fast.ts';
-import { writeModelDir } from '../../src/backends/compile.ts';
 import type { Graph } from '../../src/ir/types.ts';
 import { calibrate } from '../../src/planning/calibrate.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { quantizeGraph } from '../../src/passes/quantize.ts';
 import { resolveWeightBits } from '../../src/passes/weight-bits.ts';
-import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
-import { G, quantizeInput, randomInputs, rng, splitRows } from '../int8/helpers.ts';
+import type { TargetName } from '../../src/targets/index.ts';
+import { G, quantizeInput, randomInputs, rng, runC, splitRows } from '../int8/helpers.ts';
 import { recurrentGraph, referenceRaw, type RecurrentCase } from '../int8-recurrent/helpers.ts';
 
 type Bits = 4 | 2;
@@ -44,17 +40,9 @@ const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
   ['riscv', undefined, 'riscv'],
 ];
 
-async function runBuild(m: EmittedModel, xq: Int8Array, target: TargetName, defines?: Record<string, boolean>): Promise<number[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'harc-sb-rnn-'));
-  try {
-    await writeModelDir(m, join(dir, 'src'));
-    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), defines });
-    const run = await runFirmware({ target, elf, input: new Uint8Array(xq.buffer, xq.byteOffset, xq.byteLength), inputBytes: m.inputBytes, outputBytes: m.outputBytes });
-    return Array.from(run.output);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+/** Output bytes of the model built for `target`. */
+const runBuild = async (m: EmittedModel, quant: Graph, xq: Int8Array, target: TargetName, defines?: Record<string, boolean>): Promise<number[]> =>
+  Array.from(new Uint8Array((await runC(quant, xq, target, m, defines)).buffer));
 
 function quantizeAt(g: Graph, bits: Bits, seed: number): { quant: Graph; float: Graph } {
   const float = optimize(g);
@@ -70,7 +58,7 @@ async function expectReference(quant: Graph, xq: Int8Array, bits: Bits): Promise
     expect(m.files['model.c'], label).toContain('packed by hidden unit');
     expect(m.files['weights.c'], label).toMatch(new RegExp(`const int32_t sf_L\\d+_rrnn${bits}dsp\\[`));
     expect(m.files['weights.c'], label).not.toMatch(/const int8_t sf_L\d+_[wr]rnn\[/);
-    expect(await runBuild(m, xq, target, defines), label).toEqual(ref);
+    expect(await runBuild(m, quant, xq, target, defines), label).toEqual(ref);
   }
 }
 
@@ -181,7 +169,7 @@ describe('harc recurrent fast path, 4- and 2-bit W and R == TS reference (host -
       const m = emitModel(quant, { prefix: 'sf', memory: { kernels: 'harc', target: target === 'host' ? 'cortex-m4' : target, alignment: 4 } });
       expect(m.files['weights.c'], label).toMatch(/rrnn4dsp/);
       expect(m.files['weights.c'], label).toMatch(/rrnn2dsp/);
-      expect(await runBuild(m, xq, target, defines), label).toEqual(ref);
+      expect(await runBuild(m, quant, xq, target, defines), label).toEqual(ref);
     }
   }, 300_000);
 });
