@@ -12,12 +12,16 @@ import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts
 import { packDspWords, packOptWords } from '../../src/backends/c/lower/subbyte-recurrent-fast.ts';
 import type { Segment } from '../../src/backends/c/lower/int8-recurrent-fast.ts';
 import type { Graph } from '../../src/ir/types.ts';
+import { applyPrecision } from '../../src/backends/precision.ts';
+import { loadForCli } from '../../src/cli/model-input.ts';
+import { readNpy } from '../../src/ir/npy.ts';
+import { numel } from '../../src/ir/shape.ts';
 import { calibrate } from '../../src/planning/calibrate.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { quantizeGraph } from '../../src/passes/quantize.ts';
 import { resolveWeightBits } from '../../src/passes/weight-bits.ts';
 import type { TargetName } from '../../src/targets/index.ts';
-import { G, quantizeInput, randomInputs, rng, runC, splitRows } from '../int8/helpers.ts';
+import { firstRows, G, quantizeInput, randomInputs, referenceBytes, rng, runC, splitRows } from '../int8/helpers.ts';
 import { recurrentGraph, referenceRaw, type RecurrentCase } from '../int8-recurrent/helpers.ts';
 
 type Bits = 4 | 2;
@@ -152,6 +156,21 @@ describe('harc recurrent fast path, 4- and 2-bit W and R == TS reference (host -
       expect(Array.from(new Int8Array(ref.buffer)).filter((v) => v >= 120 || v <= -120).length).toBeGreaterThan(ref.length / 2);
       await expectReference(quant, xq, 4);
     }, 300_000);
+
+  // the zoo's 4-bit quantization-aware LSTM model whole (real weights, 32 calibration windows), 2
+  // test windows; the RISC-V model.c also on the host with -DHARC_INT8_OPT
+  it('zoo microbi-convlstm-w4 at 4 bits, whole model under --kernels harc', async () => {
+    const float = optimize(loadForCli('zoo/models/microbi-convlstm-w4.onnx'));
+    const per = numel(float.tensors[float.inputs[0]!]!.shape);
+    const quant = applyPrecision(float, { precision: 'int8', calib: firstRows(readNpy('zoo/data/calib_X.npy'), 32, per), weightBits: { default: 4 } }).graph;
+    const xq = quantizeInput(quant, firstRows(readNpy('zoo/data/test_X.npy'), 2, per));
+    const ref = Array.from(referenceBytes(quant, xq));
+    for (const [target, defines, label] of BUILDS) {
+      const m = emitModel(quant, { prefix: 'sz', memory: { kernels: 'harc', target: target === 'host' ? 'riscv' : target, alignment: 4 } });
+      expect(m.files['model.c'], label).toContain('packed by hidden unit');
+      expect(Array.from(await runC(quant, xq, target, m, defines)), label).toEqual(ref);
+    }
+  }, 300_000);
 
   it('stacked: LSTM (bidirectional, int4) -> GRU (int2), through a Reshape of Y', async () => {
     const b = new G(78);
