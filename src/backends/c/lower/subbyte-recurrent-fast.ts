@@ -185,7 +185,9 @@ function optGroup(g: number, K: number, bits: Bits, vecs: string[], xMax: number
     Array.from({ length: P }, (_, i) => vecs.map((_, t) => (2 * i + 1 < g ? `${i2}harc_sb_split(u${i}_${t}, &s${2 * i}_${t}, &s${2 * i + 1}_${t});` : `${i2}harc_sb_split(u${i}_${t}, &s${2 * i}_${t}, &spare);`))).flat();
   const sums = Array.from({ length: g }, (_, r) => Array.from({ length: nv }, (_, t) => `s${r}_${t} = 0`)).flat();
   const out = [`${ind}int32_t ${sums.join(', ')}${g % 2 ? ', spare = 0' : ''};`];
-  if (full > 0)
+  if (full > 0 && full <= runWords)
+    out.push(`${ind}{`, `${ind}  uint32_t ${runSums.join(', ')};`, `${ind}  for (int c = 0; c < ${full}; ++c)`, ...word('c', kb, `${ind}  `), ...split(`${ind}  `), `${ind}}`);
+  else if (full > 0)
     out.push(
       `${ind}for (int c0 = 0; c0 < ${full}; c0 += ${runWords}) {`,
       `${ind}  const int cend = c0 + ${runWords} < ${full} ? c0 + ${runWords} : ${full};`,
