@@ -8,6 +8,10 @@
 // `weightBits`, e.g. har-cnn-w4: zoo/train.py --qat-bits) at the bits they were trained for, and
 // the same firmware built with -Os (flash) next to the default -O2.
 //   --qat-only: only the QAT rows (the post-training rows take most of the run).
+//   --harc-only: only microbi-convlstm under `--kernels harc` (the target path alone: its recurrent
+//     fast path, int8-recurrent-fast.ts, with 4/2-bit W and R in subbyte-recurrent-fast.ts), one
+//     build per target; macro-F1 is the portable build's (the paths give identical bytes:
+//     test/subbyte/recurrent-fast.test.ts). Writes bench/results/subbyte-harc.{txt,json}.
 // Writes bench/results/subbyte.txt (the table) and subbyte.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +33,7 @@ import { repo, testSplit, type HarSplit } from './data.ts';
 
 const args = process.argv.slice(2);
 const qatOnly = args.includes('--qat-only');
+const harcOnly = args.includes('--harc-only');
 
 function split(): HarSplit {
   const dir = args.find((a) => !a.startsWith('--'));
@@ -82,10 +87,16 @@ const calib = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
 const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: (QatEntry | { name: string; weightBits?: undefined })[] };
 const qat = manifest.models.filter((m): m is QatEntry => !!m.weightBits && existsSync(join(repo, 'zoo', (m as QatEntry).file)));
 const rows: Row[] = [];
-for (const model of ['har-cnn', 'microbi-convlstm']) {
+for (const model of harcOnly ? ['microbi-convlstm'] : ['har-cnn', 'microbi-convlstm']) {
   const file = join(repo, 'zoo', 'models', `${model}.onnx`);
   const float = optimize(loadForCli(file));
-  const configs: [string, string, PrecisionOptions, OptLevel[]][] = qatOnly
+  const configs: [string, string, PrecisionOptions, OptLevel[]][] = harcOnly
+    ? [
+        ['int8, harc', file, { precision: 'int8', calib }, ['O2', 'Os']],
+        ['int4, harc', file, { precision: 'int8', calib, weightBits: { default: 4 } }, ['O2']],
+        ['int2 (8/2/8), harc', file, { precision: 'int8', calib, weightBits: edgesAt8(float, 2) }, ['O2']],
+      ]
+    : qatOnly
     ? []
     : [
         ['float', file, { precision: 'float' }, ['O2']],
@@ -95,16 +106,19 @@ for (const model of ['har-cnn', 'microbi-convlstm']) {
         ['int2 (8/2/8)', file, { precision: 'int8', calib, weightBits: edgesAt8(float, 2) }, ['O2']],
       ];
   for (const q of qat.filter((e) => e.baseModel === model))
-    configs.push([qatLabel(q.weightBits), join(repo, 'zoo', q.file), { precision: 'int8', calib, weightBits: specOf(q.weightBits) }, ['O2', 'Os']]);
+    configs.push([`${qatLabel(q.weightBits)}${harcOnly ? ', harc' : ''}`, join(repo, 'zoo', q.file), { precision: 'int8', calib, weightBits: specOf(q.weightBits) }, ['O2', 'Os']]);
   for (const [label, path, precision, opts] of configs) {
     process.stderr.write(`${model} ${label} (${path})\n`);
     // one compile (the portable kernel set's model.c is target-independent) for the host run and both MCUs
     const m = compileGraph(loadForCli(path), { prefix: defaultPrefix(path), precision, memory: { alignment: 4 } });
     const { outputs, rowLength } = await runModelBatch(m, data.x);
     const macroF1 = classificationMetrics(argmaxRows(outputs, rowLength), Int32Array.from(data.y), rowLength).macroF1;
+    // --harc-only: the harc set's model.c is the target's own
+    const built = (target: 'cortex-m4' | 'riscv') =>
+      harcOnly ? compileGraph(loadForCli(path), { prefix: defaultPrefix(path), precision, memory: { alignment: 4, kernels: 'harc', target } }) : m;
     for (const opt of opts) {
-      const r = await measureModel(m, { target: 'cortex-m4', optLevel: opt });
-      const rv = opt === 'O2' ? (await measureModel(m, { target: 'riscv' })).cyclesEstimate : undefined;
+      const r = await measureModel(built('cortex-m4'), { target: 'cortex-m4', optLevel: opt });
+      const rv = opt === 'O2' ? (await measureModel(built('riscv'), { target: 'riscv' })).cyclesEstimate : undefined;
       rows.push({
         model,
         file: path.slice(repo.length + 1),
@@ -127,6 +141,6 @@ console.log(title);
 console.log(text);
 const out = join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-const base = qatOnly ? 'subbyte-qat' : 'subbyte';
+const base = harcOnly ? 'subbyte-harc' : qatOnly ? 'subbyte-qat' : 'subbyte';
 writeFileSync(join(out, `${base}.txt`), `${title}\n${text}\n`);
 writeFileSync(join(out, `${base}.json`), JSON.stringify({ data: data.name, calib: 'zoo/data/calib_X.npy', target: 'cortex-m4 (mps2-an386), riscv (virt)', rows }, null, 1) + '\n');

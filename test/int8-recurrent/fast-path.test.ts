@@ -146,13 +146,13 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 19, -2, 2)));
   }, 240_000);
 
-  it('4-bit W and R keep the unrestructured HARC_RQ lowering (packed sub-byte weights)', async () => {
+  it('4-bit W and R take the fast path too (packed sub-byte weights, test/subbyte/recurrent-fast.test.ts)', async () => {
     const c: RecurrentCase = { name: 'int4', op: 'LSTM', seq: 3, input: 6, hidden: 5, attrs: { direction: 'bidirectional' } };
     const float = optimize(recurrentGraph(c, 61));
     const calib = randomInputs(float, 16, 161, -1.5, 1.5);
     const table = calibrate(float, splitRows(calib, float.tensors[float.inputs[0]!]!.shape));
     const quant = quantizeGraph(float, table, { bits: 8, layerWeightBits: resolveWeightBits(float, { default: 4 }) });
-    await expectReference(quant, quantizeInput(quant, randomInputs(float, 2, 261, -2, 2)), false);
+    await expectReference(quant, quantizeInput(quant, randomInputs(float, 2, 261, -2, 2)));
   }, 240_000);
 
   // the zoo's recurrent models, real weights and calibration (32 windows), 2 test windows; the

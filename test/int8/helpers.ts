@@ -104,12 +104,12 @@ export function referenceBytes(q: Graph, xq: Int8Array): Int8Array {
 }
 
 /** Emits, builds and runs the quantized graph on a target; returns the raw output bytes as int8. */
-export async function runC(q: Graph, xq: Int8Array, target: TargetName = 'host', model?: EmittedModel): Promise<Int8Array> {
+export async function runC(q: Graph, xq: Int8Array, target: TargetName = 'host', model?: EmittedModel, defines?: Record<string, boolean>): Promise<Int8Array> {
   const m = model ?? emitModel(q, { prefix: 'qt' });
   const dir = await mkdtemp(join(tmpdir(), 'harc-int8-test-'));
   try {
     await writeModelDir(m, join(dir, 'src'));
-    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build') });
+    const { elf } = await buildFirmware({ target, modelDir: join(dir, 'src'), outDir: join(dir, 'build'), defines });
     const run = await runFirmware({ target, elf, input: new Uint8Array(xq.buffer, xq.byteOffset, xq.byteLength), inputBytes: m.inputBytes, outputBytes: m.outputBytes });
     return new Int8Array(run.output.buffer.slice(run.output.byteOffset, run.output.byteOffset + run.output.length));
   } finally {

@@ -5,6 +5,7 @@ import { cLiteral } from '../c-literals.ts';
 import type { KernelLowering } from '../kernels/registry.ts';
 import type { LowerCtx } from './context.ts';
 import { fastRecurrentLowering, foldedBiases, recurrentQScratchBytes } from './int8-recurrent.ts';
+import { SUBBYTE_XG_BUDGET, subbyteRecurrentProducts, type SubByteRecurrentProducts } from './subbyte-recurrent-fast.ts';
 
 // Integer LSTM / GRU / RNN for the `harc` kernel set, restructured for speed and bit-exact with
 // src/ir/int8/recurrent.ts (docs/int8-kernels.md, "Recurrent layers"):
@@ -16,14 +17,15 @@ import { fastRecurrentLowering, foldedBiases, recurrentQScratchBytes } from './i
 //  3. the rows are packed by hidden unit (LSTM i,o,f,c of unit u together; GRU z,r,h), so the cell
 //     update of a unit runs as soon as its gate sums are in registers: no gate buffer, no second
 //     pass. The vector is a widened copy of h, so h is overwritten in place.
-// Sub-byte (4/2-bit) W and R keep the unrestructured lowering (fastRecurrentLowering).
+// Sub-byte (4/2-bit) W and R: the same structure, their packing and products from
+// subbyte-recurrent-fast.ts (the `sub` hook of lowerRecurrentFast).
 
 const i32 = (v: number): string => cLiteral('int32', v);
 const round4 = (k: number): number => (k + 3) & ~3;
 const words = (int16s: number): number => Math.ceil(int16s / 2);
 
 /** Rows of a weight matrix taken `g` at a time: group u holds rows row(u, 0..g-1). */
-interface Segment {
+export interface Segment {
   g: number;
   n: number;
   row: (u: number, r: number) => number;
@@ -68,19 +70,19 @@ function packSegments(data: ArrayLike<number>, base: number, K: number, segs: Se
  * whole-sequence projection of a 128-step, 128-unit LSTM would be 256 KiB of arena; the chunk
  * size changes no arithmetic and hardly the cycles (one loop per chunk). */
 const XG_BUDGET = 2048;
-export function chunkSteps(geo: RecurrentGeometry): number {
+export function chunkSteps(geo: RecurrentGeometry, budget = XG_BUDGET): number {
   const stepBytes = 4 * geo.batch * geo.gates * geo.hidden;
-  if (geo.seq * stepBytes <= XG_BUDGET) return geo.seq;
-  return Math.min(geo.seq, Math.max(2, 2 * Math.floor(XG_BUDGET / (2 * stepBytes))));
+  if (geo.seq * stepBytes <= budget) return geo.seq;
+  return Math.min(geo.seq, Math.max(2, 2 * Math.floor(budget / (2 * stepBytes))));
 }
 
 /** Scratch layout in int32 words: the input projection of a chunk of steps, the widened vectors
  * (two x rows, or h), [GRU
  * linear_before_reset=0: z and r ⊙ (h − z_h) int16], [LSTM c state], [GRU int16 h], [int8 h]. */
-function layout(geo: RecurrentGeometry, node: Node): Record<'q' | 'gz' | 'rh' | 'c' | 'h16' | 'h' | 'total', number> {
+function layout(geo: RecurrentGeometry, node: Node, budget = XG_BUDGET): Record<'q' | 'gz' | 'rh' | 'c' | 'h16' | 'h' | 'total', number> {
   const { seq, batch, input: I, hidden: H, dirs, gates: G, kind } = geo;
   const stateSize = dirs * batch * H;
-  let w = chunkSteps(geo) * batch * G * H;
+  let w = chunkSteps(geo, budget) * batch * G * H;
   const at = (n: number): number => ((w += n), w - n);
   const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
   const q = at(Math.max(round4(I), round4(H) / 2));
@@ -93,10 +95,16 @@ function layout(geo: RecurrentGeometry, node: Node): Record<'q' | 'gz' | 'rh' | 
 }
 
 const isSubByte = (g: Graph, node: Node): boolean => [1, 2].some((i) => [4, 2].includes(g.tensors[node.inputs[i]!]?.quant?.bits ?? 8));
+/** 4 or 2 when W and R share that width (the fast path's sub-byte case). */
+const subByteBits = (g: Graph, node: Node): 4 | 2 | undefined => {
+  const [w, r] = [1, 2].map((i) => g.tensors[node.inputs[i]!]?.quant?.bits);
+  return w === r && (w === 4 || w === 2) ? w : undefined;
+};
 const geometry = (g: Graph, node: Node): RecurrentGeometry => recurrentGeometry(node, node.inputs.map((n) => (n ? g.tensors[n] : undefined)));
 
 export function recurrentFastScratchBytes(g: Graph, node: Node): number {
-  return isSubByte(g, node) ? recurrentQScratchBytes(g, node) : 4 * layout(geometry(g, node), node).total;
+  if (isSubByte(g, node) && !subByteBits(g, node)) return recurrentQScratchBytes(g, node);
+  return 4 * layout(geometry(g, node), node, subByteBits(g, node) ? SUBBYTE_XG_BUDGET : XG_BUDGET).total;
 }
 
 /** The cheapest requantization every row of the array allows (harc_int8_kernels.h; each bit-exact
@@ -320,14 +328,14 @@ function projection2(w: string, segs: Segment[], K: number, bias: string, out: (
 const perRow = (one: (acc: string) => string[]) => (rows: string[], acc: string[]): string[] =>
   rows.flatMap((row, r) => ['{', `  const int j = ${row};`, ...one(acc[r]!).map((l) => `  ${l}`), '}']);
 
-function lowerRecurrentFast(ctx: LowerCtx): string {
+function lowerRecurrentFast(ctx: LowerCtx, sub?: SubByteRecurrentProducts): string {
   const node = ctx.node;
   const p: RecurrentQParams = prepareRecurrentQ(ctx.graph, node);
   const geo = p.geo;
   const { seq: S, batch: B, input: I, hidden: H, dirs: D, gates: G, kind, strides: st } = geo;
   const GH = G * H;
-  const L = layout(geo, node);
-  const TB = chunkSteps(geo);
+  const L = layout(geo, node, sub ? SUBBYTE_XG_BUDGET : XG_BUDGET);
+  const TB = chunkSteps(geo, sub ? SUBBYTE_XG_BUDGET : XG_BUDGET);
   const scratch = ctx.scratch(4 * L.total, 'int32_t');
   const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const W = ctx.input(1).data!;
@@ -336,13 +344,15 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   const rSegs = recurrentSegments(geo);
   const packed = (suffix: string, data: ArrayLike<number>, K: number, segs: Segment[]): string =>
     ctx.constArray(suffix, 'int8_t', Array.from({ length: D }, (_, d) => packSegments(data, d * GH * K, K, segs)).flat().map(String));
-  const wp = packed('wrnn', W, I, wSegs);
-  const rp = packed('rrnn', R, H, rSegs.flat());
+  const wp = sub ? '' : packed('wrnn', W, I, wSegs);
+  const rp = sub ? '' : packed('rrnn', R, H, rSegs.flat());
+  const matvecOf = sub?.matvec ?? matvec;
+  const projectionOf = sub?.projection2 ?? projection2;
   const { bx, bh } = foldedBiases(ctx, p, arr);
   const wm = arr('wmult', p.wMult);
-  const wsh = arr('wshift', p.wShift);
+  const wsh = sub ? sub.shifts(ctx, 'wshift', p.wShift) : arr('wshift', p.wShift);
   const rm = arr('rmult', p.rMult);
-  const rsh = arr('rshift', p.rShift);
+  const rsh = sub ? sub.shifts(ctx, 'rshift', p.rShift) : arr('rshift', p.rShift);
   const rqW = requantFor(p.wMult, p.wShift);
   const rqR = requantFor(p.rMult, p.rShift);
   const rqH = requantFor([p.hMult], [p.hShift]);
@@ -386,10 +396,10 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
       `cst[u] = cn;`,
       ...hOut('u', 'og * tc'),
     ];
-    steps.push(`${ind}int16_t *cst = cs + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', cell, ind));
+    steps.push(`${ind}int16_t *cst = cs + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', cell, ind));
   } else if (kind === 'RNN') {
     const one = perRow((a) => [`const int32_t g = harc_tanh_s16(${pre('j', a)}, ${tanG});`, ...hOut('j', 'g')]);
-    steps.push(...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', one, ind));
+    steps.push(...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', one, ind));
   } else if (!lbr0) {
     const unit = (_rows: string[], a: string[]): string[] => [
       `const int32_t z = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
@@ -398,7 +408,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
       `const int32_t hn = harc_tanh_s16((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15)), ${tanG});`,
       ...gruUpdate('u', 'z', 'hn'),
     ];
-    steps.push(`${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', unit, ind));
+    steps.push(`${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', unit, ind));
   } else {
     // z and r first; the candidate's product reads r ⊙ (h − z_h) (int16), widened like h
     const zr = (_rows: string[], a: string[]): string[] => [
@@ -409,9 +419,9 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     steps.push(
       `${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`,
       ...widenS8('h', H, ind),
-      ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', zr, ind),
+      ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', zr, ind),
       ...widenS16('rh', H, ind),
-      ...matvec(`rp + ${2 * H * round4(H)}`, rSegs[1]!, H, 'bh', 'rh', cand, ind),
+      ...matvecOf(sub ? 'rp2' : `rp + ${2 * H * round4(H)}`, rSegs[1]!, H, 'bh', 'rh', cand, ind),
     );
   }
 
@@ -440,14 +450,13 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     '  }',
     ...(lbr0 && round4(H) > H ? [`  for (int k = ${H}; k < ${round4(H)}; ++k) rh[k] = 0;`] : []),
     `  for (int d = 0; d < ${D}; ++d) {`,
-    `    const int8_t *wp0 = ${wp} + d * ${GH * round4(I)};`,
-    `    const int8_t *rp = ${rp} + d * ${GH * round4(H)};`,
+    ...(sub ? sub.pointers(ctx, geo, wSegs, rSegs) : [`    const int8_t *wp0 = ${wp} + d * ${GH * round4(I)};`, `    const int8_t *rp = ${rp} + d * ${GH * round4(H)};`]),
     `    const int32_t *bx = ${bx} + d * ${GH};`,
     `    const int32_t *bh = ${bh} + d * ${GH};`,
     `    const int32_t *wm = ${wm} + d * ${GH};`,
-    `    const int32_t *wsh = ${wsh} + d * ${GH};`,
+    `    const ${sub ? 'int8_t' : 'int32_t'} *wsh = ${wsh} + d * ${GH};`,
     `    const int32_t *rm = ${rm} + d * ${GH};`,
-    `    const int32_t *rsh = ${rsh} + d * ${GH};`,
+    `    const ${sub ? 'int8_t' : 'int32_t'} *rsh = ${rsh} + d * ${GH};`,
     `    for (int sbeg = 0; sbeg < ${S}; sbeg += ${TB}) {`,
     `      const int send = sbeg + ${TB} < ${S} ? sbeg + ${TB} : ${S};`,
     `      /* the input side of steps sbeg..send-1: W·x + bias, requantized to Q3.12 and clamped to ±2^24 */`,
@@ -457,7 +466,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     `        const int8_t *xa = ${x} + (${tOf('sa')}) * ${st.xt} + (i % ${B}) * ${st.xn};`,
     `        const int8_t *xb = ${x} + (${tOf('sb')}) * ${st.xt} + (i1 % ${B}) * ${st.xn};`,
     `        int32_t *ya = xg + i * ${GH}, *yb = xg + i1 * ${GH};`,
-    ...projection2('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = harc_clamp32(${rqW}(${a}, wm[${j}], wsh[${j}]), -${lim}, ${lim});`, ind),
+    ...projectionOf('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = harc_clamp32(${rqW}(${a}, wm[${j}], wsh[${j}]), -${lim}, ${lim});`, ind),
     '      }',
     `      for (int s = sbeg; s < send; ++s) {`,
     `        const int t = ${tExpr};`,
@@ -473,11 +482,16 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   return lines.join('\n') + '\n';
 }
 
-/** LSTM / GRU / RNN for the `harc` set: the restructured path above for 8-bit W and R, the
- * HARC_RQ lowering for sub-byte ones; declines (→ reference) what fastRecurrentLowering declines. */
+/** LSTM / GRU / RNN for the `harc` set: the restructured path above for 8-bit W and R and for 4-
+ * or 2-bit ones (subbyte-recurrent-fast.ts), the HARC_RQ lowering for W and R of different widths;
+ * declines (→ reference) what fastRecurrentLowering declines. */
 export function recurrentFastLowering(): KernelLowering {
   const sub = fastRecurrentLowering();
-  return Object.assign((ctx: LowerCtx) => (isSubByte(ctx.graph, ctx.node) ? sub(ctx) : lowerRecurrentFast(ctx)), {
+  return Object.assign((ctx: LowerCtx) => {
+    const bits = subByteBits(ctx.graph, ctx.node);
+    if (bits) return lowerRecurrentFast(ctx, subbyteRecurrentProducts(bits));
+    return isSubByte(ctx.graph, ctx.node) ? sub(ctx) : lowerRecurrentFast(ctx);
+  }, {
     scratchBytes: recurrentFastScratchBytes,
     accepts: sub.accepts,
   });
