@@ -212,6 +212,122 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
     }
 }
 
+/* harc_s8_dwq_rows: the zoo's depthwise shape (k 4 or 5, stride 1 or 2, full int8 range, the
+ * one-multiply requantization; the lowering checks every condition at compile time, dwq in
+ * int8-dw-rows.ts). Only the even pairs Q[m] = (u[2m], u[2m + 1]) are built, for both strides
+ * (half the column work at stride 1), and each output is 3 SMLAD of Q against a weight triple: at
+ * stride 2 output o reads Q[o..o+2] against ((w0,w1), (w2,w3), (w4,0)); at stride 1 the even
+ * outputs 2m read Q[m..m+2] against that triple and the odd outputs 2m + 1 against
+ * ((0,w0), (w1,w2), (w3,w4)), each parity a pass writing every 2C bytes.
+ * The weights and bias are doubled at compile time (2 acc: int16 lanes hold 2w exactly, and the
+ * lowering checks |bias| + 128 * sum |w| < 2^30), so harc_s8_requant_fast(acc) + out_zp is
+ *   SMMLAR(h - [acc < 0], 2 acc, mult) >> e,  h = 2^(e-1) + out_zp * 2^e,  e = -shift:
+ * SMMLAR adds its accumulator times 2^32 and 2^31 before taking the high word, which makes the
+ * numerator and denominator of harc_s8_requant_fast's single floor division (see there) twice
+ * theirs, and floors compose. Four instructions instead of six.
+ * prm per channel, in flash: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, e | ystride << 8 },
+ * then at stride 1 the odd triple { 2 (0,w0), 2 (w1,w2), 2 (w3,w4) }. */
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+/* Requantize acc into t: ADD (the sign), SMMLAR, ASR, SSAT. */
+#define HARC_S8_DWQ_RQ(acc, t)                  \
+    "add " t ", r9, " acc ", asr #31\n\t"       \
+    "smmlar " t ", " acc ", r8, " t "\n\t"      \
+    "asr " t ", " t ", r10\n\t"                 \
+    "ssat " t ", #8, " t "\n\t"
+/* Outputs A and B, their pairs one word apart: per output 3 LDR (pipelined; the post-increment on
+ * A's last), 3 SMLAD, the requantization, STRB and the y step. With a table the LDRSB follows a load
+ * or a compare, so that it neither stalls on SSAT's result nor loses its pipelining. */
+#define HARC_S8_DWQ_AB(lutA, loadB, lutB, cmpA)     \
+    "ldr r3, [r0, #4]\n\t"                          \
+    "ldr r12, [r0, #8]\n\t"                         \
+    "ldr lr, [r0], #8\n\t"                          \
+    "smlad lr, lr, r4, r7\n\t"                      \
+    "smlad lr, r3, r5, lr\n\t"                      \
+    "smlad lr, r12, r6, lr\n\t"                     \
+    HARC_S8_DWQ_RQ("lr", "r3") lutA                 \
+    "strb r3, [r1]\n\t"                             \
+    "add r1, r1, r10, lsr #8\n\t" loadB             \
+    "ldr r3, [r0]\n\t"                              \
+    "ldr lr, [r0, #4]\n\t"                          \
+    "smlad r12, r12, r4, r7\n\t"                    \
+    "smlad r12, r3, r5, r12\n\t"                    \
+    "smlad r12, lr, r6, r12\n\t"                    \
+    HARC_S8_DWQ_RQ("r12", "r3") cmpA lutB           \
+    "strb r3, [r1]\n\t"                             \
+    "add r1, r1, r10, lsr #8\n\t"
+/* A multiple of 4 outputs from P (end = P + count), 4 per pass; wt the weight triple, cst the 4
+ * words after it (bias .. e | ystride << 8), lut + 128 in r11 or unused. Out of line, with its own
+ * registers. */
+#define HARC_S8_DWQ_DEF(name, lutA, loadB, lutB, cmpA, cmpB)                                                                      \
+    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, const int32_t *end, const int32_t *wt, const int32_t *cst, \
+                                                       const int8_t *lut)                                                               \
+    {                                                                                                                              \
+        register const int32_t *r0 __asm__("r0") = P;                                                                              \
+        register int8_t *r1 __asm__("r1") = y;                                                                                     \
+        register const int32_t *r2 __asm__("r2") = end;                                                                            \
+        register const int32_t *r3 __asm__("r3") = wt;                                                                             \
+        register const int32_t *r12 __asm__("r12") = cst;                                                                          \
+        register const int8_t *r11 __asm__("r11") = lut;                                                                           \
+        __asm__ volatile("ldm r3, {r4, r5, r6}\n\t"                                                                               \
+                         "ldm r12, {r7, r8, r9, r10}\n\t"                                                               \
+                         "1:\n\t" HARC_S8_DWQ_AB(lutA, loadB, lutB, "") HARC_S8_DWQ_AB(lutA, loadB, lutB, cmpA) cmpB                \
+                         "bne 1b"                                                                                                  \
+                         : "+r"(r0), "+r"(r1), "+r"(r3), "+r"(r12)                                                                 \
+                         : "r"(r2), "r"(r11)                                                                                       \
+                         : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "lr", "cc", "memory");                                      \
+    }
+HARC_S8_DWQ_DEF(harc_s8_dwq4, "", "ldr r12, [r0, #-4]\n\t", "", "", "cmp r0, r2\n\t")
+HARC_S8_DWQ_DEF(harc_s8_dwq4_lut, "ldr r12, [r0, #-4]\n\tldrsb r3, [r11, r3]\n\t", "", "ldrsb r3, [r11, r3]\n\t", "cmp r0, r2\n\t", "")
+#undef HARC_S8_DWQ_DEF
+#undef HARC_S8_DWQ_AB
+#undef HARC_S8_DWQ_RQ
+
+/* One output in C (the outputs past the last multiple of 4): the same doubled sums, halved
+ * (exact), then harc_s8_out as the other paths. */
+static inline int8_t harc_s8_dwq_one(const int32_t *Q, const int32_t *wt, const int32_t *cst, int32_t out_zp, const int8_t *lut)
+{
+    int32_t a = __smlad(Q[0], wt[0], cst[0]);
+    int8_t v;
+    a = __smlad(Q[1], wt[1], a);
+    a = __smlad(Q[2], wt[2], a);
+    v = harc_s8_out(a >> 1, cst[1], -(cst[3] & 0xFF), out_zp, -128, 127, 1);
+    return lut ? lut[(int32_t)v + 128] : v;
+}
+
+/* One parity pass of one channel: count outputs, the first reading Q[0..2], the next one pair on. */
+static inline __attribute__((always_inline)) void harc_s8_dwq_pass(const int32_t *Q, const int32_t *wt, const int32_t *cst, int32_t count, int32_t ystride, int8_t *y,
+                                   int32_t out_zp, const int8_t *lut)
+{
+    const int32_t n4 = count & ~3;
+    int32_t o;
+    if (n4) (lut ? harc_s8_dwq4_lut : harc_s8_dwq4)(Q, y, Q + n4, wt, cst, lut ? lut + 128 : lut);
+    for (o = n4; o < count; ++o) y[o * ystride] = harc_s8_dwq_one(Q + o, wt, cst, out_zp, lut);
+}
+
+static inline __attribute__((always_inline)) void harc_s8_dwq_rows(const int8_t *x, const int8_t *pad_row, const int32_t *prm, int32_t C, int32_t W, int32_t pad_l,
+                                   int32_t stride, int32_t out_w, int8_t *y, int32_t out_zp, const int8_t *lut, int32_t *P)
+{
+    const int32_t nb = stride == 1 ? ((out_w - 1) >> 1) + 3 : out_w + 2;
+    int32_t c, i;
+    for (c = 0; c < C; c += 4) {
+        const int32_t n = C - c < 4 ? C - c : 4;
+        harc_s8_dw_cols(x, pad_row, C, W, pad_l, c, n, 2, nb, P);
+        for (i = 0; i < n; ++i) {
+            const int32_t *const Q = P + i * nb;
+            int8_t *const yc = y + c + i;
+            if (stride == 2) {
+                harc_s8_dwq_pass(Q, prm, prm + 3, out_w, C, yc, out_zp, lut);
+                prm += 7;
+            } else {
+                harc_s8_dwq_pass(Q, prm, prm + 3, (out_w + 1) >> 1, 2 * C, yc, out_zp, lut);
+                harc_s8_dwq_pass(Q, prm + 7, prm + 3, out_w >> 1, 2 * C, yc + C, out_zp, lut);
+                prm += 10;
+            }
+        }
+    }
+}
+#endif
+
 /* Depthwise 1-D conv, multiplier 1, dilation 1, kernel k <= 8, one batch row: x [W][C] -> y [out_w][C].
  * w holds each channel's np = ceil(k / 2) weight pairs (channel-major), P is 4 * nb words of scratch
  * with nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1, step = 2 for an even stride, else 1. */
@@ -220,6 +336,7 @@ static inline __attribute__((always_inline)) void harc_s8_dw_rows(const int8_t *
                                    int32_t act_max, int32_t fast_rq, const int8_t *lut, int32_t *P)
 {
     const int32_t np = (k + 1) >> 1, step = (stride & 1) ? 1 : 2;
+
     const int32_t nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1;
     int32_t c, i;
     for (c = 0; c < C; c += 4) {
