@@ -228,59 +228,61 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
  * prm per channel, in flash: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, e | ystride << 8 },
  * then at stride 1 the odd triple { 2 (0,w0), 2 (w1,w2), 2 (w3,w4) }. */
 #if defined(__OPTIMIZE__) && defined(__GNUC__)
-/* Requantize acc into t: ADD (the sign), SMMLAR, ASR, SSAT. */
-#define HARC_S8_DWQ_RQ(acc, t)                  \
-    "add " t ", r9, " acc ", asr #31\n\t"       \
-    "smmlar " t ", " acc ", r8, " t "\n\t"      \
-    "asr " t ", " t ", r10\n\t"                 \
-    "ssat " t ", #8, " t "\n\t"
-/* Outputs A and B, their pairs one word apart: per output 3 LDR (pipelined; the post-increment on
- * A's last), 3 SMLAD, the requantization, STRB and the y step. With a table the LDRSB follows a load
- * or a compare, so that it neither stalls on SSAT's result nor loses its pipelining. */
-#define HARC_S8_DWQ_AB(lutA, loadB, lutB, cmpA)     \
-    "ldr r3, [r0, #4]\n\t"                          \
-    "ldr r12, [r0, #8]\n\t"                         \
-    "ldr lr, [r0], #8\n\t"                          \
-    "smlad lr, lr, r4, r7\n\t"                      \
-    "smlad lr, r3, r5, lr\n\t"                      \
-    "smlad lr, r12, r6, lr\n\t"                     \
-    HARC_S8_DWQ_RQ("lr", "r3") lutA                 \
-    "strb r3, [r1]\n\t"                             \
-    "add r1, r1, r10, lsr #8\n\t" loadB             \
-    "ldr r3, [r0]\n\t"                              \
-    "ldr lr, [r0, #4]\n\t"                          \
-    "smlad r12, r12, r4, r7\n\t"                    \
-    "smlad r12, r3, r5, r12\n\t"                    \
-    "smlad r12, lr, r6, r12\n\t"                    \
-    HARC_S8_DWQ_RQ("r12", "r3") cmpA lutB           \
-    "strb r3, [r1]\n\t"                             \
-    "add r1, r1, r10, lsr #8\n\t"
-/* A multiple of 4 outputs from P (end = P + count), 4 per pass; wt the weight triple, cst the 4
- * words after it (bias .. e | ystride << 8), lut + 128 in r11 or unused. Out of line, with its own
- * registers. */
-#define HARC_S8_DWQ_DEF(name, lutA, loadB, lutB, cmpA, cmpB)                                                                      \
-    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, const int32_t *end, const int32_t *wt, const int32_t *cst, \
+/* Outputs A and B of one pass: their 3 pairs overlap in 2, so 4 LDR (pipelined; the post-increment
+ * on the last) serve both; 6 SMLAD; both requantizations interleaved (ADD for the sign, SMMLAR, ASR,
+ * SSAT), so that a table's LDRSB never waits for the SSAT before it; STRB and the y step (UXTAB: the
+ * byte of ystride in r10) each. `sep` goes between A's y step and B's store (which waits a cycle for
+ * its address when nothing does). */
+#define HARC_S8_DWQ_PAIR(lutop, sep)          \
+    "ldr lr, [r0, #8]\n\t"                  \
+    "ldr r2, [r0, #12]\n\t"                 \
+    "ldr r12, [r0, #4]\n\t"                 \
+    "ldr r3, [r0], #8\n\t"                  \
+    "smlad r3, r3, r4, r7\n\t"              \
+    "smlad r3, r12, r5, r3\n\t"             \
+    "smlad r3, lr, r6, r3\n\t"              \
+    "smlad r12, r12, r4, r7\n\t"            \
+    "smlad r12, lr, r5, r12\n\t"            \
+    "smlad r12, r2, r6, r12\n\t"            \
+    "add lr, r9, r3, asr #31\n\t"           \
+    "add r2, r9, r12, asr #31\n\t"          \
+    "smmlar lr, r3, r8, lr\n\t"             \
+    "smmlar r2, r12, r8, r2\n\t"            \
+    "asr lr, lr, r10\n\t"                   \
+    "asr r2, r2, r10\n\t"                   \
+    "ssat lr, #8, lr\n\t"                   \
+    "ssat r2, #8, r2\n\t" lutop             \
+    "strb lr, [r1]\n\t"                     \
+    "uxtab r1, r1, r10, ror #8\n\t" sep     \
+    "strb r2, [r1]\n\t"                     \
+    "uxtab r1, r1, r10, ror #8\n\t"
+/* A multiple of 4 outputs (iters = count / 4 passes of 2 pairs) from P; wt the weight triple, cst
+ * the 4 words after it (bias .. e | ystride << 8), lut + 128 in r11 or unused. r10's top half
+ * counts the passes up from 2^16 - iters (ASR reads only its low byte, UXTAB its second): the loop
+ * ends when ADDS carries out. Out of line, with its own registers. */
+#define HARC_S8_DWQ_DEF(name, lutop)                                                                                                 \
+    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, uint32_t iters, const int32_t *wt, const int32_t *cst, \
                                                        const int8_t *lut)                                                               \
     {                                                                                                                              \
         register const int32_t *r0 __asm__("r0") = P;                                                                              \
         register int8_t *r1 __asm__("r1") = y;                                                                                     \
-        register const int32_t *r2 __asm__("r2") = end;                                                                            \
+        register uint32_t r2 __asm__("r2") = (0x10000u - iters) << 16;                                                             \
         register const int32_t *r3 __asm__("r3") = wt;                                                                             \
         register const int32_t *r12 __asm__("r12") = cst;                                                                          \
         register const int8_t *r11 __asm__("r11") = lut;                                                                           \
-        __asm__ volatile("ldm r3, {r4, r5, r6}\n\t"                                                                               \
-                         "ldm r12, {r7, r8, r9, r10}\n\t"                                                               \
-                         "1:\n\t" HARC_S8_DWQ_AB(lutA, loadB, lutB, "") HARC_S8_DWQ_AB(lutA, loadB, lutB, cmpA) cmpB                \
-                         "bne 1b"                                                                                                  \
-                         : "+r"(r0), "+r"(r1), "+r"(r3), "+r"(r12)                                                                 \
-                         : "r"(r2), "r"(r11)                                                                                       \
+        __asm__ volatile("ldm r3, {r4, r5, r6}\n\t"                                                                                \
+                         "ldm r12, {r7, r8, r9, r10}\n\t"                                                                          \
+                         "add r10, r10, r2\n\t"                                                                                    \
+                         "1:\n\t" HARC_S8_DWQ_PAIR(lutop, "") HARC_S8_DWQ_PAIR(lutop, "adds r10, r10, #0x10000\n\t")                   \
+                         "bcc 1b"                                                                                                  \
+                         : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12)                                                      \
+                         : "r"(r11)                                                                                                \
                          : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "lr", "cc", "memory");                                      \
     }
-HARC_S8_DWQ_DEF(harc_s8_dwq4, "", "ldr r12, [r0, #-4]\n\t", "", "", "cmp r0, r2\n\t")
-HARC_S8_DWQ_DEF(harc_s8_dwq4_lut, "ldr r12, [r0, #-4]\n\tldrsb r3, [r11, r3]\n\t", "", "ldrsb r3, [r11, r3]\n\t", "cmp r0, r2\n\t", "")
+HARC_S8_DWQ_DEF(harc_s8_dwq4, "")
+HARC_S8_DWQ_DEF(harc_s8_dwq4_lut, "ldrsb lr, [r11, lr]\n\tldrsb r2, [r11, r2]\n\t")
 #undef HARC_S8_DWQ_DEF
-#undef HARC_S8_DWQ_AB
-#undef HARC_S8_DWQ_RQ
+#undef HARC_S8_DWQ_PAIR
 
 /* One output in C (the outputs past the last multiple of 4): the same doubled sums, halved
  * (exact), then harc_s8_out as the other paths. */
@@ -300,7 +302,7 @@ static inline __attribute__((always_inline)) void harc_s8_dwq_pass(const int32_t
 {
     const int32_t n4 = count & ~3;
     int32_t o;
-    if (n4) (lut ? harc_s8_dwq4_lut : harc_s8_dwq4)(Q, y, Q + n4, wt, cst, lut ? lut + 128 : lut);
+    if (n4) (lut ? harc_s8_dwq4_lut : harc_s8_dwq4)(Q, y, (uint32_t)n4 >> 2, wt, cst, lut ? lut + 128 : lut);
     for (o = n4; o < count; ++o) y[o * ystride] = harc_s8_dwq_one(Q + o, wt, cst, out_zp, lut);
 }
 

@@ -57,7 +57,8 @@ export function doubledAccFits(bias: number[], w: (c: number, t: number) => numb
 
 /** Whether harc_s8_dwq_rows runs the layer (the zoo's shape): k 4 or 5, stride 1 or 2, at least 2
  * outputs, the full int8 range, the one-multiply requantization with 2 <= -shift <= 22 (its
- * rounding constant 2^(e-1) + out_zp 2^e fits int32), 2 acc in int32 and the y step below 2^23. */
+ * rounding constant 2^(e-1) + out_zp 2^e fits int32), 2 acc in int32, the y step in a byte and fewer
+ * than 2^16 passes of 4 outputs (r10's bytes in the asm loop). */
 export function takesDwq(p: ConvQParams, bias: number[], w: (c: number, t: number) => number): boolean {
   return (
     (p.kW === 4 || p.kW === 5) &&
@@ -67,7 +68,8 @@ export function takesDwq(p: ConvQParams, bias: number[], w: (c: number, t: numbe
     p.actMax === 127 &&
     fastRequant(p.mult, p.shift) &&
     p.shift.every((s) => s >= -22) &&
-    2 * p.channels < 2 ** 23 &&
+    (p.strideW === 1 ? 2 : 1) * p.channels <= 255 &&
+    p.outW < 2 ** 17 &&
     doubledAccFits(bias, w, p.channels, p.kW)
   );
 }
