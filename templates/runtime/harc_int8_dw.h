@@ -96,14 +96,29 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
                     HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
                 }
             } else {
-                for (; p0 != end; ++p0, r += step * C) {
-                    memcpy(&v, r, 4);
-                    e0 = __sxtb16(v);
-                    o0 = harc_sxtb16_ror8(v);
-                    memcpy(&v, r + C, 4);
-                    e1 = __sxtb16(v);
-                    o1 = harc_sxtb16_ror8(v);
+                /* two pairs per pass (no row is shared: half the loop overhead) */
+                for (; end - p0 >= 2; p0 += 2, r += 2 * step * C) {
+                    int32_t v1, e2, o2, e3, o3;
+                    memcpy(&v1, r + C, 4);
+                    e1 = __sxtb16(v1);
+                    o1 = harc_sxtb16_ror8(v1);
                     HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                    memcpy(&v, r + step * C, 4);
+                    memcpy(&v1, r + step * C + C, 4);
+                    e2 = __sxtb16(v);
+                    o2 = harc_sxtb16_ror8(v);
+                    e3 = __sxtb16(v1);
+                    o3 = harc_sxtb16_ror8(v1);
+                    HARC_S8_DW_PAIRS(p0 + 1, e2, o2, e3, o3);
+                    if (end - p0 > 2) {
+                        memcpy(&v, r + 2 * step * C, 4);
+                        e0 = __sxtb16(v);
+                        o0 = harc_sxtb16_ror8(v);
+                    }
+                }
+                if (p0 != end) {
+                    memcpy(&v, r + C, 4);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
                 }
             }
 #undef HARC_S8_DW_PAIRS
@@ -113,7 +128,21 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
         {
             const int32_t j = b * step - pad_l;
             const int8_t *r0 = harc_s8_dw_row(x, pad_row, C, W, j, c), *r1 = harc_s8_dw_row(x, pad_row, C, W, j + 1, c);
-            for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
+            if (n == 4) {
+                /* an edge pair (a row of it is the pad row, or the input has one row): one word a row too */
+                int32_t v0, v1, e0, o0, e1, o1;
+                memcpy(&v0, r0, 4);
+                memcpy(&v1, r1, 4);
+                e0 = __sxtb16(v0);
+                o0 = harc_sxtb16_ror8(v0);
+                e1 = __sxtb16(v1);
+                o1 = harc_sxtb16_ror8(v1);
+                P[b] = harc_pkh_lo(e0, e1);
+                P[nb + b] = harc_pkh_lo(o0, o1);
+                P[2 * nb + b] = harc_pkh_hi(e0, e1);
+                P[3 * nb + b] = harc_pkh_hi(o0, o1);
+            } else
+                for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
         }
     }
 }
