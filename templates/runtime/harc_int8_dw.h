@@ -285,36 +285,61 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
     "uxtab r1, r1, r10, ror #8\n\t" sep     \
     "strb r2, [r1]\n\t"                     \
     "uxtab r1, r1, r10, ror #8\n\t"
-/* A multiple of 4 outputs (iters = count / 4 passes of 2 pairs) from P; wt the weight triple, cst
- * the 4 words after it (bias .. e | ystride << 8), lut + 128 in r11 or unused. r10's top half
- * counts the passes up from 2^16 - iters (ASR reads only its low byte, UXTAB its second): the loop
- * ends when ADDS carries out. Out of line, with its own registers. */
-#define HARC_S8_DWQ_DEF(name, lutop)                                                                                                 \
-    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, uint32_t iters, const int32_t *wt, const int32_t *cst, \
+/* The loop of one pass: 4 outputs an iteration, r10's top half counting the iterations up to the
+ * carry out of ADDS (ASR reads only r10's low byte, UXTAB its second). */
+#define HARC_S8_DWQ_LOOP(label, lutop) \
+    label ":\n\t" HARC_S8_DWQ_PAIR(lutop, "") HARC_S8_DWQ_PAIR(lutop, "adds r10, r10, #0x10000\n\t") "bcc " label "b\n\t"
+/* The asm passes of n channels of one group: channel i's column at P + i * nb, its outputs from
+ * y + i (and y + i + C for the odd pass at stride 1), its words from prm (harc_s8_dwq_rows). The
+ * stack frame holds { column, y, channels left, prm, nb * 4 | C << 16 } across the passes, whose
+ * loops need all 14 registers; lut + 128 in r11 or unused. Out of line, with its own registers. */
+#define HARC_S8_DWQ_DEF(name, lutop, odd)                                                                                               \
+    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, int32_t n, const int32_t *prm, uint32_t geo,         \
                                                        const int8_t *lut)                                                               \
-    {                                                                                                                              \
-        register const int32_t *r0 __asm__("r0") = P;                                                                              \
-        register int8_t *r1 __asm__("r1") = y;                                                                                     \
-        register uint32_t r2 __asm__("r2") = (0x10000u - iters) << 16;                                                             \
-        register const int32_t *r3 __asm__("r3") = wt;                                                                             \
-        register const int32_t *r12 __asm__("r12") = cst;                                                                          \
-        register const int8_t *r11 __asm__("r11") = lut;                                                                           \
-        __asm__ volatile("ldm r3, {r4, r5, r6}\n\t"                                                                                \
-                         "ldm r12, {r7, r8, r9, r10}\n\t"                                                                          \
-                         "add r10, r10, r2\n\t"                                                                                    \
-                         "1:\n\t" HARC_S8_DWQ_PAIR(lutop, "") HARC_S8_DWQ_PAIR(lutop, "adds r10, r10, #0x10000\n\t")                   \
-                         "bcc 1b"                                                                                                  \
-                         : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12)                                                      \
-                         : "r"(r11)                                                                                                \
-                         : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "lr", "cc", "memory");                                      \
+    {                                                                                                                                   \
+        register const int32_t *r0 __asm__("r0") = P;                                                                                   \
+        register int8_t *r1 __asm__("r1") = y;                                                                                          \
+        register int32_t r2 __asm__("r2") = n;                                                                                          \
+        register const int32_t *r3 __asm__("r3") = prm;                                                                                 \
+        register uint32_t r12 __asm__("r12") = geo;                                                                                     \
+        register const int8_t *r11 __asm__("r11") = lut;                                                                                \
+        __asm__ volatile("push {r0, r1, r2, r3, r12}\n\t"                                                                               \
+                         "3:\n\t"                                                                                                       \
+                         "ldm r3!, {r4, r5, r6, r7, r8, r9, r10}\n\t"                                                                   \
+                         "str r3, [sp, #12]\n\t" HARC_S8_DWQ_LOOP("1", lutop) odd                                                       \
+                         "ldm sp, {r0, r1, r2, r3, r12}\n\t"                                                                            \
+                         "uxth lr, r12\n\t"                                                                                             \
+                         "add r0, r0, lr\n\t"                                                                                           \
+                         "add r1, r1, #1\n\t"                                                                                           \
+                         "subs r2, r2, #1\n\t"                                                                                          \
+                         "stm sp, {r0, r1, r2}\n\t"                                                                                     \
+                         "bne 3b\n\t"                                                                                                   \
+                         "add sp, sp, #20"                                                                                              \
+                         : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12)                                                           \
+                         : "r"(r11)                                                                                                     \
+                         : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "lr", "cc", "memory");                                           \
     }
-HARC_S8_DWQ_DEF(harc_s8_dwq4, "")
-HARC_S8_DWQ_DEF(harc_s8_dwq4_lut, "ldrsb lr, [r11, lr]\n\tldrsb r2, [r11, r2]\n\t")
+/* Stride 1: the odd pass from the same column, its triple and counter word next in prm, y + C. */
+#define HARC_S8_DWQ_ODD(lutop)                      \
+    "ldr r3, [sp, #12]\n\t"                         \
+    "ldm r3!, {r4, r5, r6, r10}\n\t"                \
+    "str r3, [sp, #12]\n\t"                         \
+    "ldm sp, {r0, r1}\n\t"                          \
+    "ldr r12, [sp, #16]\n\t"                        \
+    "add r1, r1, r12, lsr #16\n\t" HARC_S8_DWQ_LOOP("2", lutop)
+#define HARC_S8_DWQ_LUT "ldrsb lr, [r11, lr]\n\tldrsb r2, [r11, r2]\n\t"
+HARC_S8_DWQ_DEF(harc_s8_dwq_s2, "", "")
+HARC_S8_DWQ_DEF(harc_s8_dwq_s2_lut, HARC_S8_DWQ_LUT, "")
+HARC_S8_DWQ_DEF(harc_s8_dwq_s1, "", HARC_S8_DWQ_ODD(""))
+HARC_S8_DWQ_DEF(harc_s8_dwq_s1_lut, HARC_S8_DWQ_LUT, HARC_S8_DWQ_ODD(HARC_S8_DWQ_LUT))
+#undef HARC_S8_DWQ_LUT
+#undef HARC_S8_DWQ_ODD
 #undef HARC_S8_DWQ_DEF
+#undef HARC_S8_DWQ_LOOP
 #undef HARC_S8_DWQ_PAIR
 
-/* One output in C (the outputs past the last multiple of 4): the same doubled sums, halved
- * (exact), then harc_s8_out as the other paths. */
+/* One output in C (those past the asm passes' multiple of 4): the same doubled sums, halved (exact),
+ * then harc_s8_out as the other paths. */
 static inline int8_t harc_s8_dwq_one(const int32_t *Q, const int32_t *wt, const int32_t *cst, int32_t out_zp, const int8_t *lut)
 {
     int32_t a = __smlad(Q[0], wt[0], cst[0]);
@@ -325,34 +350,31 @@ static inline int8_t harc_s8_dwq_one(const int32_t *Q, const int32_t *wt, const 
     return lut ? lut[(int32_t)v + 128] : v;
 }
 
-/* One parity pass of one channel: count outputs, the first reading Q[0..2], the next one pair on. */
-static inline __attribute__((always_inline)) void harc_s8_dwq_pass(const int32_t *Q, const int32_t *wt, const int32_t *cst, int32_t count, int32_t ystride, int8_t *y,
-                                   int32_t out_zp, const int8_t *lut)
-{
-    const int32_t n4 = count & ~3;
-    int32_t o;
-    if (n4) (lut ? harc_s8_dwq4_lut : harc_s8_dwq4)(Q, y, (uint32_t)n4 >> 2, wt, cst, lut ? lut + 128 : lut);
-    for (o = n4; o < count; ++o) y[o * ystride] = harc_s8_dwq_one(Q + o, wt, cst, out_zp, lut);
-}
-
+/* prm per channel: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, ew } (7 words) at stride 2;
+ * at stride 1 then { 2 (0,w0), 2 (w1,w2), 2 (w3,w4), ew } (11), ew = e | ystride << 8 |
+ * (2^16 - n4 / 4) << 16 with n4 the outputs of each pass the asm runs (a multiple of 4 below 2^18,
+ * at least 4; the lowering computes it). The C tail runs the rest of each pass. */
 static inline __attribute__((always_inline)) void harc_s8_dwq_rows(const int8_t *x, const int8_t *pad_row, const int32_t *prm, int32_t C, int32_t W, int32_t pad_l,
                                    int32_t stride, int32_t out_w, int8_t *y, int32_t out_zp, const int8_t *lut, int32_t *P)
 {
-    const int32_t nb = stride == 1 ? ((out_w - 1) >> 1) + 3 : out_w + 2;
-    int32_t c, i;
-    for (c = 0; c < C; c += 4) {
+    const int32_t nb = stride == 1 ? ((out_w - 1) >> 1) + 3 : out_w + 2, words = stride == 1 ? 11 : 7;
+    const int32_t n4 = (0x10000 - (int32_t)((uint32_t)prm[6] >> 16)) * 4;
+    const uint32_t geo = (uint32_t)nb * 4u | (uint32_t)C << 16;
+    int32_t c, i, o;
+    for (c = 0; c < C; c += 4, prm += 4 * words) {
         const int32_t n = C - c < 4 ? C - c : 4;
         harc_s8_dw_cols(x, pad_row, C, W, pad_l, c, n, 2, nb, P);
+        if (stride == 1)
+            (lut ? harc_s8_dwq_s1_lut : harc_s8_dwq_s1)(P, y + c, n, prm, geo, lut ? lut + 128 : lut);
+        else
+            (lut ? harc_s8_dwq_s2_lut : harc_s8_dwq_s2)(P, y + c, n, prm, geo, lut ? lut + 128 : lut);
         for (i = 0; i < n; ++i) {
-            const int32_t *const Q = P + i * nb;
-            int8_t *const yc = y + c + i;
-            if (stride == 2) {
-                harc_s8_dwq_pass(Q, prm, prm + 3, out_w, C, yc, out_zp, lut);
-                prm += 7;
-            } else {
-                harc_s8_dwq_pass(Q, prm, prm + 3, (out_w + 1) >> 1, 2 * C, yc, out_zp, lut);
-                harc_s8_dwq_pass(Q, prm + 7, prm + 3, out_w >> 1, 2 * C, yc + C, out_zp, lut);
-                prm += 10;
+            const int32_t *const Q = P + i * nb, *const cw = prm + i * words;
+            if (stride == 2)
+                for (o = n4; o < out_w; ++o) y[o * C + c + i] = harc_s8_dwq_one(Q + o, cw, cw + 3, out_zp, lut);
+            else {
+                for (o = n4; o < (out_w + 1) >> 1; ++o) y[2 * o * C + c + i] = harc_s8_dwq_one(Q + o, cw, cw + 3, out_zp, lut);
+                for (o = n4; o < out_w >> 1; ++o) y[(2 * o + 1) * C + c + i] = harc_s8_dwq_one(Q + o, cw + 7, cw + 3, out_zp, lut);
             }
         }
     }

@@ -55,15 +55,15 @@ export function doubledAccFits(bias: number[], w: (c: number, t: number) => numb
   return true;
 }
 
-/** Whether harc_s8_dwq_rows runs the layer (the zoo's shape): k 4 or 5, stride 1 or 2, at least 2
- * outputs, the full int8 range, the one-multiply requantization with 2 <= -shift <= 22 (its
+/** Whether harc_s8_dwq_rows runs the layer (the zoo's shape): k 4 or 5, stride 1 or 2, at least 4
+ * outputs a pass for its asm, the full int8 range, the one-multiply requantization with 2 <= -shift <= 22 (its
  * rounding constant 2^(e-1) + out_zp 2^e fits int32), 2 acc in int32, the y step in a byte and fewer
  * than 2^16 passes of 4 outputs (r10's bytes in the asm loop). */
 export function takesDwq(p: ConvQParams, bias: number[], w: (c: number, t: number) => number): boolean {
   return (
     (p.kW === 4 || p.kW === 5) &&
     (p.strideW === 1 || p.strideW === 2) &&
-    p.outW >= 2 &&
+    dwqAsmOutputs(p) >= 4 &&
     p.actMin === -128 &&
     p.actMax === 127 &&
     fastRequant(p.mult, p.shift) &&
@@ -76,16 +76,23 @@ export function takesDwq(p: ConvQParams, bias: number[], w: (c: number, t: numbe
 
 const pair = (lo: number, hi: number): number => ((lo & 0xffff) | (hi << 16)) | 0;
 
+/** Outputs of each pass (one channel, one parity at stride 1) that harc_s8_dwq_rows' asm runs: a
+ * multiple of 4 (the rest in C). */
+export const dwqAsmOutputs = (p: ConvQParams): number => 4 * Math.floor((p.strideW === 1 ? Math.floor(p.outW / 2) : p.outW) / 4);
+
 /** harc_s8_dwq_rows' per-channel words: the even triple 2 ((w0,w1), (w2,w3), (w4,0)), 2 bias, mult,
- * h = 2^(e-1) + out_zp 2^e, e | ystride << 8, and at stride 1 the odd triple 2 ((0,w0), (w1,w2), (w3,w4)). */
+ * h = 2^(e-1) + out_zp 2^e, ew = e | ystride << 8 | (2^16 - passes) << 16, and at stride 1 the odd
+ * triple 2 ((0,w0), (w1,w2), (w3,w4)) and ew again (the asm loop's counter runs out in r10). */
 export function dwqParams(p: ConvQParams, bias: number[], w: (c: number, t: number) => number): number[] {
   const out: number[] = [];
   const ystride = p.strideW === 1 ? 2 * p.channels : p.channels;
+  const count = (2 ** 16 - dwqAsmOutputs(p) / 4) * 2 ** 16;
   for (let c = 0; c < p.channels; c++) {
     const d = (t: number): number => (t >= 0 && t < p.kW ? 2 * w(c, t) : 0);
     const e = -p.shift[c]!;
-    out.push(pair(d(0), d(1)), pair(d(2), d(3)), pair(d(4), 0), 2 * bias[c]!, p.mult[c]!, (2 ** (e - 1) + p.outZp * 2 ** e) | 0, e | (ystride << 8));
-    if (p.strideW === 1) out.push(pair(0, d(0)), pair(d(1), d(2)), pair(d(3), d(4)));
+    const ew = (e + ystride * 256 + count) | 0;
+    out.push(pair(d(0), d(1)), pair(d(2), d(3)), pair(d(4), 0), 2 * bias[c]!, p.mult[c]!, (2 ** (e - 1) + p.outZp * 2 ** e) | 0, ew);
+    if (p.strideW === 1) out.push(pair(0, d(0)), pair(d(1), d(2)), pair(d(3), d(4)), ew);
   }
   return out;
 }
