@@ -259,10 +259,10 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
 #if defined(__OPTIMIZE__) && defined(__GNUC__)
 /* Outputs A and B of one pass: their 3 pairs overlap in 2, so 4 LDR (pipelined; the post-increment
  * on the last) serve both; 6 SMLAD; both requantizations interleaved (ADD for the sign, SMMLAR, ASR,
- * SSAT), so that a table's LDRSB never waits for the SSAT before it; STRB and the y step (UXTAB: the
- * byte of ystride in r10) each. `sep` goes between A's y step and B's store (which waits a cycle for
- * its address when nothing does). */
-#define HARC_S8_DWQ_PAIR(lutop, sep)          \
+ * SSAT), so that a table's LDRSB never waits for the SSAT before it; the two stores at y and
+ * y + ystride (UXTB: the byte of ystride in r10, into r12 once B's sum is used), y then stepped
+ * twice: no store waits for its address. */
+#define HARC_S8_DWQ_PAIR(lutop)             \
     "ldr lr, [r0, #8]\n\t"                  \
     "ldr r2, [r0, #12]\n\t"                 \
     "ldr r12, [r0, #4]\n\t"                 \
@@ -277,18 +277,18 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
     "add r2, r9, r12, asr #31\n\t"          \
     "smmlar lr, r3, r8, lr\n\t"             \
     "smmlar r2, r12, r8, r2\n\t"            \
+    "uxtb r12, r10, ror #8\n\t"             \
     "asr lr, lr, r10\n\t"                   \
     "asr r2, r2, r10\n\t"                   \
     "ssat lr, #8, lr\n\t"                   \
     "ssat r2, #8, r2\n\t" lutop             \
     "strb lr, [r1]\n\t"                     \
-    "uxtab r1, r1, r10, ror #8\n\t" sep     \
-    "strb r2, [r1]\n\t"                     \
-    "uxtab r1, r1, r10, ror #8\n\t"
+    "strb r2, [r1, r12]\n\t"                \
+    "add r1, r1, r12, lsl #1\n\t"
 /* The loop of one pass: 4 outputs an iteration, r10's top half counting the iterations up to the
- * carry out of ADDS (ASR reads only r10's low byte, UXTAB its second). */
+ * carry out of ADDS (ASR reads only r10's low byte, UXTB its second). */
 #define HARC_S8_DWQ_LOOP(label, lutop) \
-    label ":\n\t" HARC_S8_DWQ_PAIR(lutop, "") HARC_S8_DWQ_PAIR(lutop, "adds r10, r10, #0x10000\n\t") "bcc " label "b\n\t"
+    label ":\n\t" HARC_S8_DWQ_PAIR(lutop) HARC_S8_DWQ_PAIR(lutop) "adds r10, r10, #0x10000\n\t" "bcc " label "b\n\t"
 /* The asm passes of n channels of one group: channel i's column at P + i * nb, its outputs from
  * y + i (and y + i + C for the odd pass at stride 1), its words from prm (harc_s8_dwq_rows). The
  * stack frame holds { column, y, channels left, prm, nb * 4 | C << 16 } across the passes, whose
