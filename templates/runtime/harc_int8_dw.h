@@ -353,12 +353,12 @@ static inline int8_t harc_s8_dwq_one(const int32_t *Q, const int32_t *wt, const 
 /* prm per channel: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, ew } (7 words) at stride 2;
  * at stride 1 then { 2 (0,w0), 2 (w1,w2), 2 (w3,w4), ew } (11), ew = e | ystride << 8 |
  * (2^16 - n4 / 4) << 16 with n4 the outputs of each pass the asm runs (a multiple of 4 below 2^18,
- * at least 4; the lowering computes it). The C tail runs the rest of each pass. */
+ * at least 4; the lowering computes it and passes it too, so that the C tail folds away when there
+ * is none). The C tail runs the rest of each pass. */
 static inline __attribute__((always_inline)) void harc_s8_dwq_rows(const int8_t *x, const int8_t *pad_row, const int32_t *prm, int32_t C, int32_t W, int32_t pad_l,
-                                   int32_t stride, int32_t out_w, int8_t *y, int32_t out_zp, const int8_t *lut, int32_t *P)
+                                   int32_t stride, int32_t out_w, int32_t n4, int8_t *y, int32_t out_zp, const int8_t *lut, int32_t *P)
 {
     const int32_t nb = stride == 1 ? ((out_w - 1) >> 1) + 3 : out_w + 2, words = stride == 1 ? 11 : 7;
-    const int32_t n4 = (0x10000 - (int32_t)((uint32_t)prm[6] >> 16)) * 4;
     const uint32_t geo = (uint32_t)nb * 4u | (uint32_t)C << 16;
     int32_t c, i, o;
     for (c = 0; c < C; c += 4, prm += 4 * words) {

@@ -121,7 +121,7 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
       `  const int32_t *const prm = ${ctx.constArray('dwq', 'int32_t', dwqParams(p, bias, w).map(i32))};`,
       `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
       `  for (int n = 0; n < ${p.batch}; ++n)`,
-      `    harc_s8_dwq_rows(${ctx.arg(0)} + n * ${inSize}, pad_row, prm, ${C}, ${p.inW}, ${p.padLeft}, ${p.strideW}, ${p.outW}, ${ctx.res(0)} + n * ${outSize}, ` +
+      `    harc_s8_dwq_rows(${ctx.arg(0)} + n * ${inSize}, pad_row, prm, ${C}, ${p.inW}, ${p.padLeft}, ${p.strideW}, ${p.outW}, ${dwqAsmOutputs(p)}, ${ctx.res(0)} + n * ${outSize}, ` +
         `${i32(p.outZp)}, ${lut ?? '(const int8_t *)0'}, ${scratch});`,
       '',
     ].join('\n');
