@@ -52,6 +52,16 @@ static inline int32_t harc_pkh_hi(int32_t a, int32_t b)
     return r;
 }
 
+/* The pairs of 4 channels from two rows' words (channel i's at q[i * nb]). */
+static inline void harc_s8_dw_pairs4(int32_t *q, int32_t nb, int32_t row0, int32_t row1)
+{
+    const int32_t e0 = __sxtb16(row0), o0 = harc_sxtb16_ror8(row0), e1 = __sxtb16(row1), o1 = harc_sxtb16_ror8(row1);
+    q[0] = harc_pkh_lo(e0, e1);
+    q[nb] = harc_pkh_lo(o0, o1);
+    q[2 * nb] = harc_pkh_hi(e0, e1);
+    q[3 * nb] = harc_pkh_hi(o0, o1);
+}
+
 /* Step 1: the pair columns of n <= 4 channels from c, nb pairs each (column i at P + i * nb).
  * Always inlined, so the geometry is constant and the divisions fold. */
 static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t pad_l, int32_t c, int32_t n, int32_t step,
@@ -130,17 +140,10 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
             const int8_t *r0 = harc_s8_dw_row(x, pad_row, C, W, j, c), *r1 = harc_s8_dw_row(x, pad_row, C, W, j + 1, c);
             if (n == 4) {
                 /* an edge pair (a row of it is the pad row, or the input has one row): one word a row too */
-                int32_t v0, v1, e0, o0, e1, o1;
+                int32_t v0, v1;
                 memcpy(&v0, r0, 4);
                 memcpy(&v1, r1, 4);
-                e0 = __sxtb16(v0);
-                o0 = harc_sxtb16_ror8(v0);
-                e1 = __sxtb16(v1);
-                o1 = harc_sxtb16_ror8(v1);
-                P[b] = harc_pkh_lo(e0, e1);
-                P[nb + b] = harc_pkh_lo(o0, o1);
-                P[2 * nb + b] = harc_pkh_hi(e0, e1);
-                P[3 * nb + b] = harc_pkh_hi(o0, o1);
+                harc_s8_dw_pairs4(P + b, nb, v0, v1);
             } else
                 for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
         }
