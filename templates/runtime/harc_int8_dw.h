@@ -256,15 +256,14 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
  *   SMMLAR(h - [acc < 0], 2 acc, mult) >> e,  h = 2^(e-1) + out_zp * 2^e,  e = -shift:
  * SMMLAR adds its accumulator times 2^32 and 2^31 before taking the high word, which makes the
  * numerator and denominator of harc_s8_requant_fast's single floor division (see there) twice
- * theirs, and floors compose. Four instructions instead of six.
- * prm per channel, in flash: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, e | ystride << 8 },
- * then at stride 1 the odd triple { 2 (0,w0), 2 (w1,w2), 2 (w3,w4) }. */
+ * theirs, and floors compose. Four instructions instead of six. Each channel's words (its weight
+ * triples, 2 bias, mult, h, e and the loop's counter) are precomputed in flash: one LDM a pass. */
 #if defined(__OPTIMIZE__) && defined(__GNUC__)
 /* Outputs A and B of one pass: their 3 pairs overlap in 2, so 4 LDR (pipelined; the post-increment
  * on the last) serve both; 6 SMLAD; both requantizations interleaved (ADD for the sign, SMMLAR, ASR,
  * SSAT), so that a table's LDRSB never waits for the SSAT before it; the two stores at y and
- * y + ystride (UXTB: the byte of ystride in r10, into r12 once B's sum is used), y then stepped
- * twice: no store waits for its address. */
+ * y + ystride (UXTB: the byte of ystride in r10, into r12 once B's sum is used), y then stepped by
+ * 2 ystride: no store waits for its address. */
 #define HARC_S8_DWQ_PAIR(lutop)             \
     "ldr lr, [r0, #8]\n\t"                  \
     "ldr r2, [r0, #12]\n\t"                 \
