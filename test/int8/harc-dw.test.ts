@@ -5,7 +5,8 @@
 // are unchanged). Shapes: channels not a multiple of 4, odd lengths, kernels 1/3/4/5/7, stride 2
 // and 3, symmetric / asymmetric / no padding, an input shorter than the kernel, batch 2, a clamp.
 import { describe, expect, it } from 'vitest';
-import { packDwPairs } from '../../src/backends/c/lower/int8-dw-rows.ts';
+import { dwqParams, packDwPairs } from '../../src/backends/c/lower/int8-dw-rows.ts';
+import type { ConvQParams } from '../../src/ir/int8/prepare.ts';
 import { expectHarcBytes } from './harc-cases.ts';
 import type { G } from './helpers.ts';
 
@@ -47,6 +48,21 @@ describe('harc 1-D depthwise (harc_s8_dw_rows) == TS reference on cortex-m4; ris
         if (c.fused) expect(m4.files['model.c']).toContain(`fused ${c.fused} epilogue`);
         else expect(m4.files['model.c']).not.toMatch(/fused \w+ epilogue/);
       }), 180_000);
+
+  it('harc_s8_dwq_rows\' words: doubled triples (the odd one at stride 1), 2 bias, mult, h, e | ystride << 8 | counter << 16', () => {
+    const w = (_c: number, t: number): number => [1, -2, 3, -128, 127][t]!;
+    const p = { kW: 5, strideW: 1, channels: 3, outW: 17, shift: [-5, -5, -5], mult: [2 ** 30 + 7, 2 ** 30 + 7, 2 ** 30 + 7], outZp: -3 } as unknown as ConvQParams;
+    const pair = (lo: number, hi: number): number => ((lo & 0xffff) | (hi << 16)) | 0;
+    // 17 outputs: passes of 9 and 8, 8 each in the asm (2 loop passes), e = 5, ystride = 2 * 3
+    const ew = (5 | (6 << 8) | ((2 ** 16 - 2) << 16)) | 0;
+    expect(dwqParams(p, [100, 0, 0], w).slice(0, 11)).toEqual([
+      pair(2, -4), pair(6, -256), pair(254, 0), 200, 2 ** 30 + 7, 16 - 3 * 32, ew,
+      pair(0, 2), pair(-4, 6), pair(-256, 254), ew,
+    ]);
+    expect(dwqParams({ ...p, strideW: 2, outW: 9 } as ConvQParams, [100, 0, 0], w).slice(0, 7)).toEqual([
+      pair(2, -4), pair(6, -256), pair(254, 0), 200, 2 ** 30 + 7, 16 - 3 * 32, (5 | (3 << 8) | ((2 ** 16 - 2) << 16)) | 0,
+    ]);
+  });
 
   it('packs each channel\'s weights as int16 pairs (w[2i] low, w[2i+1] high, zero past k)', () => {
     const w = (c: number, t: number): number => (c === 0 ? [1, -2, 3][t]! : [-128, 127, -1][t]!);

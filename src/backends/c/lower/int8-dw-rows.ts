@@ -10,7 +10,9 @@ import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the Cortex-M DSP path (templates/runtime/harc_int8_dw.h):
 // channel by channel, the weights, bias and multiplier in registers, ceil(k/2) SMLAD per output on
-// int16 pairs of the padded input column. Everything else goes to the lowering it wraps.
+// int16 pairs of the padded input column; the zoo's shape (k 4/5, stride 1/2, full int8 range) on
+// harc_s8_dwq_rows (even pairs only, doubled weights for a 4-instruction SMMLAR requantization, each
+// channel's words precomputed here). Everything else goes to the lowering it wraps.
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
