@@ -1,7 +1,7 @@
 // Per-layer MAC/cycle of the int8 depthwise kernels on QEMU Cortex-M4 (mps2-an386, -O2): each of
 // mobilenet-1d's four depthwise shapes (k 5, pad 2; strides 1 and 2) as a one-layer model with random
 // weights, calibrated on random inputs, measured with `--kernels portable` (harc_s8_dw_pixel) and
-// `--kernels harc` (harc_s8_dw_rows). `harc measure` reports cycles per model only, so a one-layer
+// `--kernels harc` (harc_s8_dwq_rows). `harc measure` reports cycles per model only, so a one-layer
 // model is how a layer's cycles are measured. Run: node --import tsx bench/dw-layers.ts
 import { emitModel } from '../src/backends/c/emit-model.ts';
 import { table } from '../src/cli/format.ts';
@@ -32,4 +32,4 @@ for (const [i, s] of SHAPES.entries()) {
   rows.push(row);
   process.stderr.write(`${s.name}: done\n`);
 }
-console.log(table(['layer (k 5, pad 2)', 'portable (harc_s8_dw_pixel)', 'harc (harc_s8_dw_rows)'], rows));
+console.log(table(['layer (k 5, pad 2)', 'portable (harc_s8_dw_pixel)', 'harc (harc_s8_dwq_rows)'], rows));

@@ -52,6 +52,16 @@ static inline int32_t harc_pkh_hi(int32_t a, int32_t b)
     return r;
 }
 
+/* The pairs of 4 channels from two rows' words (channel i's at q[i * nb]). */
+static inline void harc_s8_dw_pairs4(int32_t *q, int32_t nb, int32_t row0, int32_t row1)
+{
+    const int32_t e0 = __sxtb16(row0), o0 = harc_sxtb16_ror8(row0), e1 = __sxtb16(row1), o1 = harc_sxtb16_ror8(row1);
+    q[0] = harc_pkh_lo(e0, e1);
+    q[nb] = harc_pkh_lo(o0, o1);
+    q[2 * nb] = harc_pkh_hi(e0, e1);
+    q[3 * nb] = harc_pkh_hi(o0, o1);
+}
+
 /* Step 1: the pair columns of n <= 4 channels from c, nb pairs each (column i at P + i * nb).
  * Always inlined, so the geometry is constant and the divisions fold. */
 static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *x, const int8_t *pad_row, int32_t C, int32_t W, int32_t pad_l, int32_t c, int32_t n, int32_t step,
@@ -96,14 +106,29 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
                     HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
                 }
             } else {
-                for (; p0 != end; ++p0, r += step * C) {
-                    memcpy(&v, r, 4);
-                    e0 = __sxtb16(v);
-                    o0 = harc_sxtb16_ror8(v);
-                    memcpy(&v, r + C, 4);
-                    e1 = __sxtb16(v);
-                    o1 = harc_sxtb16_ror8(v);
+                /* two pairs per pass (no row is shared: half the loop overhead) */
+                for (; end - p0 >= 2; p0 += 2, r += 2 * step * C) {
+                    int32_t v1, e2, o2, e3, o3;
+                    memcpy(&v1, r + C, 4);
+                    e1 = __sxtb16(v1);
+                    o1 = harc_sxtb16_ror8(v1);
                     HARC_S8_DW_PAIRS(p0, e0, o0, e1, o1);
+                    memcpy(&v, r + step * C, 4);
+                    memcpy(&v1, r + step * C + C, 4);
+                    e2 = __sxtb16(v);
+                    o2 = harc_sxtb16_ror8(v);
+                    e3 = __sxtb16(v1);
+                    o3 = harc_sxtb16_ror8(v1);
+                    HARC_S8_DW_PAIRS(p0 + 1, e2, o2, e3, o3);
+                    if (end - p0 > 2) {
+                        memcpy(&v, r + 2 * step * C, 4);
+                        e0 = __sxtb16(v);
+                        o0 = harc_sxtb16_ror8(v);
+                    }
+                }
+                if (p0 != end) {
+                    memcpy(&v, r + C, 4);
+                    HARC_S8_DW_PAIRS(p0, e0, o0, __sxtb16(v), harc_sxtb16_ror8(v));
                 }
             }
 #undef HARC_S8_DW_PAIRS
@@ -113,7 +138,14 @@ static inline __attribute__((always_inline)) void harc_s8_dw_cols(const int8_t *
         {
             const int32_t j = b * step - pad_l;
             const int8_t *r0 = harc_s8_dw_row(x, pad_row, C, W, j, c), *r1 = harc_s8_dw_row(x, pad_row, C, W, j + 1, c);
-            for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
+            if (n == 4) {
+                /* an edge pair (a row of it is the pad row, or the input has one row): one word a row too */
+                int32_t v0, v1;
+                memcpy(&v0, r0, 4);
+                memcpy(&v1, r1, 4);
+                harc_s8_dw_pairs4(P + b, nb, v0, v1);
+            } else
+                for (i = 0; i < n; ++i) P[i * nb + b] = harc_s8_dw_pair(r0 + i, r1 + i);
         }
     }
 }
@@ -212,6 +244,145 @@ static inline __attribute__((always_inline)) void harc_s8_dw_chan(const int32_t 
     }
 }
 
+/* harc_s8_dwq_rows: the zoo's depthwise shape (k 4 or 5, stride 1 or 2, full int8 range, the
+ * one-multiply requantization; the lowering checks every condition at compile time, dwq in
+ * int8-dw-rows.ts). Only the even pairs Q[m] = (u[2m], u[2m + 1]) are built, for both strides
+ * (half the column work at stride 1), and each output is 3 SMLAD of Q against a weight triple: at
+ * stride 2 output o reads Q[o..o+2] against ((w0,w1), (w2,w3), (w4,0)); at stride 1 the even
+ * outputs 2m read Q[m..m+2] against that triple and the odd outputs 2m + 1 against
+ * ((0,w0), (w1,w2), (w3,w4)), each parity a pass writing every 2C bytes.
+ * The weights and bias are doubled at compile time (2 acc: int16 lanes hold 2w exactly, and the
+ * lowering checks |bias| + 128 * sum |w| < 2^30), so harc_s8_requant_fast(acc) + out_zp is
+ *   SMMLAR(h - [acc < 0], 2 acc, mult) >> e,  h = 2^(e-1) + out_zp * 2^e,  e = -shift:
+ * SMMLAR adds its accumulator times 2^32 and 2^31 before taking the high word, which makes the
+ * numerator and denominator of harc_s8_requant_fast's single floor division (see there) twice
+ * theirs, and floors compose. Four instructions instead of six. Each channel's words (its weight
+ * triples, 2 bias, mult, h, e and the loop's counter) are precomputed in flash: one LDM a pass. */
+#if defined(__OPTIMIZE__) && defined(__GNUC__)
+/* Outputs A and B of one pass: their 3 pairs overlap in 2, so 4 LDR (pipelined; the post-increment
+ * on the last) serve both; 6 SMLAD; both requantizations interleaved (ADD for the sign, SMMLAR, ASR,
+ * SSAT), so that a table's LDRSB never waits for the SSAT before it; the two stores at y and
+ * y + ystride (UXTB: the byte of ystride in r10, into r12 once B's sum is used), y then stepped by
+ * 2 ystride: no store waits for its address. */
+#define HARC_S8_DWQ_PAIR(lutop)             \
+    "ldr lr, [r0, #8]\n\t"                  \
+    "ldr r2, [r0, #12]\n\t"                 \
+    "ldr r12, [r0, #4]\n\t"                 \
+    "ldr r3, [r0], #8\n\t"                  \
+    "smlad r3, r3, r4, r7\n\t"              \
+    "smlad r3, r12, r5, r3\n\t"             \
+    "smlad r3, lr, r6, r3\n\t"              \
+    "smlad r12, r12, r4, r7\n\t"            \
+    "smlad r12, lr, r5, r12\n\t"            \
+    "smlad r12, r2, r6, r12\n\t"            \
+    "add lr, r9, r3, asr #31\n\t"           \
+    "add r2, r9, r12, asr #31\n\t"          \
+    "smmlar lr, r3, r8, lr\n\t"             \
+    "smmlar r2, r12, r8, r2\n\t"            \
+    "uxtb r12, r10, ror #8\n\t"             \
+    "asr lr, lr, r10\n\t"                   \
+    "asr r2, r2, r10\n\t"                   \
+    "ssat lr, #8, lr\n\t"                   \
+    "ssat r2, #8, r2\n\t" lutop             \
+    "strb lr, [r1]\n\t"                     \
+    "strb r2, [r1, r12]\n\t"                \
+    "add r1, r1, r12, lsl #1\n\t"
+/* The loop of one pass: 4 outputs an iteration, r10's top half counting the iterations up to the
+ * carry out of ADDS (ASR reads only r10's low byte, UXTB its second). */
+#define HARC_S8_DWQ_LOOP(label, lutop) \
+    label ":\n\t" HARC_S8_DWQ_PAIR(lutop) HARC_S8_DWQ_PAIR(lutop) "adds r10, r10, #0x10000\n\t" "bcc " label "b\n\t"
+/* The asm passes of n channels of one group: channel i's column at P + i * nb, its outputs from
+ * y + i (and y + i + C for the odd pass at stride 1), its words from prm (harc_s8_dwq_rows). The
+ * stack frame holds { column, y, channels left, prm, nb * 4 | C << 16 } across the passes, whose
+ * loops need all 14 registers; lut + 128 in r11 or unused. Out of line, with its own registers. */
+#define HARC_S8_DWQ_DEF(name, lutop, odd)                                                                                               \
+    static __attribute__((noinline, unused)) void name(const int32_t *P, int8_t *y, int32_t n, const int32_t *prm, uint32_t geo,         \
+                                                       const int8_t *lut)                                                               \
+    {                                                                                                                                   \
+        register const int32_t *r0 __asm__("r0") = P;                                                                                   \
+        register int8_t *r1 __asm__("r1") = y;                                                                                          \
+        register int32_t r2 __asm__("r2") = n;                                                                                          \
+        register const int32_t *r3 __asm__("r3") = prm;                                                                                 \
+        register uint32_t r12 __asm__("r12") = geo;                                                                                     \
+        register const int8_t *r11 __asm__("r11") = lut;                                                                                \
+        __asm__ volatile("push {r0, r1, r2, r3, r12}\n\t"                                                                               \
+                         "3:\n\t"                                                                                                       \
+                         "ldm r3!, {r4, r5, r6, r7, r8, r9, r10}\n\t"                                                                   \
+                         "str r3, [sp, #12]\n\t" HARC_S8_DWQ_LOOP("1", lutop) odd                                                       \
+                         "ldm sp, {r0, r1, r2, r3, r12}\n\t"                                                                            \
+                         "uxth lr, r12\n\t"                                                                                             \
+                         "add r0, r0, lr\n\t"                                                                                           \
+                         "add r1, r1, #1\n\t"                                                                                           \
+                         "subs r2, r2, #1\n\t"                                                                                          \
+                         "stm sp, {r0, r1, r2}\n\t"                                                                                     \
+                         "bne 3b\n\t"                                                                                                   \
+                         "add sp, sp, #20"                                                                                              \
+                         : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r12)                                                           \
+                         : "r"(r11)                                                                                                     \
+                         : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "lr", "cc", "memory");                                           \
+    }
+/* Stride 1: the odd pass from the same column, its triple and counter word next in prm, y + C. */
+#define HARC_S8_DWQ_ODD(lutop)                      \
+    "ldr r3, [sp, #12]\n\t"                         \
+    "ldm r3!, {r4, r5, r6, r10}\n\t"                \
+    "str r3, [sp, #12]\n\t"                         \
+    "ldm sp, {r0, r1}\n\t"                          \
+    "ldr r12, [sp, #16]\n\t"                        \
+    "add r1, r1, r12, lsr #16\n\t" HARC_S8_DWQ_LOOP("2", lutop)
+#define HARC_S8_DWQ_LUT "ldrsb lr, [r11, lr]\n\tldrsb r2, [r11, r2]\n\t"
+HARC_S8_DWQ_DEF(harc_s8_dwq_s2, "", "")
+HARC_S8_DWQ_DEF(harc_s8_dwq_s2_lut, HARC_S8_DWQ_LUT, "")
+HARC_S8_DWQ_DEF(harc_s8_dwq_s1, "", HARC_S8_DWQ_ODD(""))
+HARC_S8_DWQ_DEF(harc_s8_dwq_s1_lut, HARC_S8_DWQ_LUT, HARC_S8_DWQ_ODD(HARC_S8_DWQ_LUT))
+#undef HARC_S8_DWQ_LUT
+#undef HARC_S8_DWQ_ODD
+#undef HARC_S8_DWQ_DEF
+#undef HARC_S8_DWQ_LOOP
+#undef HARC_S8_DWQ_PAIR
+
+/* One output in C (those past the asm passes' multiple of 4): the same doubled sums, halved (exact),
+ * then harc_s8_out as the other paths. */
+static inline int8_t harc_s8_dwq_one(const int32_t *Q, const int32_t *wt, const int32_t *cst, int32_t out_zp, const int8_t *lut)
+{
+    int32_t a = __smlad(Q[0], wt[0], cst[0]);
+    int8_t v;
+    a = __smlad(Q[1], wt[1], a);
+    a = __smlad(Q[2], wt[2], a);
+    v = harc_s8_out(a >> 1, cst[1], -(cst[3] & 0xFF), out_zp, -128, 127, 1);
+    return lut ? lut[(int32_t)v + 128] : v;
+}
+
+/* prm per channel: { 2 (w0,w1), 2 (w2,w3), 2 (w4,0), 2 bias, mult, h, ew } (7 words) at stride 2;
+ * at stride 1 then { 2 (0,w0), 2 (w1,w2), 2 (w3,w4), ew } (11), ew = e | ystride << 8 |
+ * (2^16 - n4 / 4) << 16 with n4 the outputs of each pass the asm runs (a multiple of 4 below 2^18,
+ * at least 4; the lowering computes it and passes it too, so that the C tail folds away when there
+ * is none). The C tail runs the rest of each pass. */
+static inline __attribute__((always_inline)) void harc_s8_dwq_rows(const int8_t *x, const int8_t *pad_row, const int32_t *prm, int32_t C, int32_t W, int32_t pad_l,
+                                   int32_t stride, int32_t out_w, int32_t n4, int8_t *y, int32_t out_zp, const int8_t *lut, int32_t *P)
+{
+    const int32_t nb = stride == 1 ? ((out_w - 1) >> 1) + 3 : out_w + 2, words = stride == 1 ? 11 : 7;
+    const uint32_t geo = (uint32_t)nb * 4u | (uint32_t)C << 16;
+    int32_t c, i, o;
+    for (c = 0; c < C; c += 4, prm += 4 * words) {
+        const int32_t n = C - c < 4 ? C - c : 4;
+        harc_s8_dw_cols(x, pad_row, C, W, pad_l, c, n, 2, nb, P);
+        if (stride == 1)
+            (lut ? harc_s8_dwq_s1_lut : harc_s8_dwq_s1)(P, y + c, n, prm, geo, lut ? lut + 128 : lut);
+        else
+            (lut ? harc_s8_dwq_s2_lut : harc_s8_dwq_s2)(P, y + c, n, prm, geo, lut ? lut + 128 : lut);
+        for (i = 0; i < n; ++i) {
+            const int32_t *const Q = P + i * nb, *const cw = prm + i * words;
+            if (stride == 2)
+                for (o = n4; o < out_w; ++o) y[o * C + c + i] = harc_s8_dwq_one(Q + o, cw, cw + 3, out_zp, lut);
+            else {
+                for (o = n4; o < (out_w + 1) >> 1; ++o) y[2 * o * C + c + i] = harc_s8_dwq_one(Q + o, cw, cw + 3, out_zp, lut);
+                for (o = n4; o < out_w >> 1; ++o) y[(2 * o + 1) * C + c + i] = harc_s8_dwq_one(Q + o, cw + 7, cw + 3, out_zp, lut);
+            }
+        }
+    }
+}
+#endif
+
 /* Depthwise 1-D conv, multiplier 1, dilation 1, kernel k <= 8, one batch row: x [W][C] -> y [out_w][C].
  * w holds each channel's np = ceil(k / 2) weight pairs (channel-major), P is 4 * nb words of scratch
  * with nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1, step = 2 for an even stride, else 1. */
@@ -220,6 +391,7 @@ static inline __attribute__((always_inline)) void harc_s8_dw_rows(const int8_t *
                                    int32_t act_max, int32_t fast_rq, const int8_t *lut, int32_t *P)
 {
     const int32_t np = (k + 1) >> 1, step = (stride & 1) ? 1 : 2;
+
     const int32_t nb = ((out_w - 1) * stride + 2 * (np - 1)) / step + 1;
     int32_t c, i;
     for (c = 0; c < C; c += 4) {

@@ -10,7 +10,9 @@ import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the Cortex-M DSP path (templates/runtime/harc_int8_dw.h):
 // channel by channel, the weights, bias and multiplier in registers, ceil(k/2) SMLAD per output on
-// int16 pairs of the padded input column. Everything else goes to the lowering it wraps.
+// int16 pairs of the padded input column; the zoo's shape (k 4/5, stride 1/2, full int8 range) on
+// harc_s8_dwq_rows (even pairs only, doubled weights for a 4-instruction SMMLAR requantization, each
+// channel's words precomputed here). Everything else goes to the lowering it wraps.
 
 const i32 = (v: number): string => cLiteral('int32', v);
 
@@ -27,8 +29,13 @@ export function isDwRows(p: ConvQParams): boolean {
 const pairCount = (p: ConvQParams): number => Math.ceil(p.kW / 2);
 const pairStep = (p: ConvQParams): number => (p.strideW % 2 === 0 ? 2 : 1);
 
-/** Scratch words per channel column (harc_s8_dw_rows' nb); 4 columns are live at a time. */
-export const dwRowsPairs = (p: ConvQParams): number => Math.floor(((p.outW - 1) * p.strideW + 2 * (pairCount(p) - 1)) / pairStep(p)) + 1;
+/** Scratch words per channel column (harc_s8_dw_rows' nb, or harc_s8_dwq_rows' if it may run and
+ * is more: its third pair is read at k = 4 too); 4 columns are live at a time. */
+export const dwRowsPairs = (p: ConvQParams): number => {
+  const rows = Math.floor(((p.outW - 1) * p.strideW + 2 * (pairCount(p) - 1)) / pairStep(p)) + 1;
+  const q = p.strideW === 1 ? Math.floor((p.outW - 1) / 2) + 3 : p.strideW === 2 ? p.outW + 2 : 0;
+  return p.kW === 4 || p.kW === 5 ? Math.max(rows, q) : rows;
+};
 export const dwRowsScratchBytes = (p: ConvQParams): number => 16 * dwRowsPairs(p);
 
 /** Each channel's weight pairs (w[2i] low, w[2i+1] high half, w[k] = 0) as int32 words. */
@@ -39,12 +46,63 @@ export function packDwPairs(w: (c: number, t: number) => number, channels: numbe
   return out;
 }
 
+/** Whether 2 * acc fits int32 for every channel and input (|bias| + 128 * sum |w| < 2^30), so
+ * harc_s8_dwq_rows may double the weights and bias for its 4-instruction requantization. */
+export function doubledAccFits(bias: number[], w: (c: number, t: number) => number, channels: number, k: number): boolean {
+  for (let c = 0; c < channels; c++) {
+    let bound = Math.abs(bias[c]!);
+    for (let t = 0; t < k; t++) bound += 128 * Math.abs(w(c, t));
+    if (bound >= 2 ** 30) return false;
+  }
+  return true;
+}
+
+/** Whether harc_s8_dwq_rows runs the layer (the zoo's shape): k 4 or 5, stride 1 or 2, at least 4
+ * outputs a pass for its asm, the full int8 range, the one-multiply requantization with 2 <= -shift <= 22 (its
+ * rounding constant 2^(e-1) + out_zp 2^e fits int32), 2 acc in int32, the y step in a byte and fewer
+ * than 2^16 passes of 4 outputs (r10's bytes in the asm loop). */
+export function takesDwq(p: ConvQParams, bias: number[], w: (c: number, t: number) => number): boolean {
+  return (
+    (p.kW === 4 || p.kW === 5) &&
+    (p.strideW === 1 || p.strideW === 2) &&
+    dwqAsmOutputs(p) >= 4 &&
+    p.actMin === -128 &&
+    p.actMax === 127 &&
+    fastRequant(p.mult, p.shift) &&
+    p.shift.every((s) => s >= -22) &&
+    (p.strideW === 1 ? 2 : 1) * p.channels <= 255 &&
+    p.outW < 2 ** 17 &&
+    doubledAccFits(bias, w, p.channels, p.kW)
+  );
+}
+
+const pair = (lo: number, hi: number): number => ((lo & 0xffff) | (hi << 16)) | 0;
+
+/** Outputs of each pass (one channel, one parity at stride 1) that harc_s8_dwq_rows' asm runs: a
+ * multiple of 4 (the rest in C). */
+export const dwqAsmOutputs = (p: ConvQParams): number => 4 * Math.floor((p.strideW === 1 ? Math.floor(p.outW / 2) : p.outW) / 4);
+
+/** harc_s8_dwq_rows' per-channel words: the even triple 2 ((w0,w1), (w2,w3), (w4,0)), 2 bias, mult,
+ * h = 2^(e-1) + out_zp 2^e, ew = e | ystride << 8 | (2^16 - passes) << 16, and at stride 1 the odd
+ * triple 2 ((0,w0), (w1,w2), (w3,w4)) and ew again (the asm loop's counter runs out in r10). */
+export function dwqParams(p: ConvQParams, bias: number[], w: (c: number, t: number) => number): number[] {
+  const out: number[] = [];
+  const ystride = p.strideW === 1 ? 2 * p.channels : p.channels;
+  const count = (2 ** 16 - dwqAsmOutputs(p) / 4) * 2 ** 16;
+  for (let c = 0; c < p.channels; c++) {
+    const d = (t: number): number => (t >= 0 && t < p.kW ? 2 * w(c, t) : 0);
+    const e = -p.shift[c]!;
+    const ew = (e + ystride * 256 + count) | 0;
+    out.push(pair(d(0), d(1)), pair(d(2), d(3)), pair(d(4), 0), 2 * bias[c]!, p.mult[c]!, (2 ** (e - 1) + p.outZp * 2 ** e) | 0, ew);
+    if (p.strideW === 1) out.push(pair(0, d(0)), pair(d(1), d(2)), pair(d(3), d(4)), ew);
+  }
+  return out;
+}
+
 /** The C body of a dw-rows layer, with its fused table epilogue if it has one (int8-epilogue.ts). */
 export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
   const table = epilogueTable(ctx.node);
   const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : undefined;
-  const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
-  const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
   const wdata = intData(ctx, 1)!;
   const C = p.channels;
   const k = p.kW;
@@ -56,6 +114,21 @@ export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
   const scratch = ctx.scratch(dwRowsScratchBytes(p), 'int32_t');
   const inSize = p.inW * C;
   const outSize = p.outW * C;
+  if (takesDwq(p, bias, w))
+    return [
+      '#if !defined(HARC_INT8_DSP)',
+      '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
+      '#endif',
+      `  /* depthwise 1-D, channel by channel (harc_s8_dwq_rows, harc_int8_dw.h): even pairs, doubled weights and bias, 4-instruction requantization${table ? `; then the fused ${String(ctx.node.attrs['harc_epilogue_op'] ?? 'table')} epilogue` : ''} */`,
+      `  const int32_t *const prm = ${ctx.constArray('dwq', 'int32_t', dwqParams(p, bias, w).map(i32))};`,
+      `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+      `  for (int n = 0; n < ${p.batch}; ++n)`,
+      `    harc_s8_dwq_rows(${ctx.arg(0)} + n * ${inSize}, pad_row, prm, ${C}, ${p.inW}, ${p.padLeft}, ${p.strideW}, ${p.outW}, ${dwqAsmOutputs(p)}, ${ctx.res(0)} + n * ${outSize}, ` +
+        `${i32(p.outZp)}, ${lut ?? '(const int8_t *)0'}, ${scratch});`,
+      '',
+    ].join('\n');
+  const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
+  const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
   return [
     '#if !defined(HARC_INT8_DSP)',
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
