@@ -1074,6 +1074,19 @@ static inline int32_t harc_s8_requant_rshift(int32_t x, int32_t multiplier, int3
     return harc_asr32(vh, e - 1);
 }
 
+/* The same for an accumulator the weights bound to |x| < 2^30 (int8-recurrent-fast.ts proves it at
+ * compile time): with x doubled, 2y's rounding constant has the low word 2^31 for every shift and the
+ * high word k - [x < 0], k = 2^(e-1) kept per row in flash, so
+ *   y = floor((2x*m + 2^31 + (k - [x < 0]) * 2^32) / 2^32) >> e
+ * (the shift-count computations of harc_s8_requant_rshift become one load). */
+static inline int32_t harc_s8_requant_x2(int32_t x, int32_t multiplier, int32_t k, int32_t e)
+{
+    const int32_t hi = k - (x < 0 ? 1 : 0);
+    const int64_t v = (int64_t)(x * 2) * multiplier + ((int64_t)hi * 4294967296 + (int64_t)2147483648);
+    const int32_t vh = (int32_t)(v >= 0 ? (v >> 32) : ~((~v) >> 32));
+    return harc_asr32(vh, (int)e);
+}
+
 /* Saturation to int16 (SSAT #16 on the DSP path). */
 static inline int32_t harc_sat16(int32_t x)
 {

@@ -51,7 +51,8 @@ const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
   ['riscv', undefined, 'riscv'],
 ];
 
-// harc_s8_requant_rshift (multiplier > 2^30, shift <= -1) and harc_sat16 against the reference's
+// harc_s8_requant_rshift (multiplier > 2^30, shift <= -1), harc_s8_requant_x2 (the same, |x| < 2^30)
+// and harc_sat16 against the reference's
 // harc_mbqm and clamp on random, edge and rounding-tie inputs
 const REQUANT_CHECK = String.raw`#include <stdio.h>
 #include "harc_int8_kernels.h"
@@ -75,7 +76,11 @@ int main(void)
         }
         if (harc_s8_requant_rshift(x, m, sh) != harc_mbqm(x, m, sh)) ++bad;
         if (harc_sat16(x) != harc_clamp32(x, -32768, 32767)) ++bad;
-        checked += 2;
+        { /* harc_s8_requant_x2's domain, |x| < 2^30, its ends included */
+            const int32_t xb = kind == 2 && (rnd() & 1) ? (int32_t)((rnd() & 1) ? 0x3fffffff : -0x3fffffff) : harc_asr32(x, kind == 0 || kind == 2 ? 2 : 0);
+            if (harc_s8_requant_x2(xb, m, (int32_t)(1u << (-sh - 1)), -sh) != harc_mbqm(xb, m, sh)) ++bad;
+        }
+        checked += 3;
     }
     printf("%ld checked, %ld mismatches\n", checked, bad);
     return 0;
@@ -115,12 +120,12 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     expect(steps(CASES[3]!)).toBe(2);
   });
 
-  it('harc_s8_requant_rshift equals harc_mbqm, harc_sat16 the int16 clamp', () => {
+  it('harc_s8_requant_rshift and harc_s8_requant_x2 (|x| < 2^30) equal harc_mbqm, harc_sat16 the int16 clamp', () => {
     const dir = mkdtempSync(join(tmpdir(), 'harc-rnn-rq-'));
     try {
       writeFileSync(join(dir, 'rq.c'), REQUANT_CHECK);
       execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2', '-DHARC_INT8_OPT', `-I${join('templates', 'runtime')}`, join(dir, 'rq.c'), '-o', join(dir, 'rq')], { stdio: 'pipe' });
-      expect(execFileSync(join(dir, 'rq')).toString().trim()).toBe('4000000 checked, 0 mismatches');
+      expect(execFileSync(join(dir, 'rq')).toString().trim()).toBe('6000000 checked, 0 mismatches');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -109,6 +109,49 @@ function requantFor(mult: number[], shift: number[]): string {
   return 'harc_s8_requant';
 }
 
+/** The largest |accumulator| each row can reach: |folded bias| + vmax · Σ|w| (the vector's entries
+ * are at most vmax in magnitude: 128 for int8, 256 for GRU's r ⊙ (h − z_h)). Rows are `rows` per
+ * direction, K weights each, over D directions, in the order of the bias / multiplier arrays. */
+function accBounds(data: ArrayLike<number>, bias: number[], K: number, vmax: (j: number) => number): number[] {
+  return bias.map((b, row) => {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.abs(data[row * K + k]!);
+    return Math.abs(b) + vmax(row) * s;
+  });
+}
+
+/** True when every row's requantized value provably stays within ±limit, so the reference's clamp
+ * there never bites and is left out (|y| ≤ |acc|·m·2^shift / 2^31 + 1, no int32 wrap of the shift). */
+function clampFree(mult: number[], shift: number[], bound: number[], limit: number): boolean {
+  return bound.every((b, j) => b * 2 ** Math.max(shift[j]!, 0) < 2 ** 31 && (b * mult[j]! * 2 ** shift[j]!) / 2 ** 31 + 2 <= limit);
+}
+
+/** How one array's rows are requantized: harc_s8_requant_x2 with per-row k = 2^(e-1) and e in flash
+ * when every row allows it (multiplier > 2^30, shift ≤ −1, |acc| < 2^30), else requantFor's choice
+ * with the run-time shift. `decls` point the C names at direction d's rows. */
+interface RowRequant {
+  decls: string[];
+  call: (acc: string, j: string) => string;
+}
+function rowRequant(name: 'w' | 'r', mult: number[], shift: number[], bound: number[], arr: (suffix: string, v: number[]) => string, GH: number): RowRequant {
+  const m = `${name}m`;
+  const x2 = mult.every((v) => v > 2 ** 30) && shift.every((v) => v <= -1) && bound.every((b) => b < 2 ** 30);
+  const decl = (c: string, a: string): string => `const int32_t *${c} = ${a} + d * ${GH};`;
+  if (x2) {
+    const k = `${name}k`, e = `${name}e`;
+    return {
+      decls: [decl(m, arr(`${name}mult`, mult)), decl(k, arr(`${name}k`, shift.map((v) => 2 ** (-v - 1)))), decl(e, arr(`${name}e`, shift.map((v) => -v)))],
+      call: (a, j) => `harc_s8_requant_x2(${a}, ${m}[${j}], ${k}[${j}], ${e}[${j}])`,
+    };
+  }
+  const sh = `${name}sh`;
+  const fn = requantFor(mult, shift);
+  return {
+    decls: [decl(m, arr(`${name}mult`, mult)), decl(sh, arr(`${name}shift`, shift))],
+    call: (a, j) => `${fn}(${a}, ${m}[${j}], ${sh}[${j}])`,
+  };
+}
+
 /** C that widens the int8 vector `v` (K bytes) for the products: SMLAD words in q (DSP), int16 in vq. */
 function widenS8(v: string, K: number, ind: string): string[] {
   const K4 = K & ~3;
@@ -338,27 +381,30 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     ctx.constArray(suffix, 'int8_t', Array.from({ length: D }, (_, d) => packSegments(data, d * GH * K, K, segs)).flat().map(String));
   const wp = packed('wrnn', W, I, wSegs);
   const rp = packed('rrnn', R, H, rSegs.flat());
-  const { bx, bh } = foldedBiases(ctx, p, arr);
-  const wm = arr('wmult', p.wMult);
-  const wsh = arr('wshift', p.wShift);
-  const rm = arr('rmult', p.rMult);
-  const rsh = arr('rshift', p.rShift);
-  const rqW = requantFor(p.wMult, p.wShift);
-  const rqR = requantFor(p.rMult, p.rShift);
+  const folded: Record<string, number[]> = {};
+  const { bx, bh } = foldedBiases(ctx, p, (suffix, v) => ((folded[suffix] = v), arr(suffix, v)));
+  const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
+  // gate arithmetic: the row requantizations, and the clamps the weights prove idle, decided at compile time
+  const wBound = accBounds(W, folded['bx']!, I, () => 128);
+  const rBound = accBounds(R, folded['bh']!, H, (row) => (lbr0 && row % GH >= 2 * H ? 256 : 128));
+  const rqW = rowRequant('w', p.wMult, p.wShift, wBound, arr, GH);
+  const rqR = rowRequant('r', p.rMult, p.rShift, rBound, arr, GH);
+  const lim = i32(PARTIAL_LIMIT);
+  const clampW = clampFree(p.wMult, p.wShift, wBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
+  const clampR = clampFree(p.rMult, p.rShift, rBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
+  const clampLbr = clampFree(p.rMult, p.rShift, rBound, LBR_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${LBR_LIMIT}, ${LBR_LIMIT})`;
   const rqH = requantFor([p.hMult], [p.hShift]);
   const yh = ctx.res(1);
   const yc = kind === 'LSTM' ? ctx.res(2) : '';
   const y = ctx.res(0);
   const x = ctx.arg(0);
   const stateSize = D * B * H;
-  const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
   const tOf = (sv: string): string => (geo.direction === 'forward' ? sv : geo.direction === 'reverse' ? `${S - 1} - ${sv}` : `d == 0 ? ${sv} : ${S - 1} - ${sv}`);
   const tExpr = tOf('s');
-  const lim = i32(PARTIAL_LIMIT);
   const sig = `${i32(p.sigmoid.inputMultiplier)}, ${p.sigmoid.inputLeftShift}`;
   const tanG = `${i32(p.tanhGate.inputMultiplier)}, ${p.tanhGate.inputLeftShift}`;
   /** The gate pre-activation of row `j`: the precomputed x side plus the requantized h side, int16. */
-  const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + harc_clamp32(${rqR}(${a}, rm[${j}], rsh[${j}]), -${lim}, ${lim}))`;
+  const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + ${clampR(rqR.call(a, j))})`;
   const hOut = (u: string, v: string): string[] => [
     `h[${u}] = (int8_t)harc_clamp32(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}), -128, 127);`,
     ...(y ? [`${y}[t * ${st.yt} + d * ${st.yd} + n * ${st.yn} + ${u}] = h[${u}];`] : []),
@@ -394,7 +440,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     const unit = (_rows: string[], a: string[]): string[] => [
       `const int32_t z = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
       `const int32_t r = harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig});`,
-      `const int32_t rr = harc_clamp32(${rqR}(${a[2]}, rm[${2 * H} + u], rsh[${2 * H} + u]), -${LBR_LIMIT}, ${LBR_LIMIT});`,
+      `const int32_t rr = ${clampLbr(rqR.call(a[2]!, `${2 * H} + u`))};`,
       `const int32_t hn = harc_tanh_s16((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15)), ${tanG});`,
       ...gruUpdate('u', 'z', 'hn'),
     ];
@@ -444,10 +490,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     `    const int8_t *rp = ${rp} + d * ${GH * round4(H)};`,
     `    const int32_t *bx = ${bx} + d * ${GH};`,
     `    const int32_t *bh = ${bh} + d * ${GH};`,
-    `    const int32_t *wm = ${wm} + d * ${GH};`,
-    `    const int32_t *wsh = ${wsh} + d * ${GH};`,
-    `    const int32_t *rm = ${rm} + d * ${GH};`,
-    `    const int32_t *rsh = ${rsh} + d * ${GH};`,
+    ...[...rqW.decls, ...rqR.decls].map((l) => `    ${l}`),
     `    for (int sbeg = 0; sbeg < ${S}; sbeg += ${TB}) {`,
     `      const int send = sbeg + ${TB} < ${S} ? sbeg + ${TB} : ${S};`,
     `      /* the input side of steps sbeg..send-1: W·x + bias, requantized to Q3.12 and clamped to ±2^24 */`,
@@ -457,7 +500,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
     `        const int8_t *xa = ${x} + (${tOf('sa')}) * ${st.xt} + (i % ${B}) * ${st.xn};`,
     `        const int8_t *xb = ${x} + (${tOf('sb')}) * ${st.xt} + (i1 % ${B}) * ${st.xn};`,
     `        int32_t *ya = xg + i * ${GH}, *yb = xg + i1 * ${GH};`,
-    ...projection2('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = harc_clamp32(${rqW}(${a}, wm[${j}], wsh[${j}]), -${lim}, ${lim});`, ind),
+    ...projection2('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = ${clampW(rqW.call(a, j))};`, ind),
     '      }',
     `      for (int s = sbeg; s < send; ++s) {`,
     `        const int t = ${tExpr};`,
