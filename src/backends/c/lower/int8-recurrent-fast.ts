@@ -126,23 +126,31 @@ function clampFree(mult: number[], shift: number[], bound: number[], limit: numb
   return bound.every((b, j) => b * 2 ** Math.max(shift[j]!, 0) < 2 ** 31 && (b * mult[j]! * 2 ** shift[j]!) / 2 ** 31 + 2 <= limit);
 }
 
-/** How one array's rows are requantized: harc_s8_requant_x2 with per-row k = 2^(e-1) and e in flash
- * when every row allows it (multiplier > 2^30, shift ≤ −1, |acc| < 2^30), else requantFor's choice
- * with the run-time shift. `decls` point the C names at direction d's rows. */
+/** How one array's rows are requantized: harc_s8_requant_x2 with its per-row constants (pre-shift,
+ * rounding word, sign mask, right shift; a C literal when every row has the same) when every row
+ * allows it (|acc|·2^pre < 2^31; multiplier > 2^30 where the shift is negative, ≥ 0 elsewhere), else
+ * requantFor's choice with the run-time shift. `decls` point the C names at direction d's rows. */
 interface RowRequant {
   decls: string[];
   call: (acc: string, j: string) => string;
 }
 function rowRequant(name: 'w' | 'r', mult: number[], shift: number[], bound: number[], arr: (suffix: string, v: number[]) => string, GH: number): RowRequant {
   const m = `${name}m`;
-  const x2 = mult.every((v) => v > 2 ** 30) && shift.every((v) => v <= -1) && bound.every((b) => b < 2 ** 30);
   const decl = (c: string, a: string): string => `const int32_t *${c} = ${a} + d * ${GH};`;
+  const pre = shift.map((v) => 1 + Math.max(v, 0));
+  const x2 = mult.every((v, j) => (shift[j]! < 0 ? v > 2 ** 30 : v >= 0)) && bound.every((b, j) => b * 2 ** pre[j]! < 2 ** 31);
   if (x2) {
-    const k = `${name}k`, e = `${name}e`;
-    return {
-      decls: [decl(m, arr(`${name}mult`, mult)), decl(k, arr(`${name}k`, shift.map((v) => 2 ** (-v - 1)))), decl(e, arr(`${name}e`, shift.map((v) => -v)))],
-      call: (a, j) => `harc_s8_requant_x2(${a}, ${m}[${j}], ${k}[${j}], ${e}[${j}])`,
-    };
+    const e = shift.map((v) => Math.max(-v, 0));
+    const consts = { pre, k: e.map((v) => (v ? 2 ** (v - 1) : 0)), dm: e.map((v) => (v ? -1 : 0)), e };
+    const decls = [decl(m, arr(`${name}mult`, mult))];
+    const operand = Object.fromEntries(
+      Object.entries(consts).map(([c, v]) => {
+        if (v.every((x) => x === v[0])) return [c, () => i32(v[0]!)];
+        decls.push(decl(`${name}${c}`, arr(`${name}${c}`, v)));
+        return [c, (j: string) => `${name}${c}[${j}]`];
+      }),
+    ) as Record<keyof typeof consts, (j: string) => string>;
+    return { decls, call: (a, j) => `harc_s8_requant_x2(${a}, ${m}[${j}], ${operand.pre(j)}, ${operand.k(j)}, ${operand.dm(j)}, ${operand.e(j)})` };
   }
   const sh = `${name}sh`;
   const fn = requantFor(mult, shift);
@@ -411,47 +419,53 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   ];
   /** GRU: h = (1 − z)·h̃ + z·h in Q0.15 (the int16 state), then int8. */
   const gruUpdate = (u: string, z: string, hn: string): string[] => [
-    `const int32_t hv = harc_sat16(harc_rdbpot((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15));`,
+    // z ∈ [0, 32767], hn and h16 int16: |sum| ≤ 2^30 (harc_rdbpot_small's domain)
+    `const int32_t hv = harc_sat16(harc_rdbpot_small((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15));`,
     `h16[${u}] = (int16_t)hv;`,
     ...hOut(u, 'hv'),
   ];
 
+  const igRound = (v: string): string =>
+    p.igShift >= 15 && p.igShift <= 30 ? `harc_rdbpot_small(${v}, ${p.igShift})` : `harc_sat16(harc_rdbpot(${v}, ${p.igShift}))`;
   const ind = '        ';
   const steps: string[] = [];
   if (kind === 'LSTM') {
     const H1 = H, H2 = 2 * H, H3 = 3 * H;
     const cell = (_rows: string[], a: string[]): string[] => [
-      `const int32_t ig = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `const int32_t og = harc_logistic_s16(${pre(`${H1} + u`, a[1]!)}, ${sig});`,
-      `const int32_t fg = harc_logistic_s16(${pre(`${H2} + u`, a[2]!)}, ${sig});`,
-      `const int32_t cg = harc_tanh_s16(${pre(`${H3} + u`, a[3]!)}, ${tanG});`,
-      `const int32_t fc = harc_sat16(harc_rdbpot(fg * (int32_t)cst[u], 15));`,
-      `const int32_t icg = harc_sat16(harc_rdbpot(ig * cg, ${p.igShift}));`,
+      `const int32_t ig = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `const int32_t og = harc_rnn_logistic(${pre(`${H1} + u`, a[1]!)}, ${sig});`,
+      `const int32_t fg = harc_rnn_logistic(${pre(`${H2} + u`, a[2]!)}, ${sig});`,
+      `const int32_t cg = harc_rnn_tanh(${pre(`${H3} + u`, a[3]!)}, ${tanG});`,
+      // fg, ig ∈ [0, 32767] and cst, cg int16: |products| ≤ 2^30, so harc_rdbpot_small applies, and
+      // after a shift of 15 or more they fit int16 (the reference's saturations are idle there)
+      `const int32_t fc = harc_rdbpot_small(fg * (int32_t)cst[u], 15);`,
+      `const int32_t icg = ${igRound('ig * cg')};`,
       `const int16_t cn = (int16_t)harc_sat16(fc + icg);`,
-      `const int32_t tc = harc_tanh_s16(cn, ${i32(p.tanhCell!.inputMultiplier)}, ${p.tanhCell!.inputLeftShift});`,
+      `const int32_t tc = harc_rnn_tanh(cn, ${i32(p.tanhCell!.inputMultiplier)}, ${p.tanhCell!.inputLeftShift});`,
       `cst[u] = cn;`,
       ...hOut('u', 'og * tc'),
     ];
     steps.push(`${ind}int16_t *cst = cs + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', cell, ind));
   } else if (kind === 'RNN') {
-    const one = perRow((a) => [`const int32_t g = harc_tanh_s16(${pre('j', a)}, ${tanG});`, ...hOut('j', 'g')]);
+    const one = perRow((a) => [`const int32_t g = harc_rnn_tanh(${pre('j', a)}, ${tanG});`, ...hOut('j', 'g')]);
     steps.push(...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', one, ind));
   } else if (!lbr0) {
+    // r ∈ [0, 32767] and |rr| ≤ 65535: r·rr is in harc_rdbpot_small's domain
     const unit = (_rows: string[], a: string[]): string[] => [
-      `const int32_t z = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `const int32_t r = harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig});`,
+      `const int32_t z = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `const int32_t r = harc_rnn_logistic(${pre(`${H} + u`, a[1]!)}, ${sig});`,
       `const int32_t rr = ${clampLbr(rqR.call(a[2]!, `${2 * H} + u`))};`,
-      `const int32_t hn = harc_tanh_s16((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15)), ${tanG});`,
+      `const int32_t hn = harc_rnn_tanh((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot_small(r * rr, 15)), ${tanG});`,
       ...gruUpdate('u', 'z', 'hn'),
     ];
     steps.push(`${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvec('rp', rSegs[0]!, H, 'bh', 'vq', unit, ind));
   } else {
     // z and r first; the candidate's product reads r ⊙ (h − z_h) (int16), widened like h
     const zr = (_rows: string[], a: string[]): string[] => [
-      `gz[u] = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `rh[u] = (int16_t)harc_rdbpot((int32_t)harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig}) * ((int32_t)h[u] - (${p.hZp})), 15);`,
+      `gz[u] = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `rh[u] = (int16_t)harc_rdbpot_small((int32_t)harc_rnn_logistic(${pre(`${H} + u`, a[1]!)}, ${sig}) * ((int32_t)h[u] - (${p.hZp})), 15);`,
     ];
-    const cand = perRow((a) => [`const int m = j - ${2 * H};`, `const int32_t hn = harc_tanh_s16(${pre('j', a)}, ${tanG});`, ...gruUpdate('m', 'gz[m]', 'hn')]);
+    const cand = perRow((a) => [`const int m = j - ${2 * H};`, `const int32_t hn = harc_rnn_tanh(${pre('j', a)}, ${tanG});`, ...gruUpdate('m', 'gz[m]', 'hn')]);
     steps.push(
       `${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`,
       ...widenS8('h', H, ind),
