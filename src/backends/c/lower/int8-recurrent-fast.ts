@@ -134,23 +134,36 @@ interface RowRequant {
   decls: string[];
   call: (acc: string, j: string) => string;
 }
-function rowRequant(name: 'w' | 'r', mult: number[], shift: number[], bound: number[], arr: (suffix: string, v: number[]) => string, GH: number): RowRequant {
+function rowRequant(name: 'w' | 'r', mult: number[], shift: number[], bound: number[], ctx: LowerCtx, GH: number): RowRequant {
+  const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
   const m = `${name}m`;
   const decl = (c: string, a: string): string => `const int32_t *${c} = ${a} + d * ${GH};`;
   const pre = shift.map((v) => 1 + Math.max(v, 0));
   const x2 = mult.every((v, j) => (shift[j]! < 0 ? v > 2 ** 30 : v >= 0)) && bound.every((b, j) => b * 2 ** pre[j]! < 2 ** 31);
   if (x2) {
     const e = shift.map((v) => Math.max(-v, 0));
-    const consts = { pre, k: e.map((v) => (v ? 2 ** (v - 1) : 0)), dm: e.map((v) => (v ? -1 : 0)), e };
+    const consts: [string, number[]][] = [
+      ['m', mult],
+      ['pre', pre],
+      ['k', e.map((v) => (v ? 2 ** (v - 1) : 0))],
+      ['dm', e.map((v) => (v ? -1 : 0))],
+      ['e', e],
+    ];
+    // the multipliers in one array; the other constants that differ between rows interleaved per row
+    // in a second one of the narrowest type that holds them (one pointer for all of them: the unit's
+    // epilogue is short of registers; no more flash than the run-time shift took); the rest literals
+    const varying = consts.filter(([c, v]) => c !== 'm' && v.some((x) => x !== v[0]));
+    const n = varying.length;
+    const flat = mult.flatMap((_, j) => varying.map(([, v]) => v[j]!));
+    const ctype = flat.every((x) => x >= -128 && x <= 127) ? 'int8_t' : flat.every((x) => x >= -32768 && x <= 32767) ? 'int16_t' : 'int32_t';
     const decls = [decl(m, arr(`${name}mult`, mult))];
-    const operand = Object.fromEntries(
-      Object.entries(consts).map(([c, v]) => {
-        if (v.every((x) => x === v[0])) return [c, () => i32(v[0]!)];
-        decls.push(decl(`${name}${c}`, arr(`${name}${c}`, v)));
-        return [c, (j: string) => `${name}${c}[${j}]`];
-      }),
-    ) as Record<keyof typeof consts, (j: string) => string>;
-    return { decls, call: (a, j) => `harc_s8_requant_x2(${a}, ${m}[${j}], ${operand.pre(j)}, ${operand.k(j)}, ${operand.dm(j)}, ${operand.e(j)})` };
+    if (n) decls.push(`const ${ctype} *${name}q = ${ctx.constArray(`${name}q`, ctype, flat.map(String))} + d * ${n * GH};`);
+    const operand = (c: string, j: string): string => {
+      if (c === 'm') return `${m}[${j}]`;
+      const at = varying.findIndex(([vc]) => vc === c);
+      return at >= 0 ? `${name}q[${n} * (${j}) + ${at}]` : i32(consts.find(([vc]) => vc === c)![1][0]!);
+    };
+    return { decls, call: (a, j) => `harc_s8_requant_x2(${a}, ${['m', 'pre', 'k', 'dm', 'e'].map((c) => operand(c, j)).join(', ')})` };
   }
   const sh = `${name}sh`;
   const fn = requantFor(mult, shift);
@@ -395,8 +408,8 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   // gate arithmetic: the row requantizations, and the clamps the weights prove idle, decided at compile time
   const wBound = accBounds(W, folded['bx']!, I, () => 128);
   const rBound = accBounds(R, folded['bh']!, H, (row) => (lbr0 && row % GH >= 2 * H ? 256 : 128));
-  const rqW = rowRequant('w', p.wMult, p.wShift, wBound, arr, GH);
-  const rqR = rowRequant('r', p.rMult, p.rShift, rBound, arr, GH);
+  const rqW = rowRequant('w', p.wMult, p.wShift, wBound, ctx, GH);
+  const rqR = rowRequant('r', p.rMult, p.rShift, rBound, ctx, GH);
   const lim = i32(PARTIAL_LIMIT);
   const clampW = clampFree(p.wMult, p.wShift, wBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
   const clampR = clampFree(p.rMult, p.rShift, rBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
