@@ -1158,6 +1158,16 @@ static inline int32_t harc_sat16(int32_t x)
 #endif
 }
 
+/* Saturation to int8 (SSAT #8 on the DSP path): the recurrent cells' int8 hidden state. */
+static inline int32_t harc_sat8(int32_t x)
+{
+#if defined(HARC_INT8_DSP)
+    return __ssat(x, 8);
+#else
+    return harc_clamp32(x, -128, 127);
+#endif
+}
+
 #endif /* HARC_INT8_FAST */
 
 /* The requantization the optimized kernel sets' recurrent layers emit (int8-recurrent.ts): one 64-bit

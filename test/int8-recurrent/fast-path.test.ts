@@ -52,7 +52,7 @@ const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
 ];
 
 // harc_s8_requant_rshift (multiplier > 2^30, shift <= -1), harc_s8_requant_x2 (bounded x, any shift),
-// harc_rdbpot_small (bounded x) and harc_sat16 against harc_rdbpot and the reference's
+// harc_rdbpot_small (bounded x), harc_sat16 and harc_sat8 against harc_rdbpot and the reference's
 // harc_mbqm and clamp on random, edge and rounding-tie inputs
 const REQUANT_CHECK = String.raw`#include <stdio.h>
 #include "harc_int8_kernels.h"
@@ -75,7 +75,7 @@ int main(void)
             m = 0x40000000 + (int32_t)(1u << (rnd() % 30));
         }
         if (harc_s8_requant_rshift(x, m, sh) != harc_mbqm(x, m, sh)) ++bad;
-        if (harc_sat16(x) != harc_clamp32(x, -32768, 32767)) ++bad;
+        if (harc_sat16(x) != harc_clamp32(x, -32768, 32767) || harc_sat8(x) != harc_clamp32(x, -128, 127)) ++bad;
         { /* harc_s8_requant_x2 on its domain, |x| * 2^pre < 2^31 (its ends included), right and left shifts */
             const int32_t s2 = (rnd() & 3) == 0 ? (int32_t)(rnd() % 8) : sh; /* [0, 7] or [-31, -1] */
             const int32_t pre = 1 + (s2 > 0 ? s2 : 0), e = s2 < 0 ? -s2 : 0;
@@ -166,7 +166,7 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     expect(steps(CASES[3]!)).toBe(2);
   });
 
-  it('harc_s8_requant_rshift and harc_s8_requant_x2 equal harc_mbqm, harc_rdbpot_small harc_rdbpot, harc_sat16 the int16 clamp', () => {
+  it('harc_s8_requant_rshift and harc_s8_requant_x2 equal harc_mbqm, harc_rdbpot_small harc_rdbpot, harc_sat16 / harc_sat8 the clamps', () => {
     const dir = mkdtempSync(join(tmpdir(), 'harc-rnn-rq-'));
     try {
       writeFileSync(join(dir, 'rq.c'), REQUANT_CHECK);

@@ -427,7 +427,7 @@ function lowerRecurrentFast(ctx: LowerCtx): string {
   /** The gate pre-activation of row `j`: the precomputed x side plus the requantized h side, int16. */
   const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + ${clampR(rqR.call(a, j))})`;
   const hOut = (u: string, v: string): string[] => [
-    `h[${u}] = (int8_t)harc_clamp32(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}), -128, 127);`,
+    `h[${u}] = (int8_t)harc_sat8(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}));`,
     ...(y ? [`${y}[t * ${st.yt} + d * ${st.yd} + n * ${st.yn} + ${u}] = h[${u}];`] : []),
   ];
   /** GRU: h = (1 − z)·h̃ + z·h in Q0.15 (the int16 state), then int8. */
