@@ -1099,27 +1099,30 @@ static inline int32_t harc_rdbpot_small(int32_t x, int n)
     return harc_asr32(x + ((int32_t)1 << (n - 1)) - (x < 0 ? 1 : 0), n);
 }
 
-/* harc_logistic_s16 / harc_tanh_s16 for the recurrent cells, bit-exact with them. On DSP the table
- * interpolation ua*2^n + ut*(ub - ua) (n = 9 logistic, 8 tanh) is ua*(2^n - ut) + ub*ut: one SMLAD of
- * the table's adjacent entries (one LDR) by the halves (2^n - ut, ut). Every entry is >= 32768, so
- * read as int16 it is ua - 65536, and the sum is 2^16 * 2^n short, added back as the accumulator. */
+/* The int16 logistic / tanh table interpolation of harc_logistic_s16 / harc_tanh_s16 for
+ * uh = a >> n < 255, ut = a mod 2^n (n = 9 logistic, 8 tanh): ua*2^n + ut*(ub - ua) is
+ * ua*(2^n - ut) + ub*ut, one LDR of the adjacent table entries and one SMLAD by the halves
+ * (2^n - ut, ut). Every entry is >= 32768, so read as int16 it is ua - 65536, and the sum is
+ * 2^16 * 2^n short, added back as the accumulator. */
+#if defined(HARC_INT8_DSP)
+static inline int32_t harc_rnn_lut_interp(uint32_t abs_input, int n)
+{
+    const uint32_t ut = abs_input & ((1u << n) - 1u);
+    int32_t pair;
+    memcpy(&pair, harc_sigmoid_table_uint16 + (abs_input >> n), 4);
+    return __smlad(pair, (int32_t)(((1u << n) - ut) | (ut << 16)), (int32_t)1 << (16 + n));
+}
+#endif
+
+/* harc_logistic_s16 / harc_tanh_s16 for the recurrent cells, bit-exact with them (the interpolation
+ * above on DSP; the same functions elsewhere). */
 static inline int16_t harc_rnn_logistic(int16_t x, int32_t input_multiplier, int input_left_shift)
 {
 #if defined(HARC_INT8_DSP)
     const int32_t input_data = harc_lut_input_s16(x, input_multiplier, input_left_shift);
     const uint32_t abs_input = (uint32_t)(input_data < 0 ? -input_data : input_data);
-    const uint32_t uh = abs_input >> 9;
-    uint32_t result;
-    if (uh >= 255u) {
-        result = (uint32_t)0x7FFF << 10;
-    } else {
-        const uint32_t ut = abs_input & 0x1FFu;
-        int32_t pair;
-        memcpy(&pair, harc_sigmoid_table_uint16 + uh, 4);
-        result = (uint32_t)__smlad(pair, (int32_t)((512u - ut) | (ut << 16)), (int32_t)1 << 25);
-    }
-    result = input_data >= 0 ? (result + (1u << 9)) : ((1u << (16 + 9)) - result + (1u << 9) - 1u);
-    return (int16_t)(result >> 10);
+    const uint32_t result = (abs_input >> 9) >= 255u ? (uint32_t)0x7FFF << 10 : (uint32_t)harc_rnn_lut_interp(abs_input, 9);
+    return (int16_t)((input_data >= 0 ? (result + (1u << 9)) : ((1u << (16 + 9)) - result + (1u << 9) - 1u)) >> 10);
 #else
     return harc_logistic_s16(x, input_multiplier, input_left_shift);
 #endif
@@ -1130,19 +1133,10 @@ static inline int16_t harc_rnn_tanh(int16_t x, int32_t input_multiplier, int inp
 #if defined(HARC_INT8_DSP)
     const int32_t input_data = harc_lut_input_s16(x, input_multiplier, input_left_shift);
     const uint32_t abs_input = (uint32_t)(input_data < 0 ? -input_data : input_data);
-    const uint32_t uh = abs_input >> 8;
-    int32_t result;
-    if (uh >= 255u) {
-        result = (int32_t)0xFFFF << 8;
-    } else {
-        const uint32_t ut = abs_input & 0xFFu;
-        int32_t pair;
-        memcpy(&pair, harc_sigmoid_table_uint16 + uh, 4);
-        result = __smlad(pair, (int32_t)((256u - ut) | (ut << 16)), (int32_t)1 << 24);
-    }
-    result = input_data >= 0 ? (result - ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)))
-                             : (-result + ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)) - 1);
-    return (int16_t)harc_asr32(result, 9 - 1);
+    const int32_t result = (abs_input >> 8) >= 255u ? (int32_t)0xFFFF << 8 : harc_rnn_lut_interp(abs_input, 8);
+    return (int16_t)harc_asr32(input_data >= 0 ? (result - ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)))
+                                               : (-result + ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)) - 1),
+                               9 - 1);
 #else
     return harc_tanh_s16(x, input_multiplier, input_left_shift);
 #endif
