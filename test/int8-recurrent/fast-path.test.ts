@@ -204,6 +204,26 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     }, 240_000);
   });
 
+  // recurrent biases near 2^30: the accumulator bounds no longer admit harc_s8_requant_x2 nor prove
+  // the clamps idle, so those arrays take the run-time-shift requantization and the reference's
+  // clamps (±2^24 partial sums; GRU's ±65535 r-term)
+  for (const [c, sides] of [
+    [{ name: 'LSTM bidirectional, hidden 6', op: 'LSTM', seq: 4, input: 5, hidden: 6, attrs: { direction: 'bidirectional' } }, ['r']],
+    [{ name: 'GRU linear_before_reset 1, hidden 5', op: 'GRU', seq: 4, input: 7, hidden: 5, attrs: { linear_before_reset: 1 } }, ['w', 'r']],
+  ] as [RecurrentCase, ('w' | 'r')[]][])
+    it(`huge biases (${sides.join(', ')} side): ${c.name}, clamps kept`, async () => {
+      const g = recurrentGraph(c, 91);
+      const { quant } = quantizeForTest(g, randomInputs(g, 16, 191, -1.5, 1.5));
+      const node = quant.nodes.find((n) => n.op === c.op)!;
+      const bias = quant.tensors[node.inputs[3]!]!.data as Int32Array;
+      const GH = bias.length / (2 * (c.attrs?.['direction'] === 'bidirectional' ? 2 : 1));
+      for (let i = 0; i < bias.length; i++) if (sides.includes(i % (2 * GH) < GH ? 'w' : 'r')) bias[i] = (i % 2 ? -1 : 1) * 1_200_000_000;
+      const m = emitModel(quant, { prefix: 'rf', memory: { kernels: 'harc', target: 'cortex-m4', alignment: 4 } });
+      expect(m.files['model.c']).toContain('harc_clamp32(');
+      if (!sides.includes('w')) expect(m.files['model.c']).toContain('harc_s8_requant_x2(');
+      await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 291, -2, 2)));
+    }, 240_000);
+
   it('stacked: LSTM (bidirectional) -> GRU, through a Reshape of Y', async () => {
     const b = new G(77);
     const x = b.input([7, 1, 5]);
