@@ -110,8 +110,8 @@ function requantFor(mult: number[], shift: number[]): string {
 }
 
 /** The largest |accumulator| each row can reach: |folded bias| + vmax · Σ|w| (the vector's entries
- * are at most vmax in magnitude: 128 for int8, 256 for GRU's r ⊙ (h − z_h)). Rows are `rows` per
- * direction, K weights each, over D directions, in the order of the bias / multiplier arrays. */
+ * are at most vmax in magnitude: 128 for int8, 256 for GRU's r ⊙ (h − z_h)). One bound per row of
+ * every direction, K weights each, in the order of the bias / multiplier arrays. */
 function accBounds(data: ArrayLike<number>, bias: number[], K: number, vmax: (j: number) => number): number[] {
   return bias.map((b, row) => {
     let s = 0;
