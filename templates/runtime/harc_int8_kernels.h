@@ -1074,6 +1074,74 @@ static inline int32_t harc_s8_requant_rshift(int32_t x, int32_t multiplier, int3
     return harc_asr32(vh, e - 1);
 }
 
+/* MultiplyByQuantizedMultiplier for an accumulator the weights bound so that |x| * 2^pre < 2^31
+ * (int8-recurrent-fast.ts proves it at compile time), with the row's constants precomputed:
+ * pre = 1 + max(shift, 0), e = max(-shift, 0), and for e >= 1 (multiplier > 2^30) k = 2^(e-1),
+ * dmask = -1; for e = 0 (multiplier >= 0) k = 0, dmask = 0. With x doubled, the rounding constant of
+ * SRDHM then RDBPOT has the low word 2^31 for every shift and the high word k - [x < 0] (e >= 1; the
+ * reference's [h < 0] is [x < 0] as multiplier > 2^30), so
+ *   y = floor((x*2^pre*m + 2^31 + (k + (dmask & -[x < 0])) * 2^32) / 2^32) >> e
+ * one multiply-add and two shifts, the shift counts and rounding words loaded, not computed. */
+static inline int32_t harc_s8_requant_x2(int32_t x, int32_t multiplier, int32_t pre, int32_t k, int32_t dmask, int32_t e)
+{
+    const int32_t hi = k + (dmask & -(x < 0 ? 1 : 0));
+    const int64_t v = (int64_t)(int32_t)((uint32_t)x << pre) * multiplier + ((int64_t)hi * 4294967296 + (int64_t)2147483648);
+    const int32_t vh = (int32_t)(v >= 0 ? (v >> 32) : ~((~v) >> 32));
+    return harc_asr32(vh, (int)e);
+}
+
+/* harc_rdbpot(x, n) for 1 <= n <= 30 and x <= 2^31 - 1 - 2^(n-1) (the cell's products of a Q0.15
+ * gate and an int16 value, |x| <= 2^30, or GRU's r times a partial sum within +-65535): round to
+ * nearest, ties away from zero, is floor((x + 2^(n-1) - [x < 0]) / 2^n), and x + 2^(n-1) does not
+ * overflow there. Three instructions instead of the remainder compare. */
+static inline int32_t harc_rdbpot_small(int32_t x, int n)
+{
+    return harc_asr32(x + ((int32_t)1 << (n - 1)) - (x < 0 ? 1 : 0), n);
+}
+
+/* The int16 logistic / tanh table interpolation of harc_logistic_s16 / harc_tanh_s16 for
+ * uh = a >> n < 255, ut = a mod 2^n (n = 9 logistic, 8 tanh): ua*2^n + ut*(ub - ua) is
+ * ua*(2^n - ut) + ub*ut, one LDR of the adjacent table entries and one SMLAD by the halves
+ * (2^n - ut, ut). Every entry is >= 32768, so read as int16 it is ua - 65536, and the sum is
+ * 2^16 * 2^n short, added back as the accumulator. */
+#if defined(HARC_INT8_DSP)
+static inline int32_t harc_rnn_lut_interp(uint32_t abs_input, int n)
+{
+    const uint32_t ut = abs_input & ((1u << n) - 1u);
+    int32_t pair;
+    memcpy(&pair, harc_sigmoid_table_uint16 + (abs_input >> n), 4);
+    return __smlad(pair, (int32_t)(((1u << n) - ut) | (ut << 16)), (int32_t)1 << (16 + n));
+}
+#endif
+
+/* harc_logistic_s16 / harc_tanh_s16 for the recurrent cells, bit-exact with them (the interpolation
+ * above on DSP; the same functions elsewhere). */
+static inline int16_t harc_rnn_logistic(int16_t x, int32_t input_multiplier, int input_left_shift)
+{
+#if defined(HARC_INT8_DSP)
+    const int32_t input_data = harc_lut_input_s16(x, input_multiplier, input_left_shift);
+    const uint32_t abs_input = (uint32_t)(input_data < 0 ? -input_data : input_data);
+    const uint32_t result = (abs_input >> 9) >= 255u ? (uint32_t)0x7FFF << 10 : (uint32_t)harc_rnn_lut_interp(abs_input, 9);
+    return (int16_t)((input_data >= 0 ? (result + (1u << 9)) : ((1u << (16 + 9)) - result + (1u << 9) - 1u)) >> 10);
+#else
+    return harc_logistic_s16(x, input_multiplier, input_left_shift);
+#endif
+}
+
+static inline int16_t harc_rnn_tanh(int16_t x, int32_t input_multiplier, int input_left_shift)
+{
+#if defined(HARC_INT8_DSP)
+    const int32_t input_data = harc_lut_input_s16(x, input_multiplier, input_left_shift);
+    const uint32_t abs_input = (uint32_t)(input_data < 0 ? -input_data : input_data);
+    const int32_t result = (abs_input >> 8) >= 255u ? (int32_t)0xFFFF << 8 : harc_rnn_lut_interp(abs_input, 8);
+    return (int16_t)harc_asr32(input_data >= 0 ? (result - ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)))
+                                               : (-result + ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)) - 1),
+                               9 - 1);
+#else
+    return harc_tanh_s16(x, input_multiplier, input_left_shift);
+#endif
+}
+
 /* Saturation to int16 (SSAT #16 on the DSP path). */
 static inline int32_t harc_sat16(int32_t x)
 {
@@ -1081,6 +1149,16 @@ static inline int32_t harc_sat16(int32_t x)
     return __ssat(x, 16);
 #else
     return harc_clamp32(x, -32768, 32767);
+#endif
+}
+
+/* Saturation to int8 (SSAT #8 on the DSP path): the recurrent cells' int8 hidden state. */
+static inline int32_t harc_sat8(int32_t x)
+{
+#if defined(HARC_INT8_DSP)
+    return __ssat(x, 8);
+#else
+    return harc_clamp32(x, -128, 127);
 #endif
 }
 

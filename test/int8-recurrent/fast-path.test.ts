@@ -8,7 +8,7 @@
 //   cortex-m4              the SMLAD branch
 //   riscv                  the plain-C branch, rv32imc
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,8 @@ const BUILDS: [TargetName, Record<string, boolean> | undefined, string][] = [
   ['riscv', undefined, 'riscv'],
 ];
 
-// harc_s8_requant_rshift (multiplier > 2^30, shift <= -1) and harc_sat16 against the reference's
+// harc_s8_requant_rshift (multiplier > 2^30, shift <= -1), harc_s8_requant_x2 (bounded x, any shift),
+// harc_rdbpot_small (bounded x), harc_sat16 and harc_sat8 against harc_rdbpot and the reference's
 // harc_mbqm and clamp on random, edge and rounding-tie inputs
 const REQUANT_CHECK = String.raw`#include <stdio.h>
 #include "harc_int8_kernels.h"
@@ -74,10 +75,60 @@ int main(void)
             m = 0x40000000 + (int32_t)(1u << (rnd() % 30));
         }
         if (harc_s8_requant_rshift(x, m, sh) != harc_mbqm(x, m, sh)) ++bad;
-        if (harc_sat16(x) != harc_clamp32(x, -32768, 32767)) ++bad;
-        checked += 2;
+        if (harc_sat16(x) != harc_clamp32(x, -32768, 32767) || harc_sat8(x) != harc_clamp32(x, -128, 127)) ++bad;
+        { /* harc_s8_requant_x2 on its domain, |x| * 2^pre < 2^31 (its ends included), right and left shifts */
+            const int32_t s2 = (rnd() & 3) == 0 ? (int32_t)(rnd() % 8) : sh; /* [0, 7] or [-31, -1] */
+            const int32_t pre = 1 + (s2 > 0 ? s2 : 0), e = s2 < 0 ? -s2 : 0;
+            const int32_t lim = (int32_t)(0x7fffffffu >> pre);
+            const int32_t xb = kind == 2 && (rnd() & 1) ? ((rnd() & 1) ? lim : -lim) : harc_asr32(x, kind == 0 || kind == 2 ? pre + 1 : 0);
+            const int32_t m2 = e == 0 && (rnd() & 1) ? (int32_t)(rnd() % 0x40000001u) : m; /* e = 0: any multiplier >= 0 */
+            if (harc_s8_requant_x2(xb, m2, pre, e ? (int32_t)(1u << (e - 1)) : 0, e ? -1 : 0, e) != harc_mbqm(xb, m2, s2)) ++bad;
+        }
+        { /* harc_rdbpot_small: 1 <= n <= 30, x <= 2^31 - 1 - 2^(n-1) (its ends included) */
+            const int n = 1 + (int)(rnd() % (kind == 3 ? 20 : 30)); /* ties: up to 1000 * 2^19 */
+            const int32_t xr = kind == 2 ? ((rnd() & 1) ? (int32_t)(0x7fffffffu - (1u << (n - 1))) : HARC_INT32_MIN + (int32_t)(rnd() % 3)) : kind == 3 ? (int32_t)(((int32_t)(rnd() % 2001) - 1000) * (1 << (n - 1))) : harc_asr32(x, 1);
+            if (harc_rdbpot_small(xr, n) != harc_rdbpot(xr, n)) ++bad;
+        }
+        checked += 4;
     }
     printf("%ld checked, %ld mismatches\n", checked, bad);
+    return 0;
+}
+`;
+
+// harc_rnn_logistic / harc_rnn_tanh (one SMLAD interpolation on DSP) against harc_logistic_s16 /
+// harc_tanh_s16 on every int16 input, for the power-of-two input scale and the cell tanh's
+// multipliers; built as a one-file "model" for the target harness, the mismatch count its output
+const LUT_CHECK_H = String.raw`#ifndef HARC_LUT_CHECK_H
+#define HARC_LUT_CHECK_H
+#include <stdint.h>
+int lut_check(const uint8_t *in, uint8_t *out);
+#ifdef HARC_HARNESS
+#define HARC_MODEL_INPUT_BYTES 4
+#define HARC_MODEL_OUTPUT_BYTES 8
+#define HARC_MODEL_INVOKE(in, out) lut_check((in), (out))
+#endif
+#endif
+`;
+const LUT_CHECK_C = String.raw`#include <string.h>
+#include "model.h"
+#include "harc_int8_kernels.h"
+int lut_check(const uint8_t *in, uint8_t *out)
+{
+    static const int32_t mult[] = { 0, 24576, 24576, 24576, 16384, 30001, 3 };
+    static const int shift[] = { 0, 11, 9, 13, 10, 12, 0 };
+    uint32_t checked = 0, bad = 0;
+    unsigned c;
+    int32_t x;
+    (void)in;
+    for (c = 0; c < sizeof mult / sizeof mult[0]; ++c)
+        for (x = -32768; x <= 32767; ++x) {
+            bad += harc_rnn_logistic((int16_t)x, mult[c], shift[c]) != harc_logistic_s16((int16_t)x, mult[c], shift[c]);
+            bad += harc_rnn_tanh((int16_t)x, mult[c], shift[c]) != harc_tanh_s16((int16_t)x, mult[c], shift[c]);
+            checked += 2;
+        }
+    memcpy(out, &checked, 4);
+    memcpy(out + 4, &bad, 4);
     return 0;
 }
 `;
@@ -115,16 +166,35 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
     expect(steps(CASES[3]!)).toBe(2);
   });
 
-  it('harc_s8_requant_rshift equals harc_mbqm, harc_sat16 the int16 clamp', () => {
+  it('harc_s8_requant_rshift and harc_s8_requant_x2 equal harc_mbqm, harc_rdbpot_small harc_rdbpot, harc_sat16 / harc_sat8 the clamps', () => {
     const dir = mkdtempSync(join(tmpdir(), 'harc-rnn-rq-'));
     try {
       writeFileSync(join(dir, 'rq.c'), REQUANT_CHECK);
       execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2', '-DHARC_INT8_OPT', `-I${join('templates', 'runtime')}`, join(dir, 'rq.c'), '-o', join(dir, 'rq')], { stdio: 'pipe' });
-      expect(execFileSync(join(dir, 'rq')).toString().trim()).toBe('4000000 checked, 0 mismatches');
+      expect(execFileSync(join(dir, 'rq')).toString().trim()).toBe('8000000 checked, 0 mismatches');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('harc_rnn_logistic / harc_rnn_tanh equal harc_logistic_s16 / harc_tanh_s16 on every int16 input', async () => {
+    for (const [target, defines] of BUILDS) {
+      const dir = await mkdtemp(join(tmpdir(), 'harc-rnn-lut-'));
+      try {
+        const src = join(dir, 'src');
+        mkdirSync(src);
+        writeFileSync(join(src, 'model.h'), LUT_CHECK_H);
+        writeFileSync(join(src, 'model.c'), LUT_CHECK_C);
+        for (const h of ['harc_int8_kernels.h', 'harc_fixedpoint.h']) copyFileSync(join('templates', 'runtime', h), join(src, h));
+        const { elf } = await buildFirmware({ target, modelDir: src, outDir: join(dir, 'build'), defines });
+        const run = await runFirmware({ target, elf, input: new Uint8Array(4), inputBytes: 4, outputBytes: 8 });
+        const out = new Uint32Array(new Uint8Array(run.output).buffer);
+        expect([out[0], out[1]], target).toEqual([7 * 2 * 65536, 0]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }, 240_000);
 
   CASES.forEach((c, i) => {
     it(c.name, async () => {
@@ -133,6 +203,26 @@ describe('harc recurrent fast path == TS reference (host -DHARC_INT8_OPT, cortex
       await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 240 + i, -2, 2)));
     }, 240_000);
   });
+
+  // recurrent biases near 2^30: the accumulator bounds no longer admit harc_s8_requant_x2 nor prove
+  // the clamps idle, so those arrays take the run-time-shift requantization and the reference's
+  // clamps (±2^24 partial sums; GRU's ±65535 r-term)
+  for (const [c, sides] of [
+    [{ name: 'LSTM bidirectional, hidden 6', op: 'LSTM', seq: 4, input: 5, hidden: 6, attrs: { direction: 'bidirectional' } }, ['r']],
+    [{ name: 'GRU linear_before_reset 1, hidden 5', op: 'GRU', seq: 4, input: 7, hidden: 5, attrs: { linear_before_reset: 1 } }, ['w', 'r']],
+  ] as [RecurrentCase, ('w' | 'r')[]][])
+    it(`huge biases (${sides.join(', ')} side): ${c.name}, clamps kept`, async () => {
+      const g = recurrentGraph(c, 91);
+      const { quant } = quantizeForTest(g, randomInputs(g, 16, 191, -1.5, 1.5));
+      const node = quant.nodes.find((n) => n.op === c.op)!;
+      const bias = quant.tensors[node.inputs[3]!]!.data as Int32Array;
+      const GH = bias.length / (2 * (c.attrs?.['direction'] === 'bidirectional' ? 2 : 1));
+      for (let i = 0; i < bias.length; i++) if (sides.includes(i % (2 * GH) < GH ? 'w' : 'r')) bias[i] = (i % 2 ? -1 : 1) * 1_200_000_000;
+      const m = emitModel(quant, { prefix: 'rf', memory: { kernels: 'harc', target: 'cortex-m4', alignment: 4 } });
+      expect(m.files['model.c']).toContain('harc_clamp32(');
+      if (!sides.includes('w')) expect(m.files['model.c']).toContain('harc_s8_requant_x2(');
+      await expectReference(quant, quantizeInput(quant, randomInputs(g, 2, 291, -2, 2)));
+    }, 240_000);
 
   it('stacked: LSTM (bidirectional) -> GRU, through a Reshape of Y', async () => {
     const b = new G(77);

@@ -117,6 +117,70 @@ function requantFor(mult: number[], shift: number[]): string {
   return 'harc_s8_requant';
 }
 
+/** The largest |accumulator| each row can reach: |folded bias| + vmax · Σ|w| (the vector's entries
+ * are at most vmax in magnitude: 128 for int8, 256 for GRU's r ⊙ (h − z_h)). One bound per row of
+ * every direction, K weights each, in the order of the bias / multiplier arrays. */
+function accBounds(data: ArrayLike<number>, bias: number[], K: number, vmax: (j: number) => number): number[] {
+  return bias.map((b, row) => {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.abs(data[row * K + k]!);
+    return Math.abs(b) + vmax(row) * s;
+  });
+}
+
+/** True when every row's requantized value provably stays within ±limit, so the reference's clamp
+ * there never bites and is left out (|y| ≤ |acc|·m·2^shift / 2^31 + 1, no int32 wrap of the shift). */
+function clampFree(mult: number[], shift: number[], bound: number[], limit: number): boolean {
+  return bound.every((b, j) => b * 2 ** Math.max(shift[j]!, 0) < 2 ** 31 && (b * mult[j]! * 2 ** shift[j]!) / 2 ** 31 + 2 <= limit);
+}
+
+/** How one array's rows are requantized: harc_s8_requant_x2 with its per-row constants (pre-shift,
+ * rounding word, sign mask, right shift; a C literal when every row has the same) when every row
+ * allows it (|acc|·2^pre < 2^31; multiplier > 2^30 where the shift is negative, ≥ 0 elsewhere), else
+ * requantFor's choice with the run-time shift. `decls` point the C names at direction d's rows. */
+interface RowRequant {
+  decls: string[];
+  call: (acc: string, j: string) => string;
+}
+function rowRequant(name: 'w' | 'r', mult: number[], shift: number[], bound: number[], ctx: LowerCtx, GH: number, shiftArray?: (suffix: string, v: number[]) => string): RowRequant {
+  const arr = (suffix: string, v: number[]): string => ctx.constArray(suffix, 'int32_t', v.map(i32));
+  const m = `${name}m`;
+  const decl = (c: string, a: string): string => `const int32_t *${c} = ${a} + d * ${GH};`;
+  const pre = shift.map((v) => 1 + Math.max(v, 0));
+  const x2 = mult.every((v, j) => (shift[j]! < 0 ? v > 2 ** 30 : v >= 0)) && bound.every((b, j) => b * 2 ** pre[j]! < 2 ** 31);
+  if (x2) {
+    const e = shift.map((v) => Math.max(-v, 0));
+    const consts: [string, number[]][] = [
+      ['m', mult],
+      ['pre', pre],
+      ['k', e.map((v) => (v ? 2 ** (v - 1) : 0))],
+      ['dm', e.map((v) => (v ? -1 : 0))],
+      ['e', e],
+    ];
+    // the multipliers in one array; the other constants that differ between rows interleaved per row
+    // in a second one of the narrowest type that holds them (one pointer for all of them: the unit's
+    // epilogue is short of registers; no more flash than the run-time shift took); the rest literals
+    const varying = consts.filter(([c, v]) => c !== 'm' && v.some((x) => x !== v[0]));
+    const n = varying.length;
+    const flat = mult.flatMap((_, j) => varying.map(([, v]) => v[j]!));
+    const ctype = flat.every((x) => x >= -128 && x <= 127) ? 'int8_t' : flat.every((x) => x >= -32768 && x <= 32767) ? 'int16_t' : 'int32_t';
+    const decls = [decl(m, arr(`${name}mult`, mult))];
+    if (n) decls.push(`const ${ctype} *${name}q = ${ctx.constArray(`${name}q`, ctype, flat.map(String))} + d * ${n * GH};`);
+    const operand = (c: string, j: string): string => {
+      if (c === 'm') return `${m}[${j}]`;
+      const at = varying.findIndex(([vc]) => vc === c);
+      return at >= 0 ? `${name}q[${n} * (${j}) + ${at}]` : i32(consts.find(([vc]) => vc === c)![1][0]!);
+    };
+    return { decls, call: (a, j) => `harc_s8_requant_x2(${a}, ${['m', 'pre', 'k', 'dm', 'e'].map((c) => operand(c, j)).join(', ')})` };
+  }
+  const sh = `${name}sh`;
+  const fn = requantFor(mult, shift);
+  return {
+    decls: [decl(m, arr(`${name}mult`, mult)), shiftArray ? `const int8_t *${sh} = ${shiftArray(`${name}shift`, shift)} + d * ${GH};` : decl(sh, arr(`${name}shift`, shift))],
+    call: (a, j) => `${fn}(${a}, ${m}[${j}], ${sh}[${j}])`,
+  };
+}
+
 /** C that widens the int8 vector `v` (K bytes) for the products: SMLAD words in q (DSP), int16 in vq. */
 function widenS8(v: string, K: number, ind: string): string[] {
   const K4 = K & ~3;
@@ -348,74 +412,85 @@ function lowerRecurrentFast(ctx: LowerCtx, sub?: SubByteRecurrentProducts): stri
   const rp = sub ? '' : packed('rrnn', R, H, rSegs.flat());
   const matvecOf = sub?.matvec ?? matvec;
   const projectionOf = sub?.projection2 ?? projection2;
-  const { bx, bh } = foldedBiases(ctx, p, arr);
-  const wm = arr('wmult', p.wMult);
-  const wsh = sub ? sub.shifts(ctx, 'wshift', p.wShift) : arr('wshift', p.wShift);
-  const rm = arr('rmult', p.rMult);
-  const rsh = sub ? sub.shifts(ctx, 'rshift', p.rShift) : arr('rshift', p.rShift);
-  const rqW = requantFor(p.wMult, p.wShift);
-  const rqR = requantFor(p.rMult, p.rShift);
+  const folded: Record<string, number[]> = {};
+  const { bx, bh } = foldedBiases(ctx, p, (suffix, v) => ((folded[suffix] = v), arr(suffix, v)));
+  const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
+  // gate arithmetic: the row requantizations, and the clamps the weights prove idle, decided at compile time
+  const wBound = accBounds(W, folded['bx']!, I, () => 128);
+  const rBound = accBounds(R, folded['bh']!, H, (row) => (lbr0 && row % GH >= 2 * H ? 256 : 128));
+  // sub-byte layers keep their run-time shifts as int8 (the flash their small weights save)
+  const shiftsOf = sub ? (suffix: string, v: number[]) => sub.shifts(ctx, suffix, v) : undefined;
+  const rqW = rowRequant('w', p.wMult, p.wShift, wBound, ctx, GH, shiftsOf);
+  const rqR = rowRequant('r', p.rMult, p.rShift, rBound, ctx, GH, shiftsOf);
+  const lim = i32(PARTIAL_LIMIT);
+  const clampW = clampFree(p.wMult, p.wShift, wBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
+  const clampR = clampFree(p.rMult, p.rShift, rBound, PARTIAL_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${lim}, ${lim})`;
+  const clampLbr = clampFree(p.rMult, p.rShift, rBound, LBR_LIMIT) ? (v: string) => v : (v: string) => `harc_clamp32(${v}, -${LBR_LIMIT}, ${LBR_LIMIT})`;
   const rqH = requantFor([p.hMult], [p.hShift]);
   const yh = ctx.res(1);
   const yc = kind === 'LSTM' ? ctx.res(2) : '';
   const y = ctx.res(0);
   const x = ctx.arg(0);
   const stateSize = D * B * H;
-  const lbr0 = kind === 'GRU' && !geo.linearBeforeReset;
   const tOf = (sv: string): string => (geo.direction === 'forward' ? sv : geo.direction === 'reverse' ? `${S - 1} - ${sv}` : `d == 0 ? ${sv} : ${S - 1} - ${sv}`);
   const tExpr = tOf('s');
-  const lim = i32(PARTIAL_LIMIT);
   const sig = `${i32(p.sigmoid.inputMultiplier)}, ${p.sigmoid.inputLeftShift}`;
   const tanG = `${i32(p.tanhGate.inputMultiplier)}, ${p.tanhGate.inputLeftShift}`;
   /** The gate pre-activation of row `j`: the precomputed x side plus the requantized h side, int16. */
-  const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + harc_clamp32(${rqR}(${a}, rm[${j}], rsh[${j}]), -${lim}, ${lim}))`;
+  const pre = (j: string, a: string): string => `(int16_t)harc_sat16(xs[${j}] + ${clampR(rqR.call(a, j))})`;
   const hOut = (u: string, v: string): string[] => [
-    `h[${u}] = (int8_t)harc_clamp32(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}), -128, 127);`,
+    `h[${u}] = (int8_t)harc_sat8(${rqH}(${v}, ${i32(p.hMult)}, ${p.hShift}) + (${p.hZp}));`,
     ...(y ? [`${y}[t * ${st.yt} + d * ${st.yd} + n * ${st.yn} + ${u}] = h[${u}];`] : []),
   ];
   /** GRU: h = (1 − z)·h̃ + z·h in Q0.15 (the int16 state), then int8. */
   const gruUpdate = (u: string, z: string, hn: string): string[] => [
-    `const int32_t hv = harc_sat16(harc_rdbpot((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15));`,
+    // z ∈ [0, 32767], hn and h16 int16: |sum| ≤ 2^30 (harc_rdbpot_small's domain)
+    `const int32_t hv = harc_sat16(harc_rdbpot_small((32768 - ${z}) * ${hn} + ${z} * (int32_t)h16[${u}], 15));`,
     `h16[${u}] = (int16_t)hv;`,
     ...hOut(u, 'hv'),
   ];
 
+  const igRound = (v: string): string =>
+    p.igShift >= 15 && p.igShift <= 30 ? `harc_rdbpot_small(${v}, ${p.igShift})` : `harc_sat16(harc_rdbpot(${v}, ${p.igShift}))`;
   const ind = '        ';
   const steps: string[] = [];
   if (kind === 'LSTM') {
     const H1 = H, H2 = 2 * H, H3 = 3 * H;
     const cell = (_rows: string[], a: string[]): string[] => [
-      `const int32_t ig = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `const int32_t og = harc_logistic_s16(${pre(`${H1} + u`, a[1]!)}, ${sig});`,
-      `const int32_t fg = harc_logistic_s16(${pre(`${H2} + u`, a[2]!)}, ${sig});`,
-      `const int32_t cg = harc_tanh_s16(${pre(`${H3} + u`, a[3]!)}, ${tanG});`,
-      `const int32_t fc = harc_sat16(harc_rdbpot(fg * (int32_t)cst[u], 15));`,
-      `const int32_t icg = harc_sat16(harc_rdbpot(ig * cg, ${p.igShift}));`,
+      `const int32_t ig = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `const int32_t og = harc_rnn_logistic(${pre(`${H1} + u`, a[1]!)}, ${sig});`,
+      `const int32_t fg = harc_rnn_logistic(${pre(`${H2} + u`, a[2]!)}, ${sig});`,
+      `const int32_t cg = harc_rnn_tanh(${pre(`${H3} + u`, a[3]!)}, ${tanG});`,
+      // fg, ig ∈ [0, 32767] and cst, cg int16: |products| ≤ 2^30, so harc_rdbpot_small applies, and
+      // after a shift of 15 or more they fit int16 (the reference's saturations are idle there)
+      `const int32_t fc = harc_rdbpot_small(fg * (int32_t)cst[u], 15);`,
+      `const int32_t icg = ${igRound('ig * cg')};`,
       `const int16_t cn = (int16_t)harc_sat16(fc + icg);`,
-      `const int32_t tc = harc_tanh_s16(cn, ${i32(p.tanhCell!.inputMultiplier)}, ${p.tanhCell!.inputLeftShift});`,
+      `const int32_t tc = harc_rnn_tanh(cn, ${i32(p.tanhCell!.inputMultiplier)}, ${p.tanhCell!.inputLeftShift});`,
       `cst[u] = cn;`,
       ...hOut('u', 'og * tc'),
     ];
     steps.push(`${ind}int16_t *cst = cs + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', cell, ind));
   } else if (kind === 'RNN') {
-    const one = perRow((a) => [`const int32_t g = harc_tanh_s16(${pre('j', a)}, ${tanG});`, ...hOut('j', 'g')]);
+    const one = perRow((a) => [`const int32_t g = harc_rnn_tanh(${pre('j', a)}, ${tanG});`, ...hOut('j', 'g')]);
     steps.push(...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', one, ind));
   } else if (!lbr0) {
+    // r ∈ [0, 32767] and |rr| ≤ 65535: r·rr is in harc_rdbpot_small's domain
     const unit = (_rows: string[], a: string[]): string[] => [
-      `const int32_t z = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `const int32_t r = harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig});`,
-      `const int32_t rr = harc_clamp32(${rqR}(${a[2]}, rm[${2 * H} + u], rsh[${2 * H} + u]), -${LBR_LIMIT}, ${LBR_LIMIT});`,
-      `const int32_t hn = harc_tanh_s16((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot(r * rr, 15)), ${tanG});`,
+      `const int32_t z = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `const int32_t r = harc_rnn_logistic(${pre(`${H} + u`, a[1]!)}, ${sig});`,
+      `const int32_t rr = ${clampLbr(rqR.call(a[2]!, `${2 * H} + u`))};`,
+      `const int32_t hn = harc_rnn_tanh((int16_t)harc_sat16(xs[${2 * H} + u] + harc_rdbpot_small(r * rr, 15)), ${tanG});`,
       ...gruUpdate('u', 'z', 'hn'),
     ];
     steps.push(`${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`, ...widenS8('h', H, ind), ...matvecOf('rp', rSegs[0]!, H, 'bh', 'vq', unit, ind));
   } else {
     // z and r first; the candidate's product reads r ⊙ (h − z_h) (int16), widened like h
     const zr = (_rows: string[], a: string[]): string[] => [
-      `gz[u] = harc_logistic_s16(${pre('u', a[0]!)}, ${sig});`,
-      `rh[u] = (int16_t)harc_rdbpot((int32_t)harc_logistic_s16(${pre(`${H} + u`, a[1]!)}, ${sig}) * ((int32_t)h[u] - (${p.hZp})), 15);`,
+      `gz[u] = harc_rnn_logistic(${pre('u', a[0]!)}, ${sig});`,
+      `rh[u] = (int16_t)harc_rdbpot_small((int32_t)harc_rnn_logistic(${pre(`${H} + u`, a[1]!)}, ${sig}) * ((int32_t)h[u] - (${p.hZp})), 15);`,
     ];
-    const cand = perRow((a) => [`const int m = j - ${2 * H};`, `const int32_t hn = harc_tanh_s16(${pre('j', a)}, ${tanG});`, ...gruUpdate('m', 'gz[m]', 'hn')]);
+    const cand = perRow((a) => [`const int m = j - ${2 * H};`, `const int32_t hn = harc_rnn_tanh(${pre('j', a)}, ${tanG});`, ...gruUpdate('m', 'gz[m]', 'hn')]);
     steps.push(
       `${ind}int16_t *h16 = h16s + d * ${st.sd} + n * ${st.sn};`,
       ...widenS8('h', H, ind),
@@ -453,10 +528,7 @@ function lowerRecurrentFast(ctx: LowerCtx, sub?: SubByteRecurrentProducts): stri
     ...(sub ? sub.pointers(ctx, geo, wSegs, rSegs) : [`    const int8_t *wp0 = ${wp} + d * ${GH * round4(I)};`, `    const int8_t *rp = ${rp} + d * ${GH * round4(H)};`]),
     `    const int32_t *bx = ${bx} + d * ${GH};`,
     `    const int32_t *bh = ${bh} + d * ${GH};`,
-    `    const int32_t *wm = ${wm} + d * ${GH};`,
-    `    const ${sub ? 'int8_t' : 'int32_t'} *wsh = ${wsh} + d * ${GH};`,
-    `    const int32_t *rm = ${rm} + d * ${GH};`,
-    `    const ${sub ? 'int8_t' : 'int32_t'} *rsh = ${rsh} + d * ${GH};`,
+    ...[...rqW.decls, ...rqR.decls].map((l) => `    ${l}`),
     `    for (int sbeg = 0; sbeg < ${S}; sbeg += ${TB}) {`,
     `      const int send = sbeg + ${TB} < ${S} ? sbeg + ${TB} : ${S};`,
     `      /* the input side of steps sbeg..send-1: W·x + bias, requantized to Q3.12 and clamped to ±2^24 */`,
@@ -466,7 +538,7 @@ function lowerRecurrentFast(ctx: LowerCtx, sub?: SubByteRecurrentProducts): stri
     `        const int8_t *xa = ${x} + (${tOf('sa')}) * ${st.xt} + (i % ${B}) * ${st.xn};`,
     `        const int8_t *xb = ${x} + (${tOf('sb')}) * ${st.xt} + (i1 % ${B}) * ${st.xn};`,
     `        int32_t *ya = xg + i * ${GH}, *yb = xg + i1 * ${GH};`,
-    ...projectionOf('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = harc_clamp32(${rqW}(${a}, wm[${j}], wsh[${j}]), -${lim}, ${lim});`, ind),
+    ...projectionOf('wp0', wSegs, I, 'bx', (j, a, yv) => `${yv}[${j}] = ${clampW(rqW.call(a, j))};`, ind),
     '      }',
     `      for (int s = sbeg; s < send; ++s) {`,
     `        const int t = ${tExpr};`,
