@@ -15,9 +15,10 @@ import type { LowerCtx } from '../lower/context.ts';
 //  * the i·c̃ term is added to the cell before it is saturated (arm_elementwise_mul_acc_s16).
 // Both give TFLM's bytes while the unsaturated term stays in int16. For i·c̃ that is decided at
 // compile time from the multiplier (else the layer is declined). For r it depends on h: when no h
-// can push it out of int16 the whole sequence is one call; otherwise each step first bounds every
-// row's |r| from the current h (Cauchy–Schwarz: r² ≤ Σ(h − z_h)² · ΣR_j², both integers) and
-// calls CMSIS-NN for that step when the bound holds, else runs TFLM's step in plain C (the
+// can push it out of int16 the whole sequence is one call; otherwise each step first checks the
+// current h: a row whose Σ(h − z_h)²·ΣR_j² is at most A² (A: the largest |sum| that requantizes
+// into int16; Cauchy–Schwarz, all integers) cannot overflow, and the few others get their exact sum
+// computed. If every row fits, the step is one CMSIS-NN call; else it runs TFLM's step in plain C (the
 // "exact step" below), so the bytes are TFLM's on every input.
 
 const I16_MIN = -32768;
@@ -45,11 +46,14 @@ function largestInt16Sum(mult: number, shift: number): number {
   return lo;
 }
 
-/** Whether each step must check h first, and the bound it checks: Σ(h − z_h)² ≤ sMax keeps every
- * recurrent product in int16 (sMax = min over gate rows of ⌊A_g² / ΣR_j²⌋, exact in BigInt). */
+/** Whether each step must check h first, and what it checks. Per gate: A, the largest |sum| that
+ * requantizes into int16, and the rows by ΣR_j² descending; a row is safe when Σ(h − z_h)²·ΣR_j² ≤ A²
+ * (Cauchy–Schwarz), and the others get their exact sum computed. sMax: the Σ(h − z_h)² below which
+ * every row is safe (min over rows of ⌊A² / ΣR_j²⌋). */
 export interface LstmStepGuard {
   guarded: boolean;
   sMax: number;
+  gates: { a: number; rows: number[]; norms: number[] }[];
 }
 
 export function lstmStepGuard(g: Graph, n: Node): LstmStepGuard {
@@ -59,9 +63,10 @@ export function lstmStepGuard(g: Graph, n: Node): LstmStepGuard {
   const hHi = 127 - p.hZp;
   let guarded = false;
   let sMax = 255 * 255 * H;
-  for (let gi = 0; gi < GATES.length; gi++) {
+  const gates = GATES.map((_, gi) => {
     const R = g.tensors[n.inputs[5 + p.slots[gi]!]!]!.data!;
-    const a = BigInt(largestInt16Sum(p.rMult[gi]!, p.rShift[gi]!));
+    const a = largestInt16Sum(p.rMult[gi]!, p.rShift[gi]!);
+    const norms: number[] = [];
     for (let j = 0; j < H; j++) {
       let lo = 0;
       let hi = 0;
@@ -72,12 +77,15 @@ export function lstmStepGuard(g: Graph, n: Node): LstmStepGuard {
         hi += Math.max(r * hLo, r * hHi);
         sq += r * r;
       }
+      norms.push(sq);
       if (fitsInt16(requantRange(lo, hi, p.rMult[gi]!, p.rShift[gi]!))) continue;
       guarded = true;
-      sMax = Math.min(sMax, Number((a * a) / BigInt(sq)));
+      sMax = Math.min(sMax, Number((BigInt(a) * BigInt(a)) / BigInt(sq)));
     }
-  }
-  return { guarded, sMax };
+    const rows = norms.map((_, j) => j).sort((x, y) => norms[y]! - norms[x]! || x - y);
+    return { a, rows, norms: rows.map((j) => norms[j]!) };
+  });
+  return { guarded, sMax, gates };
 }
 
 /** Why CMSIS-NN's arm_lstm_unidirectional_s8 cannot run this node with TFLM's bytes, or undefined
@@ -176,7 +184,8 @@ function exactStep(p: TfliteLstmQParams, gateBuf: string): string[] {
 
 export function lowerCmsisNnLstm(ctx: LowerCtx): string {
   const p = prepareTfliteLstmQ(ctx.graph, ctx.node);
-  const { guarded, sMax } = lstmStepGuard(ctx.graph, ctx.node);
+  const guard = lstmStepGuard(ctx.graph, ctx.node);
+  const { guarded, sMax } = guard;
   const state = p.batch * p.hidden;
   const layout = scratchLayout(ctx.node, p.batch, p.hidden, guarded);
   const scratch = ctx.scratch(layout.bytes, 'int8_t');
@@ -199,7 +208,7 @@ export function lowerCmsisNnLstm(ctx: LowerCtx): string {
   const lines = [
     `  /* CMSIS-NN arm_lstm_unidirectional_s8: ${p.steps} steps, batch ${p.batch}, ${p.input} -> ${p.hidden}, cell at 2^${p.cellLog2}${p.cellClip ? `, clip +-${p.cellClip}` : ''}.`,
     guarded
-      ? `   * Step by step: CMSIS-NN when sum (h - z_h)^2 <= ${sMax} keeps every recurrent product in int16, else TFLM's step.`
+      ? `   * Step by step: CMSIS-NN when every recurrent product fits int16 (all do while sum (h - z_h)^2 <= ${sMax}), else TFLM's step.`
       : '   * No h can take a recurrent product out of int16: one call for the whole sequence.',
     `   * State: ${persistent ? 'kept between runs in the variable tensors (<name>_reset() zeroes it)' : 'zeroed on entry'}. */`,
     // cmsis_nn_lstm_params takes its gates in the order forget, input, cell, output (GATES' order)
@@ -216,22 +225,48 @@ export function lowerCmsisNnLstm(ctx: LowerCtx): string {
   ];
   if (!guarded) return [...lines, `  (void)arm_lstm_unidirectional_s8(${ctx.arg(0)}, ${ctx.res(0)}, &params, &buffers);`, ''].join('\n');
   const table = (f: (gi: number) => string): string => `{ ${GATES.map((_, gi) => f(gi)).join(', ')} }`;
+  const rowsType = p.hidden <= 256 ? 'uint8_t' : 'uint16_t';
+  const H = p.hidden;
   return [
     ...lines,
     `  static const int8_t *const wg[4] = ${table((gi) => ctx.arg(1 + p.slots[gi]!))}, *const rg[4] = ${table((gi) => ctx.arg(5 + p.slots[gi]!))};`,
     `  static const int32_t *const ebx[4] = ${table((gi) => biases[gi]!.x)}, *const ebh[4] = ${table((gi) => biases[gi]!.h)};`,
     `  static const int32_t wmul[4] = { ${p.wMult.map(i32).join(', ')} }, wshf[4] = { ${p.wShift.join(', ')} };`,
     `  static const int32_t rmul[4] = { ${p.rMult.map(i32).join(', ')} }, rshf[4] = { ${p.rShift.join(', ')} };`,
+    '  /* per gate: rows of R by sum of squares, descending, those sums, and A^2 (A: the largest |sum| that requantizes into int16) */',
+    `  static const ${rowsType} rrow[4][${H}] = ${table((gi) => `{ ${guard.gates[gi]!.rows.join(', ')} }`)};`,
+    `  static const int32_t rnrm[4][${H}] = ${table((gi) => `{ ${guard.gates[gi]!.norms.join(', ')} }`)};`,
+    `  static const int64_t ra2[4] = ${table((gi) => `${BigInt(guard.gates[gi]!.a) * BigInt(guard.gates[gi]!.a)}LL`)};`,
     `  int16_t *gates = (int16_t *)(void *)(${scratch} + ${layout.gates});`,
     `  for (int t = 0; t < ${p.steps}; ++t) {`,
     `    const int8_t *xt = ${ctx.arg(0)} + t * ${p.batch * p.input};`,
     `    int8_t *yt = ${ctx.res(0)} + t * ${state};`,
-    '    int32_t s = 0;',
-    `    for (int i = 0; i < ${state}; ++i) s += (hs[i] - (${p.hZp})) * (hs[i] - (${p.hZp}));`,
-    `    if (s <= ${sMax}) {`,
+    '    /* CMSIS-NN gives TFLM\'s bytes for this step if no recurrent product leaves int16: rows where',
+    '     * sum (h - z_h)^2 * sum R_j^2 <= A^2 cannot; the others are computed exactly */',
+    '    int fits = 1;',
+    `    for (int n = 0; n < ${p.batch} && fits; ++n) {`,
+    `      const int8_t *hn = hs + n * ${H};`,
+    '      int32_t s = 0;',
+    `      for (int k = 0; k < ${H}; ++k) s += (hn[k] - (${p.hZp})) * (hn[k] - (${p.hZp}));`,
+    '      for (int g = 0; g < 4 && fits; ++g) {',
+    `        for (int i = 0; i < ${H} && (int64_t)s * rnrm[g][i] > ra2[g]; ++i) {`,
+    '          const int j = rrow[g][i];',
+    `          const int8_t *r = rg[g] + j * ${H};`,
+    '          int32_t acc = ebh[g][j];',
+    `          for (int k = 0; k < ${H}; ++k) acc += hn[k] * r[k];`,
+    '          const int32_t v = harc_mbqm(acc, rmul[g], rshf[g]);',
+    '          if (v < -32768 || v > 32767) {',
+    '            fits = 0;',
+    '            break;',
+    '          }',
+    '        }',
+    '      }',
+    '    }',
+    '    if (fits) {',
     '      (void)arm_lstm_unidirectional_s8(xt, yt, &params, &buffers);',
     '      continue;',
     '    }',
+    '    /* a recurrent product leaves int16: TFLM\'s step, which saturates it before the add */',
     ...exactStep(p, 'gates'),
     '  }',
     '',
