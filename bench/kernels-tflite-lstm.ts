@@ -4,7 +4,6 @@
 // cycles (timing model), code and arena bytes, the LSTM layer's instructions, and how many of its
 // steps the cmsis-nn set ran in CMSIS-NN (the rest in TFLM's exact step: see
 // src/backends/c/kernels/cmsis-nn-lstm.ts), counted from harc's reference h on the same inputs
-// (batch-major with one row, as both models are).
 // (test/int8/cmsis-nn-lstm.test.ts checks the outputs against TFLM's.) Writes bench/results/kernels-tflite-lstm.{json,md}.
 // Run: node --import tsx bench/kernels-tflite-lstm.ts
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,9 +11,8 @@ import { join } from 'node:path';
 import { lstmStepGuard } from '../src/backends/c/kernels/cmsis-nn-lstm.ts';
 import { emitModel } from '../src/backends/c/emit-model.ts';
 import { table } from '../src/cli/format.ts';
-import { prepareTfliteLstmQ } from '../src/ir/int8/tflite-lstm.ts';
-import { multiplyByQuantizedMultiplier } from '../src/ir/quant/index.ts';
 import { measureModel, type Measurement } from '../src/targets/measure.ts';
+import { stepsThatFit } from '../test/int8/tflite-lstm-graph.ts';
 import { HAVE_ORACLE, inputBytes, loadOracle, runReference, type OracleModel } from '../test/tflite/oracle.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -31,34 +29,16 @@ const MODELS = ['trained_lstm_int8', 'micro_speech_lstm'];
 const SETS = ['harc', 'cmsis-nn'] as const;
 const target = 'cortex-m4';
 
-/** Steps the cmsis-nn set runs in CMSIS-NN, over the 8 samples: all of them when no h can take a
- * recurrent product out of int16, else those whose every recurrent product (from harc's reference
- * h) requantizes into int16, the condition the generated C checks. */
+/** Steps the cmsis-nn set runs in CMSIS-NN over the 8 samples (the condition the generated C
+ * checks, on harc's reference h): all when no h can take a recurrent product out of int16. */
 function stepsInCmsisNn(m: OracleModel): { cmsis: number; total: number } {
   const node = m.graph.nodes.find((n) => n.op === 'TFLiteLSTM')!;
-  const p = prepareTfliteLstmQ(m.graph, node);
-  const H = p.hidden;
-  const guarded = lstmStepGuard(m.graph, node).guarded;
-  const R = p.slots.map((slot) => m.graph.tensors[node.inputs[5 + slot]!]!.data!);
-  let cmsis = 0;
-  let total = 0;
-  for (let s = 0; s < m.inputs.shape[0]!; s++) {
-    const y = runReference(m, s).get(node.outputs[0]!)!.data;
-    for (let t = 0; t < p.steps; t++) {
-      let fits = true;
-      for (let n = 0; n < p.batch; n++)
-        for (let gi = 0; gi < 4; gi++)
-          for (let j = 0; j < H; j++) {
-            let acc = 0;
-            for (let k = 0; k < H; k++) acc += ((t === 0 ? p.hZp : y[((t - 1) * p.batch + n) * H + k]!) - p.hZp) * Number(R[gi]![j * H + k]!);
-            const r = multiplyByQuantizedMultiplier(acc, p.rMult[gi]!, p.rShift[gi]!);
-            if (r < -32768 || r > 32767) fits = false;
-          }
-      total++;
-      if (!guarded || fits) cmsis++;
-    }
-  }
-  return { cmsis, total };
+  const n = m.inputs.shape[0]!;
+  const per = m.graph.tensors[node.outputs[0]!]!.shape.reduce((a, v) => a * v, 1);
+  const y = new Int8Array(n * per);
+  for (let s = 0; s < n; s++) y.set(runReference(m, s).get(node.outputs[0]!)!.data as Int8Array, s * per);
+  const { fit, total } = stepsThatFit(m.graph, node, y, n);
+  return { cmsis: lstmStepGuard(m.graph, node).guarded ? fit : total, total };
 }
 
 const rows: string[][] = [];
