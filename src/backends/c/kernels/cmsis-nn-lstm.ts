@@ -108,23 +108,17 @@ export function lstmDeclineReason(g: Graph, n: Node): string | undefined {
 }
 
 /** Scratch layout in bytes: temp1 and temp2 (int16 gate buffers, [batch, hidden] each, as TFLM's
- * cmsis_nn kernel asks), the cell state (int16) and the hidden state (int8) when the node has no
- * output for them, then the exact step's 4 gate rows (int16) when steps are checked. */
-function scratchLayout(n: Node, batch: number, hidden: number, guarded: boolean) {
-  const state = batch * hidden;
-  const temp2 = 2 * state;
-  const cell = 2 * temp2;
-  let bytes = cell + (n.outputs[2] ? 0 : 2 * state);
-  const gates = bytes;
-  if (guarded) bytes += 8 * hidden;
-  const hiddenAt = bytes;
-  if (!n.outputs[1]) bytes += state;
-  return { temp2, cell, gates, hiddenAt, bytes };
+ * cmsis_nn kernel asks), then the exact step's 4 gate rows (int16) when steps are checked. The state
+ * is the node's outputs 1 and 2 (src/ir/int8/tflite-lstm.ts takes their quantization from them). */
+function scratchLayout(batch: number, hidden: number, guarded: boolean): { temp2: number; gates: number; bytes: number } {
+  const temp2 = 2 * batch * hidden;
+  const gates = 2 * temp2;
+  return { temp2, gates, bytes: gates + (guarded ? 8 * hidden : 0) };
 }
 
 export function lstmScratchBytes(g: Graph, n: Node): number {
   const d = tfliteLstmDims(n, g.tensors[n.inputs[0]!]!.shape, g.tensors[n.inputs[1]!]!.shape);
-  return scratchLayout(n, d.batch, d.hidden, lstmStepGuard(g, n).guarded).bytes;
+  return scratchLayout(d.batch, d.hidden, lstmStepGuard(g, n).guarded).bytes;
 }
 
 /** Effective biases of gate `gi` (order GATES): input side b − z_x·ΣW, recurrent side −z_h·ΣR. */
@@ -187,12 +181,10 @@ export function lowerCmsisNnLstm(ctx: LowerCtx): string {
   const guard = lstmStepGuard(ctx.graph, ctx.node);
   const { guarded, sMax } = guard;
   const state = p.batch * p.hidden;
-  const layout = scratchLayout(ctx.node, p.batch, p.hidden, guarded);
+  const layout = scratchLayout(p.batch, p.hidden, guarded);
   const scratch = ctx.scratch(layout.bytes, 'int8_t');
-  const hs = ctx.node.outputs[1] ? ctx.res(1) : `(${scratch} + ${layout.hiddenAt})`;
-  const cs = ctx.node.outputs[2] ? ctx.res(2) : `(int16_t *)(void *)(${scratch} + ${layout.cell})`;
   // variable state tensors keep h and c between runs (<name>_reset() zeroes them), as harc's kernel
-  const persistent = !!ctx.node.outputs[1] && !!ctx.node.outputs[2] && !!ctx.output(1).variable && !!ctx.output(2).variable;
+  const persistent = !!ctx.output(1).variable && !!ctx.output(2).variable;
   const biases = GATES.map((_, gi) => {
     const eb = effectiveBiases(ctx, p, gi);
     return { x: ctx.constArray(`eb_x_${GATES[gi]}`, 'int32_t', eb.input.map(i32)), h: ctx.constArray(`eb_h_${GATES[gi]}`, 'int32_t', eb.hidden.map(i32)) };
@@ -218,8 +210,8 @@ export function lowerCmsisNnLstm(ctx: LowerCtx): string {
     `    ${i32(p.hiddenMul.mult)}, ${p.hiddenMul.shift}, ${i32(p.hZp)},`,
     GATES.map((_, gi) => gate(gi)).join(',\n'),
     '  };',
-    `  int8_t *hs = ${hs};`,
-    `  int16_t *cs = ${cs};`,
+    `  int8_t *hs = ${ctx.res(1)};`,
+    `  int16_t *cs = ${ctx.res(2)};`,
     ...(persistent ? [] : [`  for (int i = 0; i < ${state}; ++i) {`, `    hs[i] = (int8_t)(${p.hZp});`, '    cs[i] = 0;', '  }']),
     `  cmsis_nn_lstm_context buffers = { ${scratch}, ${scratch} + ${layout.temp2}, cs, hs };`,
   ];
