@@ -1,6 +1,6 @@
 import { recurrentStepMacs } from '../../ir/ops/recurrent-common.ts';
 import { writeFileAtomic } from '../../backends/fs-safe.ts';
-import { runsInCmsisNn } from '../../backends/c/kernels/cmsis-nn.ts';
+import { cmsisNnKernelLabel } from '../../backends/c/kernels/cmsis-nn.ts';
 import type { CMemoryOptions } from '../../backends/c/memory.ts';
 import { traitsOf } from '../../ir/registry.ts';
 import { numel } from '../../ir/shape.ts';
@@ -56,7 +56,7 @@ export async function inspectCommand(
       ...(isWeightedNode(node) && node.inputs[1] && g.tensors[node.inputs[1]]?.data ? { weightBits: storedBits(g.tensors[node.inputs[1]]!) } : {}),
       weightBytes: node.inputs.filter((i) => i && g.tensors[i]?.data && g.tensors[i]!.dtype !== 'int64').reduce((s, i) => s + packedBytes(numel(g.tensors[i]!.shape), storedBits(g.tensors[i]!)), 0),
       ...(traitsOf(node.op)?.recurrent ? { macsPerStep: recurrentStepMacs(node, node.inputs.map((i) => (i ? g.tensors[i] : undefined))) } : {}),
-      ...(a.memoryOptions?.kernels === 'cmsis-nn' && g.tensors[node.outputs[0]!]?.quant ? { kernels: runsInCmsisNn(g, node) ? 'cmsis-nn' : 'harc' } : {}),
+      ...(a.memoryOptions?.kernels === 'cmsis-nn' && g.tensors[node.outputs[0]!]?.quant ? { kernels: cmsisNnKernelLabel(g, node) } : {}),
     };
   });
   const totals = { params: rows.reduce((s, r) => s + r.params, 0), macs: rows.reduce((s, r) => s + r.macs, 0), weightBytes: rows.reduce((s, r) => s + r.weightBytes, 0) };

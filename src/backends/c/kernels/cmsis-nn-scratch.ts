@@ -1,5 +1,6 @@
 import { prepareConvQ, preparePoolQ, type ConvQParams } from '../../../ir/int8/prepare.ts';
 import type { Graph, Node } from '../../../ir/types.ts';
+import { lstmScratchBytes } from './cmsis-nn-lstm.ts';
 
 // The scratch each CMSIS-NN call asks for, computed at compile time as its `*_get_buffer_size`
 // function does (Source/*/arm_*_get_buffer_sizes_s8.c of the library), so the arena plan holds it.
@@ -59,6 +60,9 @@ export function cmsisNnScratchBytes(target: string, g: Graph, node: Node): numbe
       if (weightBitsOf(g, node) === 4) return isDepthwise(p) ? depthwiseWrapperS4Bytes(p) : convolveWrapperS4Bytes(p);
       return isDepthwise(p) ? depthwiseWrapperBytes(p, dsp) : convolveWrapperBytes(p);
     }
+    case 'TFLiteLSTM':
+      // arm_lstm_unidirectional_s8: no get_buffer_size; two int16 gate buffers (and the state)
+      return lstmScratchBytes(g, node);
     case 'AveragePool':
       // arm_avgpool_s8_get_buffer_size: one int32 sum per channel on DSP
       return dsp ? preparePoolQ(g, node).channels * 4 : 0;

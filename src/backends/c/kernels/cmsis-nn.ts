@@ -5,6 +5,7 @@ import { cLiteral } from '../c-literals.ts';
 import { withScratch, type LowerCtx, type Lowering } from '../lower/context.ts';
 import { convQ, gemmQ, hasConstWeights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { lstmDeclineReason, lowerCmsisNnLstm } from './cmsis-nn-lstm.ts';
 import { cmsisNnScratchBytes, isDepthwise, weightBitsOf } from './cmsis-nn-scratch.ts';
 import { registerKernelSet, type KernelLowering } from './registry.ts';
 
@@ -199,11 +200,20 @@ const CALLS: Record<string, { accepts: (g: Graph, n: Node) => boolean; lower: (c
   Add: { accepts: elementwise, lower: lowerAdd },
   Mul: { accepts: elementwise, lower: lowerMul },
   Softmax: { accepts: quantizedIn, lower: lowerSoftmax },
+  TFLiteLSTM: { accepts: (g, n) => !lstmDeclineReason(g, n), lower: lowerCmsisNnLstm },
 };
 
 /** Whether `node` runs in CMSIS-NN under the cmsis-nn set (else in harc's kernels): for `inspect`. */
 export function runsInCmsisNn(g: Graph, n: Node): boolean {
   return !!CALLS[n.op]?.accepts(g, n);
+}
+
+/** `inspect`'s kernels column: 'cmsis-nn', or 'harc' with the reason where the set explains why
+ * CMSIS-NN declines (the LSTM, whose acceptance depends on its weights). */
+export function cmsisNnKernelLabel(g: Graph, n: Node): string {
+  if (runsInCmsisNn(g, n)) return 'cmsis-nn';
+  const why = n.op === 'TFLiteLSTM' ? lstmDeclineReason(g, n) : undefined;
+  return why ? `harc (${why})` : 'harc';
 }
 
 // harc's optimized path of the target (as the `harc` set) for the Conv / Gemm / MatMul nodes
