@@ -1,12 +1,15 @@
 // @module-tag qemu
 // An int8 model whose input is channels-first ([N, C, T], as PyTorch HAR exports feed it): its first
 // Conv reads the input in place (x_layout NCHW, src/passes/absorb-input-transpose.ts), so the
-// layout transpose layer and its arena buffer disappear. The TS integer reference of the absorbed
-// graph must equal that of the graph with the transpose, and every kernel set's C (reference
-// strided reads; portable / harc: the matrix kernels on a patch gathered from the planes,
-// int8-cf-patch.ts) must give those bytes on the host, QEMU Cortex-M4 and QEMU RISC-V.
+// layout transpose layer goes, for the kernel sets that say so (KernelSet.int8ChannelsFirstInput:
+// reference and portable; harc keeps the transpose, whose one pass costs less than the gathers).
+// The TS integer reference of the absorbed graph must equal that of the graph with the transpose,
+// and every kernel set's C (reference: strided reads; portable / harc: the matrix kernels on a patch
+// gathered from the planes, int8-cf-patch.ts) must give those bytes on the host, QEMU Cortex-M4 and
+// QEMU RISC-V.
 import { describe, expect, it } from 'vitest';
 import { emitModel } from '../../src/backends/c/emit-model.ts';
+import { runPipeline } from '../../src/backends/pipeline.ts';
 import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
@@ -71,6 +74,15 @@ const CASES: { name: string; graph: () => Graph; calib: (g: Graph) => Value; x: 
 ];
 
 describe('int8 channels-first input read in place by the first Conv', () => {
+  it('the pipeline absorbs the transpose for the reference and portable sets, not for harc', () => {
+    const g = loadForCli('test/fixtures/onnx/har_ncw_norm_cnn.onnx');
+    const layers = (kernels: string) =>
+      runPipeline(g, { prefix: 'cf', precision: { precision: 'int8', calib: randomInputs(g, 8, 3) }, memory: { kernels, target: 'cortex-m4', alignment: 4 } }).layers.map((l) => l.op);
+    expect(layers('reference')).toEqual(['Conv', 'Conv', 'ReduceMean', 'Gemm']);
+    expect(layers('portable')).toEqual(['Conv', 'Conv', 'ReduceMean', 'Gemm']);
+    expect(layers('harc')).toEqual(['Transpose', 'Conv', 'Conv', 'ReduceMean', 'Gemm']);
+  });
+
   for (const c of CASES) {
     it(c.name, async () => {
       const g = c.graph();
