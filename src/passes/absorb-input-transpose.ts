@@ -10,8 +10,10 @@ import { cloneGraph, singleConsumer } from './rewrite.ts';
 // channel's taps are contiguous in both operands (templates/kernels/conv-cf.c.hbs).
 // An int8 Conv (after quantization, absorbInt8InputTranspose) does the same with its weights as they
 // are: the reference kernel reads one plane per channel at a stride, and the optimized matrix kernels
-// gather their patch from the planes (int8-cf-patch.ts) instead of from channels-last pixels. Only a
-// Conv with one group: the depthwise kernels read whole channels-last pixels.
+// gather their patch from the planes (int8-cf-patch.ts) instead of from channels-last pixels, which
+// copies each input byte kW times instead of the transpose's once: the pipeline runs it only for the
+// kernel sets that ask (KernelSet.int8ChannelsFirstInput; docs/int8-kernels.md). Only a Conv with one
+// group: the depthwise kernels read whole channels-last pixels.
 
 function absorbable(g: Graph, t: Node, dtype: 'float32' | 'int8'): Node | undefined {
   if (t.op !== 'Transpose') return undefined;
