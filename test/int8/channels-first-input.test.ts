@@ -14,10 +14,18 @@ import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
 import type { Graph, Value } from '../../src/ir/types.ts';
-import { optimizeQuantizedOnly } from '../../src/passes/pipeline.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC } from './helpers.ts';
+import { calibrate } from '../../src/planning/calibrate.ts';
+import { optimize, optimizeQuantizedOnly } from '../../src/passes/pipeline.ts';
+import { quantizeGraph } from '../../src/passes/quantize.ts';
+import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes, runC, splitRows } from './helpers.ts';
 
 const ops = (g: Graph): string[] => g.nodes.map((n) => n.op);
+
+/** quantizeForTest with every weighted layer's weights at `bits` (packed in flash). */
+function quantizeWithWeightBits(g: Graph, calib: Value, bits: number): Graph {
+  const float = optimize(g);
+  return quantizeGraph(float, calibrate(float, splitRows(calib, float.tensors[float.inputs[0]!]!.shape)), { weightBits: bits });
+}
 
 /** har-cnn fed channels-first: its [1, 128, 9] input becomes [1, 9, 128] behind a Transpose (the
  * export's own normalisation and padded first Conv follow). */
@@ -40,12 +48,19 @@ function channelsFirstRows(v: Value, rows: number): Value {
   return { shape: [rows, c, t], dtype: 'float32', data: out };
 }
 
-const CASES: { name: string; graph: () => Graph; calib: (g: Graph) => Value; x: (g: Graph) => Value }[] = [
+const CASES: { name: string; graph: () => Graph; calib: (g: Graph) => Value; x: (g: Graph) => Value; weightBits?: number }[] = [
   {
     name: 'har_ncw_norm_cnn (normalisation folded into the padded first Conv: per-channel pad values)',
     graph: () => loadForCli('test/fixtures/onnx/har_ncw_norm_cnn.onnx'),
     calib: (g) => randomInputs(g, 32, 11),
     x: (g) => randomInputs(g, 3, 12),
+  },
+  {
+    name: 'har_ncw_norm_cnn with 4-bit weights (packed: the sub-byte matrix kernels on the gathered patch)',
+    graph: () => loadForCli('test/fixtures/onnx/har_ncw_norm_cnn.onnx'),
+    calib: (g) => randomInputs(g, 32, 11),
+    x: (g) => randomInputs(g, 3, 12),
+    weightBits: 4,
   },
   {
     name: 'har-cnn fed channels-first [1, 9, 128]',
@@ -97,7 +112,7 @@ describe('int8 channels-first input read in place by the first Conv', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const g = c.graph();
-      const { quant } = quantizeForTest(g, c.calib(g));
+      const quant = c.weightBits ? quantizeWithWeightBits(g, c.calib(g), c.weightBits) : quantizeForTest(g, c.calib(g)).quant;
       expect(ops(quant)[0]).toBe('Transpose');
       const absorbed = optimizeQuantizedOnly(quant);
       expect(ops(absorbed)).toEqual(ops(quant).slice(1));
@@ -120,8 +135,9 @@ describe('int8 channels-first input read in place by the first Conv', () => {
         const model = emitModel(absorbed, { prefix: 'cf', memory: { kernels, target, alignment: 4 } });
         expect(model.layers[0]!.op).toBe('Conv');
         // which path reads the planes: the reference's strided loop, or the gathered patch of the matrix kernels
-        const c = model.files['model.c']!;
-        expect(c).toContain(kernels === 'reference' || target === 'host' ? 'channels-first, read in place' : 'channel planes');
+        const src = model.files['model.c']!;
+        expect(src).toContain(kernels === 'reference' || target === 'host' ? 'channels-first, read in place' : 'channel planes');
+        if (c.weightBits && kernels !== 'reference') expect(src).toContain('harc_s4_mat');
         const got = Array.from(await runC(absorbed, xq, target, model));
         expect(got, `${kernels} on ${target}`).toEqual(ref);
       }
