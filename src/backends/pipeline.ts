@@ -1,11 +1,11 @@
 import type { Graph } from '../ir/types.ts';
 import type { ArenaPlan } from '../planning/arena-plan.ts';
 import type { CalibrationTable } from '../planning/calibrate.ts';
-import { optimize, optimizeFloatOnly, type PassRecord } from '../passes/pipeline.ts';
+import { optimize, optimizeFloatOnly, optimizeQuantizedOnly, type PassRecord } from '../passes/pipeline.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { quantizeGraph } from '../passes/quantize.ts';
 import type { ScheduleResult } from '../planning/schedule.ts';
-import { fuseKernelEpilogues, loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
+import { fuseKernelEpilogues, kernelSetOf, loweringsFor, memoryOptionsOf, prepareForC, renderModel, type EmitOptions, type EmittedModel } from './c/emit-model.ts';
 import { planModelArena, scheduleModel } from './c/memory.ts';
 import { calibrateFor, isPreQuantized, quantizeOptionsFor, type PrecisionOptions } from './precision.ts';
 import { inputError } from '../ir/errors.ts';
@@ -103,8 +103,9 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'float-only passes',
     kind: 'graph pass',
-    what: 'src/passes/pipeline.ts optimizeFloatOnly: float only, rewrites the int8 kernels cannot use (a channels-first input read in place by its first Conv)',
-    run: (s, o) => (staysFloat(s, o) ? { ...s, graph: optimizeFloatOnly(s.graph) } : s),
+    what: 'src/passes/pipeline.ts optimizeFloatOnly (float: a channels-first input read in place by its first Conv) or optimizeQuantizedOnly (the same for an int8 Conv with one group, for a kernel set that reads it in place: KernelSet.int8ChannelsFirstInput)',
+    run: (s, o) =>
+      staysFloat(s, o) ? { ...s, graph: optimizeFloatOnly(s.graph) } : s.calibration && kernelSetOf(o).int8ChannelsFirstInput ? { ...s, graph: optimizeQuantizedOnly(s.graph) } : s,
     summary: (b, a) => (a.graph === b.graph ? 'skipped (integer)' : opDiff(b.graph, a.graph)),
   },
   {

@@ -1,6 +1,6 @@
 import { inferShapes } from '../ir/infer.ts';
 import type { Graph } from '../ir/types.ts';
-import { absorbInputTranspose } from './absorb-input-transpose.ts';
+import { absorbInputTranspose, absorbInt8InputTranspose } from './absorb-input-transpose.ts';
 import { eliminateDeadCode } from './dead-code.ts';
 import { foldAffineIntoConsumers, foldAffineIntoProducers } from './fold-affine.ts';
 import { foldAffineIntoRecurrent } from './fold-affine-recurrent.ts';
@@ -51,3 +51,7 @@ export function optimizeFloatOnly(graph: Graph): Graph {
   for (const [, pass] of FLOAT_ONLY_PIPELINE) g = inferShapes(pass(g), { fold: true });
   return g;
 }
+
+/** Passes for a graph quantized by harc (after quantizeGraph): its first Conv reads a channels-first
+ * int8 input in place. */
+export const optimizeQuantizedOnly = (graph: Graph): Graph => inferShapes(absorbInt8InputTranspose(graph), { fold: false });

@@ -77,8 +77,10 @@ const conv: Kernel = (g, node, [x]) => {
                 if (p.padQ) for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (p.padQ[cbase + ic]! - (p.inZps ? p.inZps[cbase + ic]! : p.inZp)) * w[wb + ic]!;
                 continue;
               }
-              const xb = n * p.inH * p.inW * C + (ih * p.inW + iw) * C + cbase;
-              for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (xd[xb + ic]! - (p.inZps ? p.inZps[cbase + ic]! : p.inZp)) * w[wb + ic]!;
+              // channels-last: channel ic of the pixel at xb + ic; channels-first (read in place): one plane per channel
+              const [pixel, chan] = p.channelsFirstInput ? [1, p.inH * p.inW] : [C, 1];
+              const xb = n * p.inH * p.inW * C + (ih * p.inW + iw) * pixel + cbase * chan;
+              for (let ic = 0; ic < p.cinPerGroup; ic++) acc += (xd[xb + ic * chan]! - (p.inZps ? p.inZps[cbase + ic]! : p.inZp)) * w[wb + ic]!;
             }
           }
           const v = multiplyByQuantizedMultiplier(acc | 0, p.mult[oc]!, p.shift[oc]!) + p.outZp;

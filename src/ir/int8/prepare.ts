@@ -8,7 +8,7 @@ import { lookupOp, attrFloat, attrInt, attrInts, constInput } from '../registry.
 import { normAxis, numel, stridesOf } from '../shape.ts';
 import type { Graph, Node, Tensor, TensorQuant, Value } from '../types.ts';
 import { fusedClamp } from '../ops/activation.ts';
-import { convGeometry } from '../ops/conv.ts';
+import { convGeometry, convInputLayout } from '../ops/conv.ts';
 import { poolGeometry } from '../ops/pool.ts';
 import type { WindowGeometry } from '../ops/window-geometry.ts';
 import {
@@ -90,6 +90,9 @@ export interface ConvQParams extends WindowGeometry {
   padQ?: number[];
   /** Per-channel quantized input (scales folded into the weights): the zero point of each channel. */
   inZps?: number[];
+  /** The input stays channels-first, read in place (`x_layout: 'NCHW'`, an absorbed input transpose);
+   * weights and output stay channels-last. */
+  channelsFirstInput?: true;
 }
 
 /** The input side of a weighted layer: a per-tensor input, or a per-channel one whose scales were
@@ -123,6 +126,7 @@ export function prepareConvQ(g: Graph, node: Node): ConvQParams {
     ...outputClamp(node, qo),
     ...(pv ? { padQ: pv.map((v, c) => qi.q(v, c)) } : {}),
     ...(qi.zps ? { inZps: qi.zps } : {}),
+    ...(convInputLayout(node) === 'NCHW' ? { channelsFirstInput: true as const } : {}),
   };
 }
 

@@ -51,7 +51,8 @@ function contextLine(ctx: LowerCtx, bytes: number): string {
 const depthwiseS4Opt = (p: ConvQParams): boolean => p.cout === p.channels && p.batch === 1 && p.dilH === 1 && p.dilW === 1;
 
 function acceptsConv(g: Graph, n: Node): boolean {
-  if (!hasConstWeights(g, n) || !quantizedIn(g, n) || n.attrs['layout'] !== 'NHWC') return false;
+  // a channels-first input read in place (x_layout NCHW) goes to harc's kernels: CMSIS-NN reads NHWC
+  if (!hasConstWeights(g, n) || !quantizedIn(g, n) || n.attrs['layout'] !== 'NHWC' || n.attrs['x_layout'] === 'NCHW') return false;
   // int2 weights: CMSIS-NN has no s2 kernel (harc's run them, packed)
   if (weightBitsOf(g, n) === 2) return false;
   const p = prepareConvQ(g, n);

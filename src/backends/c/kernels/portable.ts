@@ -20,5 +20,8 @@ registerKernelSet({
   summary: 'all paths under #if (reference, Cortex-M DSP, unrolled C): one model.c for any core (default)',
   runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h'],
   weightLayout: 'original + DSP-packed + unrolled-packed copies of Conv / Gemm / MatMul weights',
+  // the reference path reads the planes at a stride; the optimized path gathers its patches from them
+  // (int8-cf-patch.ts), which costs more than the transpose did (docs/int8-kernels.md)
+  int8ChannelsFirstInput: true,
   int8: () => ({ Conv: conv, Gemm: gemm, MatMul: gemm, HardSwish: unaryTable, Sigmoid: unaryTable, Tanh: unaryTable, Add: addMul, Mul: addMul, LSTM: recurrent, GRU: recurrent, RNN: recurrent }),
 });

@@ -24,6 +24,9 @@ export interface KernelSet {
   int8(target: string): Readonly<Record<string, KernelLowering>>;
   /** Its float32 lowerings for a target (absent: the portable float lowerings for every node). */
   float?(target: string): Readonly<Record<string, KernelLowering>>;
+  /** Its int8 Conv reads a channels-first graph input in place (x_layout NCHW: the layout transpose
+   * layer goes, src/passes/absorb-input-transpose.ts); absent: the transpose stays a layer. */
+  int8ChannelsFirstInput?: boolean;
   /** Nodes its kernels run as one (fused epilogues), rewritten before scheduling and planning so
    * the plan sees the fused node; absent: none. */
   epilogues?(graph: Graph, target: string): Graph;

@@ -38,6 +38,9 @@ export interface Blocking {
   p: number;
 }
 
+/** ic steps per iteration of a micro-kernel's channel loop. */
+const ICU = 4;
+
 const CANDIDATES: readonly Blocking[] = [
   { r: 3, p: 6 }, { r: 4, p: 5 }, { r: 5, p: 4 }, { r: 2, p: 8 }, { r: 6, p: 3 }, { r: 4, p: 4 }, { r: 8, p: 2 }, { r: 3, p: 4 },
   { r: 2, p: 4 }, { r: 1, p: 8 }, { r: 12, p: 1 }, { r: 8, p: 1 }, { r: 4, p: 1 }, { r: 1, p: 1 }, { r: 3, p: 3 }, { r: 4, p: 2 }, { r: 2, p: 6 },
@@ -140,30 +143,47 @@ function microKernel(e: Emit, rb: number, p: number, at: { runtime: true } | { o
   L.push(`${ind}  const float *xp = ${e.x} + (xrow + kh * ${s.dilH * st.row}${colBase});`);
   const steps = icSteps(s);
   L.push(`${ind}  const float *wp = wb + kh * ${steps * s.kW * rb};`);
-  if (s.depthwise) L.push(`${ind}  {`, `${ind}    xp += oc0 * ${st.chan};`);
-  else L.push(`${ind}  for (int ic = 0; ic < ${s.cin}; ++ic, xp += ${st.chan}, wp += ${s.kW * rb}) {`);
   const needsPad = !!e.padv && Array.from({ length: p }, (_, j) => Array.from({ length: s.kW }, (_, kw) => !inside(j, kw))).flat().some(Boolean);
   // depthwise: each channel k has its own input values and pad value
   const lanes = s.depthwise ? Array.from({ length: rb }, (_, k) => k) : [0];
   const lane = (k: number): number => (s.depthwise ? k : 0);
-  if (needsPad) for (const k of lanes) L.push(`${ind}    const float pv${k} = ${e.padv}[${s.depthwise ? `oc0 + ${k}` : 'ic'}];`);
-  const name = (q: number, k: number): string => `${q < 0 ? `xm${-q}` : `xv${q}`}${s.depthwise ? `_${k}` : ''}`;
-  const loaded = new Set<number>();
-  for (let kw = 0; kw < s.kW; kw++) {
-    if (kw > 0) L.push(`${ind}    HARC_F32_STEP();`);
-    for (let j = 0; j < p; j++) {
-      const q = col(j, kw);
-      if (inside(j, kw) && !loaded.has(q)) {
-        loaded.add(q);
-        for (const k of lanes) L.push(`${ind}    const float ${name(q, k)} = xp[${q * st.col + k * st.chan}];`);
+  /** One ic step at channel ic + u (u < ICU): its input values, weights and products. */
+  const icStep = (u: number): string[] => {
+    const S: string[] = [];
+    const sfx = u > 0 ? `u${u}` : '';
+    const xo = u * st.chan;
+    const wo = u * s.kW * rb;
+    if (needsPad) for (const k of lanes) S.push(`${ind}    const float pv${k}${sfx} = ${e.padv}[${s.depthwise ? `oc0 + ${k}` : `ic + ${u}`}];`);
+    const name = (q: number, k: number): string => `${q < 0 ? `xm${-q}` : `xv${q}`}${s.depthwise ? `_${k}` : ''}${sfx}`;
+    const loaded = new Set<number>();
+    for (let kw = 0; kw < s.kW; kw++) {
+      if (kw > 0 || u > 0) S.push(`${ind}    HARC_F32_STEP();`);
+      for (let j = 0; j < p; j++) {
+        const q = col(j, kw);
+        if (inside(j, kw) && !loaded.has(q)) {
+          loaded.add(q);
+          for (const k of lanes) S.push(`${ind}    const float ${name(q, k)} = xp[${xo + q * st.col + k * st.chan}];`);
+        }
       }
+      // the step's weights loaded together (consecutive loads pipeline: TRM 3.3.2), then its products
+      const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
+      if (taps.length === 0) continue;
+      S.push(`${ind}    const float ${Array.from({ length: rb }, (_, k) => `w${kw}_${k}${sfx} = wp[${wo + kw * rb + k}]`).join(', ')};`);
+      for (let k = 0; k < rb; k++)
+        for (const j of taps) S.push(`${ind}    ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw), lane(k)) : `pv${lane(k)}${sfx}`} * w${kw}_${k}${sfx};`);
     }
-    // the step's weights loaded together (consecutive loads pipeline: TRM 3.3.2), then its products
-    const taps = Array.from({ length: p }, (_, j) => j).filter((j) => inside(j, kw) || needsPad);
-    if (taps.length === 0) continue;
-    L.push(`${ind}    const float ${Array.from({ length: rb }, (_, k) => `w${kw}_${k} = wp[${kw * rb + k}]`).join(', ')};`);
-    for (let k = 0; k < rb; k++)
-      for (const j of taps) L.push(`${ind}    ${acc(k, j)} += ${inside(j, kw) ? name(col(j, kw), lane(k)) : `pv${lane(k)}`} * w${kw}_${k};`);
+    return S;
+  };
+  if (s.depthwise) L.push(`${ind}  {`, `${ind}    xp += oc0 * ${st.chan};`, ...icStep(0));
+  else {
+    // ICU ic steps per iteration in the interior columns: the loop's pointer updates, compare and taken
+    // branch once per ICU steps (the constant border blocks run too rarely to pay for the code)
+    const icu = runtime && s.cin >= ICU ? ICU : 1;
+    const whole = Math.floor(s.cin / icu) * icu;
+    L.push(`${ind}  int ic = 0;`);
+    L.push(`${ind}  for (; ic < ${whole}; ic += ${icu}, xp += ${icu * st.chan}, wp += ${icu * s.kW * rb}) {`);
+    for (let u = 0; u < icu; u++) L.push(...icStep(u));
+    if (whole < s.cin) L.push(`${ind}  }`, `${ind}  for (; ic < ${s.cin}; ++ic, xp += ${st.chan}, wp += ${s.kW * rb}) {`, ...icStep(0));
   }
   L.push(`${ind}  }`, `${ind}}`);
   const owExpr = (j: number) => (runtime ? `ow + ${j}` : `${at.ow0 + j}`);

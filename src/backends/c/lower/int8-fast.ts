@@ -2,6 +2,7 @@ import type { ConvQParams, GemmQParams } from '../../../ir/int8/prepare.ts';
 import { packSubByte } from '../../../ir/quant/subbyte.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
+import { channelsFirstPatch } from './int8-cf-patch.ts';
 import { packS2OptWeights, packS4OptWeights } from './subbyte-opt.ts';
 
 // Optimized int8 Conv / Gemm / MatMul (templates/runtime/harc_int8_kernels.h). The lowering emits the
@@ -190,7 +191,7 @@ export function fastConvScratchBytes(p: ConvQParams, constWeights: boolean): num
   if (!constWeights || (p.cinPerGroup === 1 && p.group === p.channels && p.cout / p.group === 1)) return 0;
   const K = p.kH * p.kW * p.cinPerGroup;
   const anyPad = p.padTop > 0 || p.padLeft > 0 || p.padBottom > 0 || p.padRight > 0;
-  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
+  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1 && !p.channelsFirstInput;
   return 4 * dspK(K) + (!contiguous || anyPad ? 2 * K : 0);
 }
 
@@ -226,6 +227,7 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
   const y = ctx.res(0);
 
   if (p.cinPerGroup === 1 && p.group === cin && cpg === 1) {
+    if (p.channelsFirstInput) return reference ?? referenceBody(); // the depthwise kernels read channels-last pixels
     // sub-byte depthwise on the DSP path: harc_s4_dw_pixel / harc_s2_dw_pixel; on RISC-V the reference kernel (which reads the weights packed)
     if (wbits !== 8 && mode === 'opt') return reference ?? referenceBody();
     // depthwise, channels innermost: weights [tap][channel]
@@ -259,20 +261,25 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     return wrap(fast, reference, mode, undefined, wbits !== 8);
   }
 
-  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1;
+  const contiguous = p.kH === 1 && p.dilW === 1 && p.group === 1 && !p.channelsFirstInput;
   const needBuf = !contiguous || anyPad;
   // scratch: the DSP path's widened patches (4·K4 bytes, 32-bit words), then two gathered patches
   const K4 = dspK(K);
   const buf = ctx.scratch(4 * K4 + (needBuf ? 2 * K : 0), 'int32_t');
   const wg = p.group > 1 ? 'wq + g * wstride' : 'wq';
+  // a channels-first input read in place is gathered at a stride (int8-cf-patch.ts)
+  const patch = (b: string, q: string, name: string): string[] =>
+    p.channelsFirstInput
+      ? channelsFirstPatch(p, `${x} + n * ${inSize}`, b, q, name)
+      : [`const int8_t *${name} = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, ${b}, g * ${p.cinPerGroup}, ${q} / ${p.outW}, ${q} % ${p.outW});`];
   const rq = `bq + g * ${cpg}, ${mult} + g * ${cpg}, ${shift} + g * ${cpg}, ${cpg}, ${K}`;
   const tail = `${common.zo}, ${common.lo}, ${common.hi}, ${common.frq}, ${buf}`;
   const fast = [
     head,
-    `  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`,
+    ...(p.channelsFirstInput ? [] : [`  static const harc_s8_geo geo = { ${[p.inH, p.inW, cin, p.cinPerGroup, p.kH, p.kW, p.strideH, p.strideW, p.dilH, p.dilW, p.padTop, p.padLeft, contiguous ? 1 : 0].join(', ')} };`]),
     ...(wbits !== 8 ? packedSubByteWeights(ctx, w, p.group, cpg, K, wbits as 4 | 2, mode) : packedWeights(ctx, w, p.group, cpg, K, mode)),
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
-    `  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`,
+    ...(p.channelsFirstInput && !anyPad ? [] : [`  const int8_t *const pad_row = ${anyPad ? ctx.constArray('padrow', 'int8_t', padRowVals.map(String)) : '(const int8_t *)0'};`]),
     `  int8_t *const b0 = ${needBuf ? `(int8_t *)(${buf} + ${K4})` : '(int8_t *)0'};`,
     // the second patch only for pixel pairs (a single pixel goes to harc_s8_mat1)
     ...(outPix >= 2 ? [`  int8_t *const b1 = ${needBuf ? `b0 + ${K}` : '(int8_t *)0'};`] : []),
@@ -280,11 +287,11 @@ export function fastConvQ(ctx: LowerCtx, p: ConvQParams, mult: string, shift: st
     `  for (int g = 0; g < ${p.group}; ++g) {`,
     `    int8_t *yn = ${y} + n * ${outSize} + g * ${cpg};`,
     ...pixelPairs(outPix, (q, q1) => [
-      `const int8_t *c0 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b0, g * ${p.cinPerGroup}, ${q} / ${p.outW}, ${q} % ${p.outW});`,
+      ...patch('b0', q, 'c0'),
       ...(q1 === undefined
         ? [`harc_${s4}_mat1(${wg}, ${rq}, c0, yn + ${q} * ${p.cout}, ${tail});`]
         : [
-            `const int8_t *c1 = harc_s8_patch(&geo, ${x} + n * ${inSize}, pad_row, b1, g * ${p.cinPerGroup}, ${q1} / ${p.outW}, ${q1} % ${p.outW});`,
+            ...patch('b1', q1, 'c1'),
             `harc_${s4}_mat2(${wg}, ${rq}, c0, c1, yn + ${q} * ${p.cout}, yn + ${q1} * ${p.cout}, ${tail});`,
           ]),
     ]).map((l) => `  ${l}`),

@@ -114,6 +114,7 @@ function lowerConvQ(ctx: LowerCtx, mode: FastMode | 'reference'): string {
     shift,
     inSize: p.inH * p.inW * p.channels,
     outSize: p.outH * p.outW * p.cout,
+    plane: p.inH * p.inW,
   });
   return mode === 'reference' || (sub && !fastWeightBits(sub.bits, mode)) ? reference() : fastConvQ(ctx, p, mult, shift, reference, mode, sub?.bits);
 }
