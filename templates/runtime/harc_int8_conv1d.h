@@ -1,0 +1,77 @@
+/*
+ * harc_int8_conv1d.h - the `harc` kernel set's 1-D int8 Conv (kernel > 1, one group) for the Cortex-M
+ * DSP path (src/backends/c/lower/int8-conv1d.ts, docs/int8-kernels.md).
+ *
+ * harc_s8_mat2 gathers and widens the patch of every output position (K bytes copied, then K/4 words
+ * widened) and runs 2 channels x 2 positions per weight pass. For a 1-D channels-last Conv the
+ * patches of consecutive positions are overlapping runs of the padded input, so here:
+ *
+ *   1. harc_s8_conv1d_widen widens the padded input once per layer into int16 rows of cinp (cin
+ *      rounded up to even) channels: row r is input position r - pad_l, the pad row outside the
+ *      input, 0 in the extra channel; then `tail` zero words, read (against zero weights) by the
+ *      reduction padded to the unroll. The patch of position t is the word-aligned run of
+ *      k * cinp int16 at row t * stride;
+ *   2. the layer's inner loop (GNU asm generated per layer, in model.c) runs 4 output channels x 2
+ *      positions per pass on int16 weight pairs, 6 single loads + 8 SMLAD per 16 MACs, and stores
+ *      the 8 sums;
+ *   3. harc_s8_conv1d_out requantizes them, once per output; harc_s8_conv1d_rest runs the last
+ *      cout % 4 channels in C.
+ *
+ * The sums are the reference accumulator exactly (bias' = bias - sum zp*w, padded taps read the pad
+ * row, the extra channel and the padded reduction multiply zero weights; SMLAD's products of int8
+ * values are exact), so the bytes are the reference kernel's.
+ */
+#ifndef HARC_INT8_CONV1D_H
+#define HARC_INT8_CONV1D_H
+
+#include "harc_int8_kernels.h"
+
+#if defined(HARC_INT8_DSP)
+
+/* Step 1: rows [0, rows) of the widened input, then tail zero words. */
+static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t cinp, int32_t pad_l, int32_t rows, int32_t tail, int16_t *q)
+{
+    int32_t r, c;
+    for (r = 0; r < rows; ++r) {
+        const int32_t i = r - pad_l;
+        const int8_t *s = (i >= 0 && i < in_w) ? x + i * cin : pad_row;
+        for (c = 0; c < cin; ++c) q[c] = s[c];
+        if (cinp > cin) q[cin] = 0;
+        q += cinp;
+    }
+    for (r = 0; r < 2 * tail; ++r) q[r] = 0;
+}
+
+/* Step 3: the int8 outputs of channels [0, n) from the sums of one position pair (acc[2c] position
+ * 0, acc[2c + 1] position 1); y1 = 0 for an odd last position (its dummy partner is not stored). */
+static inline void harc_s8_conv1d_out(const int32_t *acc, int32_t n, const int32_t *mult, const int32_t *shift, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min,
+                                      int32_t act_max, int32_t fast_rq)
+{
+    int32_t c;
+    for (c = 0; c < n; ++c) {
+        y0[c] = harc_s8_out(acc[2 * c], mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+        if (y1) y1[c] = harc_s8_out(acc[2 * c + 1], mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+/* The last n < 4 channels: rows of `words` int16 weight pairs (w), folded biases b; position 1's patch
+ * is `d` words after position 0's. */
+static inline void harc_s8_conv1d_rest(const int32_t *w, const int32_t *b, const int32_t *mult, const int32_t *shift, int32_t n, int32_t words, const int32_t *patch, int32_t d,
+                                       int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq)
+{
+    int32_t c, s;
+    for (c = 0; c < n; ++c) {
+        int32_t a0 = b[c], a1 = b[c];
+        for (s = 0; s < words; ++s) {
+            a0 = __smlad(patch[s], w[s], a0);
+            a1 = __smlad(patch[d + s], w[s], a1);
+        }
+        w += words;
+        y0[c] = harc_s8_out(a0, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+        if (y1) y1[c] = harc_s8_out(a1, mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
+    }
+}
+
+#endif /* HARC_INT8_DSP */
+
+#endif /* HARC_INT8_CONV1D_H */
