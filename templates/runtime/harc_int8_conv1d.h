@@ -11,11 +11,11 @@
  *      input, 0 in the extra channel; then `tail` zero words, read (against zero weights) by the
  *      reduction padded to the unroll. The patch of position t is the word-aligned run of
  *      k * cinp int16 at row t * stride;
- *   2. the layer's inner loop (GNU asm generated per layer, in model.c) runs 4 output channels x 2
- *      positions per pass on int16 weight pairs, 6 single loads + 8 SMLAD per 16 MACs, and stores
- *      the 8 sums;
- *   3. harc_s8_conv1d_out requantizes them, once per output; harc_s8_conv1d_rest runs the last
- *      cout % 4 channels in C.
+ *   2. the layer's loop (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts)
+ *      runs 4 output channels x 2 positions per pass on int16 weight pairs, 6 single loads + 8 SMLAD
+ *      per 16 MACs, then requantizes the 8 sums in registers (harc_s8_requant_fast's arithmetic,
+ *      the output zero point folded into its rounding constant) and stores them;
+ *   3. harc_s8_conv1d_rest runs the last cout % 4 channels in C.
  *
  * The sums are the reference accumulator exactly (bias' = bias - sum zp*w, padded taps read the pad
  * row, the extra channel and the padded reduction multiply zero weights; SMLAD's products of int8
@@ -40,18 +40,6 @@ static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, 
         q += cinp;
     }
     for (r = 0; r < 2 * tail; ++r) q[r] = 0;
-}
-
-/* Step 3: the int8 outputs of channels [0, n) from the sums of one position pair (acc[2c] position
- * 0, acc[2c + 1] position 1); y1 = 0 for an odd last position (its dummy partner is not stored). */
-static inline void harc_s8_conv1d_out(const int32_t *acc, int32_t n, const int32_t *mult, const int32_t *shift, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min,
-                                      int32_t act_max, int32_t fast_rq)
-{
-    int32_t c;
-    for (c = 0; c < n; ++c) {
-        y0[c] = harc_s8_out(acc[2 * c], mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
-        if (y1) y1[c] = harc_s8_out(acc[2 * c + 1], mult[c], shift[c], out_zp, act_min, act_max, fast_rq);
-    }
 }
 
 /* The last n < 4 channels: rows of `words` int16 weight pairs (w), folded biases b; position 1's patch

@@ -17,7 +17,8 @@ import { hasConstInt8Weights } from './int8.ts';
 //    (chained, 1 cycle each after the first) and 8 SMLAD. The loop is unrolled `unroll` steps and
 //    generated per layer with its offsets as immediates (the second position's patch is at a fixed
 //    distance); it ends on a sentinel word after each quad's weights, so no register holds a count;
-//  * requantization is once per output, after the loop, in C.
+//  * requantization is once per output, in registers after the loop, with per-channel constants
+//    (the output zero point folded into the rounding) that follow each quad's weights.
 // Remaining channels (cout % 4) run a C SMLAD loop on their own int16 rows.
 
 const i32 = (v: number): string => cLiteral('int32', v);
@@ -35,14 +36,14 @@ export const evenChannels = (cin: number): number => cin + (cin % 2);
 /** Words of int16 pairs per channel in one patch (kW·cinp / 2). */
 export const patchWords = (p: ConvQParams): number => (p.kW * evenChannels(p.channels)) / 2;
 
-/** Steps of 2 k per loop iteration: the one in 1..8 that minimizes the cycles of the padded
- * reduction (16 per step) and the loop's overhead (6 per iteration); ties go to fewer steps. */
+/** Steps of 2 k per loop iteration: the one in 1..12 that minimizes the cycles of the padded
+ * reduction (16 per step) and the loop's overhead (5 per iteration); ties go to fewer steps (less code). */
 export function conv1dUnroll(words: number): number {
   let best = 1;
   let bestCost = Infinity;
-  for (let u = 1; u <= 8; u++) {
+  for (let u = 1; u <= 12; u++) {
     const iters = Math.ceil(words / u);
-    const cost = iters * u * 16 + iters * 6;
+    const cost = iters * u * 16 + iters * 5;
     if (cost < bestCost) [best, bestCost] = [u, cost];
   }
   return best;
@@ -75,12 +76,12 @@ export function conv1dPlan(p: ConvQParams): Conv1dPlan {
 }
 
 /** A Conv this kernel runs: 1-D along W, kernel > 1, one group, no dilation, at least 4 output
- * channels, offsets within LDR's immediate range. */
+ * channels, a requantization the epilogue takes, offsets within LDR's immediate range. */
 export function isConv1d(p: ConvQParams): boolean {
   const rows1d = p.inH === 1 && p.outH === 1 && p.kH === 1 && p.padTop === 0 && p.padBottom === 0;
-  if (!rows1d || p.group !== 1 || p.kW < 2 || p.dilW !== 1 || p.cout < 4) return false;
+  if (!rows1d || p.group !== 1 || p.kW < 2 || p.dilW !== 1 || p.cout < 4 || !epilogueFits(p)) return false;
   const plan = conv1dPlan(p);
-  return plan.pairOffset + 4 * plan.unroll <= MAX_LDR_OFFSET;
+  return plan.pairOffset + 4 * plan.unroll <= MAX_LDR_OFFSET && p.cout + 3 <= MAX_LDR_OFFSET;
 }
 
 /** Nodes carrying a fused epilogue, gate or residual Add (attrs `harc_*`) stay with the lowering that fused them. */
@@ -89,32 +90,51 @@ const hasFusion = (n: Node): boolean => Object.keys(n.attrs).some((k) => k.start
 /** Whether harc_s8_conv1d runs this node. */
 export const takesConv1d = (g: Graph, n: Node): boolean => n.op === 'Conv' && !hasFusion(n) && hasConstInt8Weights(g, n) && isConv1d(prepareConvQ(g, n));
 
-/** Scratch: the accumulators of one position pair (8 per quad), then the widened rows and tail. */
+/** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
+const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
+
+/** Scratch: an odd last pair's output, then the widened rows and tail. */
 export function conv1dScratchBytes(p: ConvQParams): number {
   const plan = conv1dPlan(p);
-  return 32 * plan.quads + 4 * ((plan.rows * plan.cinp) / 2 + plan.tailWords);
+  return 4 * (oddWords(p) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
 }
 
 /** int16 pair (lo, hi) as a signed 32-bit word. */
 const pair = (lo: number, hi: number): number => ((lo & 0xffff) | (hi << 16)) | 0;
 
+/** Per channel of a quad, after the sentinel: the multiplier, the rounding constant with the output
+ * zero point folded in, and the final shift (harc_s8_requant_fast, e = -shift):
+ *   out = asr(hi word of (x·m + (C:0x40000000) - [x < 0]·2^31), e - 1),  C = 2^(e-2) + zp·2^(e-1)
+ * (adding zp·2^(e-1) to the high word adds zp after the shift, exactly, while |C| < 2^30). */
+export function requantWords(mult: number, shift: number, outZp: number): [number, number, number] {
+  const e = -shift;
+  return [mult, 2 ** (e - 2) + outZp * 2 ** (e - 1), e - 1];
+}
+
+/** The layer's requantization fits the epilogue: every channel has multiplier > 2^30 and shift <= -2
+ * (harc_s8_requant_fast) and the folded rounding constant stays below 2^30 in magnitude. */
+export const epilogueFits = (p: ConvQParams): boolean =>
+  fastRequant(p.mult, p.shift) && p.shift.every((s) => Math.abs(requantWords(0, s, p.outZp)[1]) < 2 ** 30 - 1);
+
 /** The quads' weight stream: per quad its 4 folded biases, then per step of 2 k the pairs of
- * channels 0..3, then the sentinel; zero pairs past `words`. */
-export function packConv1dQuads(w: (oc: number, word: number) => number, bias: number[], quads: number, words: number, paddedWords: number): number[] {
+ * channels 0..3, then the sentinel, then the 4 channels' requantWords; zero pairs past `words`. */
+export function packConv1dQuads(w: (oc: number, word: number) => number, bias: number[], rq: (oc: number) => number[], quads: number, words: number, paddedWords: number): number[] {
   const out: number[] = [];
   for (let q = 0; q < quads; q++) {
     for (let j = 0; j < 4; j++) out.push(bias[4 * q + j]!);
     for (let s = 0; s < paddedWords; s++) for (let j = 0; j < 4; j++) out.push(s < words ? w(4 * q + j, s) : 0);
     out.push(CONV1D_SENTINEL);
+    for (let j = 0; j < 4; j++) out.push(...rq(4 * q + j));
   }
   return out;
 }
 
-/** The inner loop for one layer (GNU asm, Thumb-2): r0 weights, r1 patch, r2-r9 accumulators
- * (channel j of the quad: r(2+2j) position 0, r(3+2j) position 1), r10/r11 weight pairs, r12/lr
- * patch pairs. Saves every register it uses, so its only operand is the argument block
- * { weights, patch, accumulators out, quads }. */
-export function conv1dAsm(plan: Conv1dPlan): string[] {
+/** The loop over a position pair's quads (GNU asm, Thumb-2), generated per layer: r0 weight stream,
+ * r1 patch, r2-r9 accumulators (channel j of the quad: r(2+2j) position 0, r(3+2j) position 1),
+ * r10/r11 weight pairs, r12/lr patch pairs; then each accumulator requantized in registers and
+ * stored (position 1 `cout` bytes after position 0). Saves every register it uses, so its only
+ * operand is the argument block { weights, patch - 4·unroll bytes, output, quads }. */
+export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax: number): string[] {
   const { unroll, pairOffset: d } = plan;
   const lines = ['push {r0-r12, lr}', 'mov lr, %[args]', 'ldr r0, [lr, #0]', 'ldr r1, [lr, #4]', 'ldr r2, [lr, #8]', 'ldr r3, [lr, #12]', 'push {r1, r2, r3}', '2:'];
   // a quad: accumulators from the biases (both positions), the patch from its start
@@ -123,7 +143,8 @@ export function conv1dAsm(plan: Conv1dPlan): string[] {
     if (j > 0) lines.push(`ldr r10, [r0, #${16 * j}]`);
     lines.push(
       `ldr r11, [r0, #${16 * j + 4}]`,
-      `ldr r12, [r1, #${4 * j}]`,
+      // the first step moves the patch pointer on by the iteration (writeback: no ADD)
+      j === 0 ? `ldr r12, [r1, #${4 * unroll}]!` : `ldr r12, [r1, #${4 * j}]`,
       `ldr lr, [r1, #${d + 4 * j}]`,
       'smlad r2, r12, r10, r2',
       'smlad r3, lr, r10, r3',
@@ -138,8 +159,22 @@ export function conv1dAsm(plan: Conv1dPlan): string[] {
     );
   }
   // next iteration's first weight pair, or the sentinel that ends the quad
-  lines.push(`add r1, r1, #${4 * unroll}`, `ldr r10, [r0, #${16 * unroll}]!`, `cmp r10, #${CONV1D_SENTINEL}`, 'bne 1b');
-  lines.push('adds r0, r0, #4', 'ldr r10, [sp, #4]', 'stmia r10!, {r2-r9}', 'str r10, [sp, #4]', 'ldr r10, [sp, #8]', 'subs r10, r10, #1', 'str r10, [sp, #8]', 'bne 2b');
+  lines.push(`ldr r10, [r0, #${16 * unroll}]!`, `cmp r10, #${CONV1D_SENTINEL}`, 'bne 1b', 'add r0, r0, #4');
+  // requantization (requantWords): r10 m, r11 C, r12 e - 1, lr:r1 the 64-bit sum
+  for (let j = 0; j < 4; j++) {
+    lines.push('ldmia r0!, {r10, r11, r12}');
+    for (const a of [`r${2 + 2 * j}`, `r${3 + 2 * j}`])
+      lines.push(`and lr, ${a}, #0x80000000`, 'orr lr, lr, #0x40000000', `sub r1, r11, ${a}, lsr #31`, `smlal lr, r1, ${a}, r10`, `asr ${a}, r1, r12`);
+  }
+  lines.push('ldr r11, [sp, #4]');
+  for (let j = 0; j < 4; j++)
+    for (const [a, off] of [[`r${2 + 2 * j}`, j], [`r${3 + 2 * j}`, cout + j]] as const) {
+      lines.push(`ssat ${a}, #8, ${a}`);
+      if (actMin > -128) lines.push(`cmp ${a}, #${actMin}`, 'it lt', `movlt ${a}, #${actMin}`);
+      if (actMax < 127) lines.push(`cmp ${a}, #${actMax}`, 'it gt', `movgt ${a}, #${actMax}`);
+      lines.push(`strb ${a}, [r11, #${off}]`);
+    }
+  lines.push('add r11, r11, #4', 'str r11, [sp, #4]', 'ldr r10, [sp, #8]', 'subs r10, r10, #1', 'str r10, [sp, #8]', 'bne 2b');
   lines.push('add sp, sp, #12', 'pop {r0-r12, lr}');
   return lines;
 }
@@ -160,38 +195,45 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
   const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
   const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
-  const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
-  const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
   const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
-  const rq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, ${fastRequant(p.mult, p.shift) ? 1 : 0}`;
+  const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
+  const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
   const inSize = p.inW * cin;
   const outSize = p.outW * p.cout;
-  const asm = conv1dAsm(plan).map((l) => `      "${l}\\n\\t"`);
+  const asm = conv1dAsm(plan, p.cout, p.actMin, p.actMax).map((l) => `      "${l}\\n\\t"`);
+  const odd = p.outW % 2 === 1;
   return [
     '#if !defined(HARC_INT8_DSP)',
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
     `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
-    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair, bias, quads, words, paddedWords).map(i32))};`,
+    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair, bias, rqw, quads, words, paddedWords).map(i32))};`,
     ...(rest.length > 0
-      ? [`  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`, `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`]
+      ? [
+          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
+          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
+        ]
       : []),
     `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
-    `  int32_t *const acc = ${scratch};`,
-    `  int16_t *const q = (int16_t *)(${scratch} + ${8 * quads});`,
+    // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
+    ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
+    `  int16_t *const q = (int16_t *)(${scratch} + ${oddWords(p)});`,
     `  for (int n = 0; n < ${p.batch}; ++n) {`,
     `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
     `    for (int t = 0; t < ${p.outW}; t += 2) {`,
     `      const int32_t *const patch = (const int32_t *)(q + t * ${p.strideW * cinp});`,
     `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
-    `      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`,
-    `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch, (uintptr_t)acc, ${quads} };`,
+    // out1: position 1's output, none for an odd last position (then the quads write to tmp)
+    ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
+    `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(out1 ? out0 : tmp)' : 'out0'}, ${quads} };`,
     `      __asm__ volatile(`,
     ...asm,
     `      : : [args] "r"(args) : "cc", "memory");`,
-    `      harc_s8_conv1d_out(acc, ${4 * quads}, ${mult}, ${shift}, out0, out1, ${rq});`,
+    ...(odd ? [`      if (!out1) memcpy(out0, tmp, ${4 * quads});`] : []),
     ...(rest.length > 0
-      ? [`      harc_s8_conv1d_rest(wr, br, ${mult} + ${4 * quads}, ${shift} + ${4 * quads}, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${rq});`]
+      ? [`      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${restRq});`]
       : []),
     `    }`,
     `  }`,
