@@ -12,6 +12,7 @@ import { loadForCli } from '../../src/cli/model-input.ts';
 import { readNpy } from '../../src/ir/npy.ts';
 import { numel } from '../../src/ir/shape.ts';
 import { CONV1D_SENTINEL, conv1dPlan, conv1dUnroll, packConv1dQuads, requantWords } from '../../src/backends/c/lower/int8-conv1d.ts';
+import { multiplyByQuantizedMultiplier } from '../../src/ir/quant/fixedpoint.ts';
 import { expectHarcBytes } from './harc-cases.ts';
 import { firstRows, quantizeForTest, quantizeInput, referenceBytes, runC, type G } from './helpers.ts';
 
@@ -61,8 +62,29 @@ describe('harc 1-D Conv (harc_s8_conv1d) == TS reference on cortex-m4; riscv and
     ]);
   });
 
-  it('folds the output zero point into the rounding constant: asr(hi, e - 1) + zp = asr(hi + zp·2^(e-1), e - 1)', () => {
-    expect(requantWords(1 << 30 | 5, -9, -128)).toEqual([(1 << 30) | 5, 2 ** 7 - 128 * 2 ** 8, 8]);
+  it('the epilogue arithmetic (SMMLAR of the doubled sum, SUB of its sign, ASR) is MultiplyByQuantizedMultiplier + zp, on edge and random sums', () => {
+    // SMMLAR t, a, m, T: the high word of T·2^32 + a·m + 2^31; then t - [a < 0], then asr e
+    const epilogue = (acc: number, m: number, shift: number, zp: number): number => {
+      const [, T, e] = requantWords(m, shift, zp);
+      const a = BigInt(2 * acc);
+      const t = (BigInt(T) * 2n ** 32n + a * BigInt(m) + 2n ** 31n) >> 32n;
+      return Number((t - (a < 0n ? 1n : 0n)) >> BigInt(e));
+    };
+    let seed = 12345;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 4000; i++) {
+      const m = 2 ** 30 + 1 + Math.floor(rand() * (2 ** 30 - 2));
+      const shift = -2 - Math.floor(rand() * 14);
+      const zp = Math.floor(rand() * 256) - 128;
+      const e = -shift;
+      // ties: sums whose product lands on a rounding boundary; plus random and extreme sums
+      const edges = [0, 1, -1, 2 ** 29, -(2 ** 29), 2 ** (e + 1), -(2 ** (e + 1)), Math.floor((rand() - 0.5) * 2 ** 21), Math.floor((rand() - 0.5) * 2 ** 30)];
+      for (const acc of edges) expect(epilogue(acc, m, shift, zp), `acc ${acc} m ${m} shift ${shift}`).toBe(multiplyByQuantizedMultiplier(acc, m, shift) + zp);
+    }
+  });
+
+  it('requantization words: the multiplier, 2^(e-1) + zp·2^e (the output zero point folded into the rounding), e', () => {
+    expect(requantWords((1 << 30) | 5, -9, -128)).toEqual([(1 << 30) | 5, 2 ** 8 - 128 * 2 ** 9, 9]);
   });
 
   it('unrolls to a divisor of the patch when one is near, and plans rows for an even position count', () => {

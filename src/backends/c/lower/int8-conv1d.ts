@@ -87,8 +87,19 @@ export function isConv1d(p: ConvQParams): boolean {
 /** Nodes carrying a fused epilogue, gate or residual Add (attrs `harc_*`) stay with the lowering that fused them. */
 const hasFusion = (n: Node): boolean => Object.keys(n.attrs).some((k) => k.startsWith('harc_'));
 
-/** Whether harc_s8_conv1d runs this node. */
-export const takesConv1d = (g: Graph, n: Node): boolean => n.op === 'Conv' && !hasFusion(n) && hasConstInt8Weights(g, n) && isConv1d(prepareConvQ(g, n));
+/** Whether harc_s8_conv1d runs this node: isConv1d, and twice every accumulator fits int32. */
+export function takesConv1d(g: Graph, n: Node): boolean {
+  if (n.op !== 'Conv' || hasFusion(n) || !hasConstInt8Weights(g, n)) return false;
+  const p = prepareConvQ(g, n);
+  if (!isConv1d(p)) return false;
+  const wdata = g.tensors[n.inputs[1]!]!.data as ArrayLike<number>;
+  const bdata = n.inputs[2] ? (g.tensors[n.inputs[2]]?.data as ArrayLike<number> | undefined) : undefined;
+  const K = p.kW * p.channels;
+  const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
+  const zpc = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
+  const bias = foldedBias(bdata, p.cout, K, w, (_, k) => zpc(k % p.channels));
+  return bias.every((b, oc) => 2 * accumulatorBound((k) => w(oc, k), K, b) < 2 ** 31);
+}
 
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
@@ -103,18 +114,27 @@ export function conv1dScratchBytes(p: ConvQParams): number {
 const pair = (lo: number, hi: number): number => ((lo & 0xffff) | (hi << 16)) | 0;
 
 /** Per channel of a quad, after the sentinel: the multiplier, the rounding constant with the output
- * zero point folded in, and the final shift (harc_s8_requant_fast, e = -shift):
- *   out = asr(hi word of (x·m + (C:0x40000000) - [x < 0]·2^31), e - 1),  C = 2^(e-2) + zp·2^(e-1)
- * (adding zp·2^(e-1) to the high word adds zp after the shift, exactly, while |C| < 2^30). */
+ * zero point folded in, and the shift e = -shift. The loop accumulates a = 2·acc (weights and bias
+ * doubled at compile time), so with m > 2^30 (harc_s8_requant_fast's condition):
+ *   h = SRDHM(acc, m) = floor((acc·m + 2^30) / 2^31) = SMMLAR(a, m)'s high word (it adds 2^31 to a·m),
+ *   [h < 0] = [acc < 0], RDBPOT(h, e) + zp = asr(h + 2^(e-1) + zp·2^e - [acc < 0], e),
+ * i.e. SMMLAR t, a, m, T (T = 2^(e-1) + zp·2^e as its accumulate word), SUB t, t, a, LSR #31, ASR. */
 export function requantWords(mult: number, shift: number, outZp: number): [number, number, number] {
   const e = -shift;
-  return [mult, 2 ** (e - 2) + outZp * 2 ** (e - 1), e - 1];
+  return [mult, 2 ** (e - 1) + outZp * 2 ** e, e];
 }
 
 /** The layer's requantization fits the epilogue: every channel has multiplier > 2^30 and shift <= -2
- * (harc_s8_requant_fast) and the folded rounding constant stays below 2^30 in magnitude. */
+ * (harc_s8_requant_fast) and the rounding constant is below 2^30 in magnitude (so h + T cannot wrap). */
 export const epilogueFits = (p: ConvQParams): boolean =>
   fastRequant(p.mult, p.shift) && p.shift.every((s) => Math.abs(requantWords(0, s, p.outZp)[1]) < 2 ** 30 - 1);
+
+/** Largest |accumulator| channel oc can reach: |bias'| + 128·sum |w| (inputs and pad values are int8). */
+export function accumulatorBound(w: (k: number) => number, K: number, bias: number): number {
+  let s = Math.abs(bias);
+  for (let k = 0; k < K; k++) s += 128 * Math.abs(w(k));
+  return s;
+}
 
 /** The quads' weight stream: per quad its 4 folded biases, then per step of 2 k the pairs of
  * channels 0..3, then the sentinel, then the 4 channels' requantWords; zero pairs past `words`. */
@@ -160,11 +180,10 @@ export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax
   }
   // next iteration's first weight pair, or the sentinel that ends the quad
   lines.push(`ldr r10, [r0, #${16 * unroll}]!`, `cmp r10, #${CONV1D_SENTINEL}`, 'bne 1b', 'add r0, r0, #4');
-  // requantization (requantWords): r10 m, r11 C, r12 e - 1, lr:r1 the 64-bit sum
+  // requantization (requantWords): r10 m, r11 T, r12 e
   for (let j = 0; j < 4; j++) {
     lines.push('ldmia r0!, {r10, r11, r12}');
-    for (const a of [`r${2 + 2 * j}`, `r${3 + 2 * j}`])
-      lines.push(`and lr, ${a}, #0x80000000`, 'orr lr, lr, #0x40000000', `sub r1, r11, ${a}, lsr #31`, `smlal lr, r1, ${a}, r10`, `asr ${a}, r1, r12`);
+    for (const a of [`r${2 + 2 * j}`, `r${3 + 2 * j}`]) lines.push(`smmlar lr, ${a}, r10, r11`, `sub lr, lr, ${a}, lsr #31`, `asr ${a}, lr, r12`);
   }
   lines.push('ldr r11, [sp, #4]');
   for (let j = 0; j < 4; j++)
@@ -193,6 +212,8 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
   const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
+  // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
+  const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
   const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
   const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
   const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
@@ -207,7 +228,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
     `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
-    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair, bias, rqw, quads, words, paddedWords).map(i32))};`,
+    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair2, bias.map((b) => 2 * b), rqw, quads, words, paddedWords).map(i32))};`,
     ...(rest.length > 0
       ? [
           `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
