@@ -25,21 +25,51 @@
 #define HARC_INT8_CONV1D_H
 
 #include "harc_int8_kernels.h"
+#include "harc_int8_dw.h"
 
 #if defined(HARC_INT8_DSP)
 
-/* Step 1: rows [0, rows) of the widened input, then tail zero words. */
-static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t cinp, int32_t pad_l, int32_t rows, int32_t tail, int16_t *q)
+/* n (even) input bytes widened to int16 pairs (x[2i], x[2i + 1]) at q: 8 per pass with one word load
+ * per 4, SXTB16 and PKHBT/PKHTB; returns the word after the last. */
+static inline int32_t *harc_s8_conv1d_run(const int8_t *x, int32_t n, int32_t *q)
 {
+    for (; n >= 8; n -= 8) {
+        int32_t v0, v1, a0, b0, a1, b1;
+        memcpy(&v0, x, 4);
+        memcpy(&v1, x + 4, 4);
+        x += 8;
+        a0 = __sxtb16(v0);
+        b0 = harc_sxtb16_ror8(v0);
+        a1 = __sxtb16(v1);
+        b1 = harc_sxtb16_ror8(v1);
+        q[0] = harc_pkh_lo(a0, b0);
+        q[1] = harc_pkh_hi(a0, b0);
+        q[2] = harc_pkh_lo(a1, b1);
+        q[3] = harc_pkh_hi(a1, b1);
+        q += 4;
+    }
+    for (; n > 0; n -= 2, x += 2) *q++ = harc_s8_dw_pair(x, x + 1);
+    return q;
+}
+
+/* Step 1: rows [0, rows) of the widened input (cinp / 2 words each), then tail zero words. The
+ * input's rows are one contiguous run when cinp == cin. */
+static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t cinp, int32_t pad_l, int32_t rows, int32_t tail, int32_t *q)
+{
+    const int32_t first = pad_l < rows ? pad_l : rows;
+    const int32_t end = pad_l + in_w < rows ? pad_l + in_w : rows;
     int32_t r, c;
     for (r = 0; r < rows; ++r) {
-        const int32_t i = r - pad_l;
-        const int8_t *s = (i >= 0 && i < in_w) ? x + i * cin : pad_row;
-        for (c = 0; c < cin; ++c) q[c] = s[c];
-        if (cinp > cin) q[cin] = 0;
-        q += cinp;
+        const int8_t *s = (r >= pad_l && r < pad_l + in_w) ? x + (r - pad_l) * cin : pad_row;
+        if (r == first && cinp == cin && end > first) {
+            q = harc_s8_conv1d_run(s, (end - first) * cin, q);
+            r = end - 1;
+            continue;
+        }
+        for (c = 0; c + 1 < cin; c += 2) *q++ = harc_s8_dw_pair(s + c, s + c + 1);
+        if (cin & 1) *q++ = (int32_t)((uint32_t)(int32_t)s[cin - 1] & 0xFFFFu);
     }
-    for (r = 0; r < 2 * tail; ++r) q[r] = 0;
+    for (r = 0; r < tail; ++r) *q++ = 0;
 }
 
 /* The last n < 4 channels: rows of `words` int16 weight pairs (w), folded biases b; position 1's patch

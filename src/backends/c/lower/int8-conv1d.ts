@@ -240,11 +240,11 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
     // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
     ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
-    `  int16_t *const q = (int16_t *)(${scratch} + ${oddWords(p)});`,
+    `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
     `  for (int n = 0; n < ${p.batch}; ++n) {`,
     `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
     `    for (int t = 0; t < ${p.outW}; t += 2) {`,
-    `      const int32_t *const patch = (const int32_t *)(q + t * ${p.strideW * cinp});`,
+    `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
     `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
     // out1: position 1's output, none for an odd last position (then the quads write to tmp)
     ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
