@@ -6,12 +6,11 @@
  * widened) and runs 2 channels x 2 positions per weight pass. For a 1-D channels-last Conv the
  * patches of consecutive positions are overlapping runs of the padded input, so here:
  *
- *   1. harc_s8_conv1d_widen(_odd) widens the padded input once per layer into the int16 sequence E
- *      of rows of cin channels: row r is input position r - pad_l, the pad row outside the input;
- *      then zeros, read (against zero weights) by the reduction padded to the unroll. The patch of
- *      position t is the run of k * cin int16 from element t * stride * cin; copy A holds E as
- *      pairs (E[2i], E[2i + 1]), and when stride * cin is odd a copy B holds (E[2i - 1], E[2i]) so
- *      that odd positions' patches start on a word too;
+ *   1. harc_s8_conv1d_widen widens the padded input once per layer into int16 rows of cinp (cin
+ *      rounded up to even) channels: row r is input position r - pad_l, the pad row outside the
+ *      input, 0 in the extra channel; then `tail` zero words, read (against zero weights) by the
+ *      reduction padded to the unroll. The patch of position t is the word-aligned run of
+ *      k * cinp int16 at row t * stride;
  *   2. the layer's loop (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts)
  *      runs 4 output channels x 2 positions per pass on int16 weight pairs, 6 single loads + 8 SMLAD
  *      per 16 MACs, then requantizes the 8 sums in registers (harc_s8_requant_fast's arithmetic,
@@ -53,48 +52,24 @@ static inline int32_t *harc_s8_conv1d_run(const int8_t *x, int32_t n, int32_t *q
     return q;
 }
 
-/* Step 1, cin even: rows [0, rows) of E as pairs (cin / 2 words a row), then tail zero words. The
- * input's rows are one contiguous run. */
-static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t pad_l, int32_t rows, int32_t tail, int32_t *q)
+/* Step 1: rows [0, rows) of the widened input (cinp / 2 words each), then tail zero words. The
+ * input's rows are one contiguous run when cinp == cin. */
+static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t cinp, int32_t pad_l, int32_t rows, int32_t tail, int32_t *q)
 {
     const int32_t first = pad_l < rows ? pad_l : rows;
     const int32_t end = pad_l + in_w < rows ? pad_l + in_w : rows;
-    int32_t r;
-    for (r = 0; r < first; ++r) q = harc_s8_conv1d_run(pad_row, cin, q);
-    if (end > first) q = harc_s8_conv1d_run(x + (first - pad_l) * cin, (end - first) * cin, q);
-    for (r = end > first ? end : first; r < rows; ++r) q = harc_s8_conv1d_run(pad_row, cin, q);
-    for (r = 0; r < tail; ++r) *q++ = 0;
-}
-
-/* Step 1, cin odd (rows do not start on words): E staged as int8 (rows, then zeros up to
- * `elements`, even), widened into copy A, and when two is set copy B after it, B[i] = (E[2i-1], E[2i])
- * with E[-1] = 0, built from A's words by halfword shifts. */
-static inline void harc_s8_conv1d_widen_odd(const int8_t *x, const int8_t *pad_row, int32_t in_w, int32_t cin, int32_t pad_l, int32_t rows, int32_t elements, int32_t two,
-                                            int8_t *stage, int32_t *q)
-{
-    const int32_t first = pad_l < rows ? pad_l : rows;
-    const int32_t end = pad_l + in_w < rows ? pad_l + in_w : rows;
-    const int32_t half = elements >> 1;
-    int8_t *d = stage;
-    int32_t r;
-    for (r = 0; r < first; ++r, d += cin) memcpy(d, pad_row, (size_t)cin);
-    if (end > first) {
-        memcpy(d, x + (first - pad_l) * cin, (size_t)((end - first) * cin));
-        d += (end - first) * cin;
-    }
-    for (r = end > first ? end : first; r < rows; ++r, d += cin) memcpy(d, pad_row, (size_t)cin);
-    memset(d, 0, (size_t)(elements - rows * cin));
-    harc_s8_conv1d_run(stage, elements, q);
-    if (two) {
-        int32_t *b = q + half;
-        uint32_t prev = 0;
-        for (r = 0; r < half; ++r) {
-            const uint32_t a = (uint32_t)q[r];
-            b[r] = (int32_t)((prev >> 16) | (a << 16));
-            prev = a;
+    int32_t r, c;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *s = (r >= pad_l && r < pad_l + in_w) ? x + (r - pad_l) * cin : pad_row;
+        if (r == first && cinp == cin && end > first) {
+            q = harc_s8_conv1d_run(s, (end - first) * cin, q);
+            r = end - 1;
+            continue;
         }
-        b[half] = (int32_t)(prev >> 16);
+        for (c = 0; c + 1 < cin; c += 2) *q++ = harc_s8_dw_pair(s + c, s + c + 1);
+        if (cin & 1) *q++ = (int32_t)((uint32_t)(int32_t)s[cin - 1] & 0xFFFFu);
     }
+    for (r = 0; r < tail; ++r) *q++ = 0;
 }
 
 /* The last n < 4 channels: rows of `words` int16 weight pairs (w), folded biases b; position 1's patch

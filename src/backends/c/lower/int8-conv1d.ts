@@ -30,9 +30,11 @@ export const CONV1D_SENTINEL = 0x7f007f00;
 /** Largest LDR immediate offset (T3 encoding: 12 bits). */
 const MAX_LDR_OFFSET = 4095;
 
-/** Words of int16 pairs per channel in one patch: kW·cin elements, an odd last one paired with the
- * element after the patch (against a zero weight). */
-export const patchWords = (p: ConvQParams): number => Math.ceil((p.kW * p.channels) / 2);
+/** Channels rounded up to even: the int16 row length, so every row starts on a word. */
+export const evenChannels = (cin: number): number => cin + (cin % 2);
+
+/** Words of int16 pairs per channel in one patch (kW·cinp / 2). */
+export const patchWords = (p: ConvQParams): number => (p.kW * evenChannels(p.channels)) / 2;
 
 /** Steps of 2 k per loop iteration: the one in 1..12 that minimizes the cycles of the padded
  * reduction (16 per step) and the loop's overhead (5 per iteration); ties go to fewer steps (less code). */
@@ -47,46 +49,31 @@ export function conv1dUnroll(words: number): number {
   return best;
 }
 
-/** The geometry the kernel needs, all compile-time constants. The widened input is the element
- * sequence E: rows of cin int16 (row r = input position r - pad_l, the pad row outside), then zeros;
- * copy A holds pairs (E[2i], E[2i+1]). Position t's patch starts at element t·stride·cin: on a word
- * of A when that is even; when stride·cin is odd the odd positions read copy B, pairs
- * (E[2i-1], E[2i]), so every patch is word-aligned. */
+/** The geometry the kernel needs, all compile-time constants. */
 export interface Conv1dPlan {
+  cinp: number;
   words: number;
   unroll: number;
   /** words per channel the loop reads: words rounded up to a multiple of unroll (zero weights) */
   paddedWords: number;
-  /** input rows in E: every position pair (an odd last position is paired with a dummy one) */
+  /** widened rows: every position pair (an odd last position is paired with a dummy one) */
   rows: number;
-  /** elements of E (even): the rows, then zeros as far as the padded reduction reads */
-  elements: number;
-  /** whether odd positions read copy B (stride·cin odd) */
-  twoCopies: boolean;
-  /** byte distance from a pair's first patch to its second */
+  /** zero words after the rows: the padded reduction's over-read past the last patch */
+  tailWords: number;
+  /** byte distance from a position's patch to the next position's */
   pairOffset: number;
   quads: number;
 }
 
 export function conv1dPlan(p: ConvQParams): Conv1dPlan {
+  const cinp = evenChannels(p.channels);
   const words = patchWords(p);
   const unroll = conv1dUnroll(words);
   const paddedWords = Math.ceil(words / unroll) * unroll;
   const positions = p.outW + (p.outW % 2);
   const rows = (positions - 1) * p.strideW + p.kW;
-  const step = p.strideW * p.channels;
-  const read = (positions - 1) * step + 2 * paddedWords;
-  const elements = 2 * Math.ceil(Math.max(rows * p.channels, read) / 2);
-  const twoCopies = step % 2 === 1;
-  // B follows A: B's word ((t+1)·step + 1) / 2 against A's word t·step / 2
-  const pairOffset = twoCopies ? 2 * elements + 2 * (step + 1) : 2 * step;
-  return { words, unroll, paddedWords, rows, elements, twoCopies, pairOffset, quads: Math.floor(p.cout / 4) };
+  return { cinp, words, unroll, paddedWords, rows, tailWords: paddedWords - words, pairOffset: 2 * p.strideW * cinp, quads: Math.floor(p.cout / 4) };
 }
-
-/** Words of A and B. */
-const copyWords = (plan: Conv1dPlan): number => plan.elements / 2 + (plan.twoCopies ? plan.elements / 2 + 1 : 0);
-/** Bytes of the int8 staging of E that an odd cin needs (rows do not start on words), else none. */
-const stageBytes = (p: ConvQParams, plan: Conv1dPlan): number => (p.channels % 2 === 1 ? plan.elements : 0);
 
 /** A Conv this kernel runs: 1-D along W, kernel > 1, one group, no dilation, at least 4 output
  * channels, a requantization the epilogue takes, offsets within LDR's immediate range. */
@@ -117,10 +104,10 @@ export function takesConv1d(g: Graph, n: Node): boolean {
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
 
-/** Scratch: an odd last pair's output, copies A and B, the int8 staging. */
+/** Scratch: an odd last pair's output, then the widened rows and tail. */
 export function conv1dScratchBytes(p: ConvQParams): number {
   const plan = conv1dPlan(p);
-  return 4 * (oddWords(p) + copyWords(plan)) + stageBytes(p, plan);
+  return 4 * (oddWords(p) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
 }
 
 /** int16 pair (lo, hi) as a signed 32-bit word. */
@@ -214,7 +201,7 @@ export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax
 /** The C body of a harc_s8_conv1d layer. */
 export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   const plan = conv1dPlan(p);
-  const { words, paddedWords, quads } = plan;
+  const { cinp, words, paddedWords, quads } = plan;
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -222,8 +209,8 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   // weight (oc, k) with k = tap·cin + ic: the reference layout [oc][1][kw][ic]
   const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
   const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (_, k) => zpc(k % cin));
-  // element e of the patch is k = e; 0 past the patch
-  const we = (oc: number, e: number): number => (e < K ? w(oc, e) : 0);
+  // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
+  const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
   // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
   const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
@@ -254,13 +241,10 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
     ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
     `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
-    ...(stageBytes(p, plan) > 0 ? [`  int8_t *const stage = (int8_t *)(q + ${copyWords(plan)});`] : []),
     `  for (int n = 0; n < ${p.batch}; ++n) {`,
-    stageBytes(p, plan) > 0
-      ? `    harc_s8_conv1d_widen_odd(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${p.padLeft}, ${plan.rows}, ${plan.elements}, ${plan.twoCopies ? 1 : 0}, stage, q);`
-      : `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${p.padLeft}, ${plan.rows}, ${plan.elements / 2 - (plan.rows * cin) / 2}, q);`,
+    `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
     `    for (int t = 0; t < ${p.outW}; t += 2) {`,
-    `      const int32_t *const patch = q + t / 2 * ${p.strideW * cin};`,
+    `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
     `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
     // out1: position 1's output, none for an odd last position (then the quads write to tmp)
     ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
