@@ -44,15 +44,18 @@ describe('harc 1-D Conv (harc_s8_conv1d) == TS reference on cortex-m4; riscv and
         if (c.clamp) expect(m4.files['model.c']).toContain(c.clamp);
       }), 180_000);
 
-  it('har-cnn (per-channel input zero points in layer 0, all three Convs on this kernel): the reference bytes on cortex-m4', async () => {
-    const g = loadForCli('zoo/models/har-cnn.onnx');
-    const per = numel(g.tensors[g.inputs[0]!]!.shape);
-    const { quant } = quantizeForTest(g, firstRows(readNpy('zoo/data/calib_X.npy'), 32, per));
-    const xq = quantizeInput(quant, firstRows(readNpy('zoo/data/test_X.npy'), 3, per));
-    const m = emitModel(quant, { prefix: 'hc', memory: { kernels: 'harc', target: 'cortex-m4', alignment: 4 } });
-    expect(m.files['model.c']!.match(/harc_s8_conv1d_widen\(/g)).toHaveLength(3);
-    expect(Array.from(await runC(quant, xq, 'cortex-m4', m))).toEqual(Array.from(referenceBytes(quant, xq)));
-  }, 180_000);
+  // the zoo models whose Convs this kernel takes: har-cnn 3 (layer 0 reads the per-channel input),
+  // microbi-convlstm 2, deepconvlstm 4
+  for (const [model, convs] of [['har-cnn', 3], ['microbi-convlstm', 2], ['deepconvlstm', 4]] as const)
+    it(`${model}: ${convs} Convs on this kernel, the reference bytes on cortex-m4`, async () => {
+      const g = loadForCli(`zoo/models/${model}.onnx`);
+      const per = numel(g.tensors[g.inputs[0]!]!.shape);
+      const { quant } = quantizeForTest(g, firstRows(readNpy('zoo/data/calib_X.npy'), 32, per));
+      const xq = quantizeInput(quant, firstRows(readNpy('zoo/data/test_X.npy'), 2, per));
+      const m = emitModel(quant, { prefix: 'hc', memory: { kernels: 'harc', target: 'cortex-m4', alignment: 4 } });
+      expect(m.files['model.c']!.match(/harc_s8_conv1d_widen\(/g)).toHaveLength(convs);
+      expect(Array.from(await runC(quant, xq, 'cortex-m4', m))).toEqual(Array.from(referenceBytes(quant, xq)));
+    }, 300_000);
 
   it('packs per quad the 4 biases, 4 pairs per step (zero past the patch), the sentinel, then 3 requantization words per channel', () => {
     const w = (oc: number, s: number): number => 100 * oc + s;
