@@ -1,5 +1,6 @@
 import { convQ, gemmQ, hasConstFastWeights, hasConstInt8Weights } from '../lower/int8.ts';
 import type { FastMode } from '../lower/int8-fast.ts';
+import { withConv1d } from '../lower/int8-conv1d.ts';
 import { takesFusedTable, takesMatEpilogue, withDwRows } from '../lower/int8-dw-rows.ts';
 import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fuseGateMuls } from '../lower/int8-gate-mul.ts';
@@ -25,8 +26,9 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h) and fused table epilogues (harc_int8_fused.h)
-    const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : convQ(mode), mode);
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h), fused table epilogues (harc_int8_fused.h)
+    // and 1-D Convs with kernel > 1 on the once-widened input (harc_int8_conv1d.h)
+    const conv = fast(mode === 'dsp' ? withConv1d(withDwRows(convQ(mode))) : convQ(mode), mode);
     return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
@@ -43,7 +45,7 @@ const floatTable: Record<string, KernelLowering> = {
 registerKernelSet({
   name: 'harc',
   summary: "the target's optimized path alone (Cortex-M4 DSP, RISC-V unrolled C) and its weight packing only",
-  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h', 'harc_int8_fused.h'],
+  runtimeHeaders: ['harc_fixedpoint.h', 'harc_int8_kernels.h', 'harc_int8_dw.h', 'harc_int8_fused.h', 'harc_int8_conv1d.h'],
   weightLayout: "the target path's packing of Conv / Gemm / MatMul weights only",
   int8: (target) => tables[target] ?? {},
   float: (target) => (target === 'cortex-m4' ? floatTable : {}),
