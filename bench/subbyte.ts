@@ -1,5 +1,5 @@
 // Sub-byte and mixed-precision weights (issue 12): macro-F1, stored weight bytes, flash and
-// cycles for float / int8 / int4 / mixed / int2 on har-cnn and microbi-convlstm.
+// cycles for float / int8 / int4 / mixed / int2 on har-cnn, microbi-convlstm and mobilenet-1d.
 //   mixed: first and last weighted layer 8 bits, the others 4;  int2: first and last 8, others 2.
 // F1 on the UCI-HAR test split (bench/data.ts: the full split from ../shared when present; or
 // give its directory: node --import tsx bench/subbyte.ts /path/to/uci-har), host build of the
@@ -8,6 +8,8 @@
 // `weightBits`, e.g. har-cnn-w4: zoo/train.py --qat-bits) at the bits they were trained for, and
 // the same firmware built with -Os (flash) next to the default -O2.
 //   --qat-only: only the QAT rows (the post-training rows take most of the run).
+//   --model NAME (repeatable): only that model's rows; the other models' rows are kept from the
+//   previous results file, so one model can be re-measured without the others.
 // Writes bench/results/subbyte.txt (the table) and subbyte.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,9 +31,12 @@ import { repo, testSplit, type HarSplit } from './data.ts';
 
 const args = process.argv.slice(2);
 const qatOnly = args.includes('--qat-only');
+const models = ['har-cnn', 'microbi-convlstm', 'mobilenet-1d'];
+const only = args.flatMap((a, i) => (args[i - 1] === '--model' ? [a] : []));
+for (const m of only) if (!models.includes(m)) throw new Error(`--model ${m}: not one of ${models.join(', ')}`);
 
 function split(): HarSplit {
-  const dir = args.find((a) => !a.startsWith('--'));
+  const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--model');
   if (!dir || !existsSync(join(dir, 'X_test.f32'))) return testSplit();
   const data = new Float32Array(new Uint8Array(readFileSync(join(dir, 'X_test.f32'))).buffer);
   const y = new Uint8Array(readFileSync(join(dir, 'y_test.u8')));
@@ -82,7 +87,7 @@ const calib = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
 const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: (QatEntry | { name: string; weightBits?: undefined })[] };
 const qat = manifest.models.filter((m): m is QatEntry => !!m.weightBits && existsSync(join(repo, 'zoo', (m as QatEntry).file)));
 const rows: Row[] = [];
-for (const model of ['har-cnn', 'microbi-convlstm']) {
+for (const model of only.length ? only : models) {
   const file = join(repo, 'zoo', 'models', `${model}.onnx`);
   const float = optimize(loadForCli(file));
   const configs: [string, string, PrecisionOptions, OptLevel[]][] = qatOnly
@@ -118,6 +123,13 @@ for (const model of ['har-cnn', 'microbi-convlstm']) {
     }
   }
 }
+const out = join(repo, 'bench', 'results');
+const base = qatOnly ? 'subbyte-qat' : 'subbyte';
+if (only.length && existsSync(join(out, `${base}.json`))) {
+  const kept = (JSON.parse(readFileSync(join(out, `${base}.json`), 'utf8')) as { rows: Row[] }).rows.filter((r) => !only.includes(r.model));
+  const measured = rows.splice(0);
+  for (const model of models) rows.push(...kept.filter((r) => r.model === model), ...measured.filter((r) => r.model === model));
+}
 const title = `${data.name}; calibration zoo/data/calib_X.npy (256 windows)`;
 const text = table(
   ['model', 'weights', 'macro-F1', 'weight B', 'M4 flash B', 'M4 SRAM B', 'M4 cycles', 'RV32 cycles'],
@@ -125,8 +137,6 @@ const text = table(
 );
 console.log(title);
 console.log(text);
-const out = join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-const base = qatOnly ? 'subbyte-qat' : 'subbyte';
 writeFileSync(join(out, `${base}.txt`), `${title}\n${text}\n`);
 writeFileSync(join(out, `${base}.json`), JSON.stringify({ data: data.name, calib: 'zoo/data/calib_X.npy', target: 'cortex-m4 (mps2-an386), riscv (virt)', rows }, null, 1) + '\n');
