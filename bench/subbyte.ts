@@ -8,9 +8,10 @@
 // `weightBits`, e.g. har-cnn-w4: zoo/train.py --qat-bits) at the bits they were trained for, and
 // the same firmware built with -Os (flash) next to the default -O2.
 //   --qat-only: only the QAT rows (the post-training rows take most of the run).
-//   --model NAME (repeatable): only that model's rows; the other models' rows are kept from the
-//   previous results file, so one model can be re-measured without the others.
-// Writes bench/results/subbyte.txt (the table) and subbyte.json.
+//   --model NAME (repeatable): only that model's rows, merged into the previous subbyte.json
+//   (a row with the same model and weights label is replaced, the others are kept), so one model
+//   can be re-measured without the others; with --qat-only, only its QAT rows.
+// Writes bench/results/subbyte.txt (the table) and subbyte.json (--qat-only alone: subbyte-qat.*).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
@@ -82,6 +83,16 @@ interface Row {
   rv32Cycles?: number;
 }
 
+/** `previous` with each row of `measured` in the place of the row with its model and label,
+ * or after its model's last row, the models in bench order. */
+function mergeRows(previous: readonly Row[], measured: readonly Row[]): Row[] {
+  const key = (r: Row): string => `${r.model}\u0000${r.weights}`;
+  const fresh = new Map(measured.map((r) => [key(r), r]));
+  const merged = previous.map((r) => fresh.get(key(r)) ?? r);
+  const added = measured.filter((r) => !previous.some((p) => key(p) === key(r)));
+  return models.flatMap((m) => [...merged.filter((r) => r.model === m), ...added.filter((r) => r.model === m)]);
+}
+
 const data = split();
 const calib = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
 const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: (QatEntry | { name: string; weightBits?: undefined })[] };
@@ -124,12 +135,8 @@ for (const model of only.length ? only : models) {
   }
 }
 const out = join(repo, 'bench', 'results');
-const base = qatOnly ? 'subbyte-qat' : 'subbyte';
-if (only.length && existsSync(join(out, `${base}.json`))) {
-  const kept = (JSON.parse(readFileSync(join(out, `${base}.json`), 'utf8')) as { rows: Row[] }).rows.filter((r) => !only.includes(r.model));
-  const measured = rows.splice(0);
-  for (const model of models) rows.push(...kept.filter((r) => r.model === model), ...measured.filter((r) => r.model === model));
-}
+const base = qatOnly && !only.length ? 'subbyte-qat' : 'subbyte';
+if (only.length && existsSync(join(out, `${base}.json`))) rows.splice(0, rows.length, ...mergeRows((JSON.parse(readFileSync(join(out, `${base}.json`), 'utf8')) as { rows: Row[] }).rows, rows));
 const title = `${data.name}; calibration zoo/data/calib_X.npy (256 windows)`;
 const text = table(
   ['model', 'weights', 'macro-F1', 'weight B', 'M4 flash B', 'M4 SRAM B', 'M4 cycles', 'RV32 cycles'],
