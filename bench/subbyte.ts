@@ -1,5 +1,5 @@
 // Sub-byte and mixed-precision weights (issue 12): macro-F1, stored weight bytes, flash and
-// cycles for float / int8 / int4 / mixed / int2 on har-cnn and microbi-convlstm.
+// cycles for float / int8 / int4 / mixed / int2 on har-cnn, microbi-convlstm and mobilenet-1d.
 //   mixed: first and last weighted layer 8 bits, the others 4;  int2: first and last 8, others 2.
 // F1 on the UCI-HAR test split (bench/data.ts: the full split from ../shared when present; or
 // give its directory: node --import tsx bench/subbyte.ts /path/to/uci-har), host build of the
@@ -12,7 +12,10 @@
 //     fast path, int8-recurrent-fast.ts, with 4/2-bit W and R in subbyte-recurrent-fast.ts), one
 //     build per target; macro-F1 is the portable build's (the paths give identical bytes:
 //     test/subbyte/recurrent-fast.test.ts). Writes bench/results/subbyte-harc.{txt,json}.
-// Writes bench/results/subbyte.txt (the table) and subbyte.json.
+//   --model NAME (repeatable): only that model's rows, merged into the previous subbyte.json
+//   (a row with the same model and weights label is replaced, the others are kept), so one model
+//   can be re-measured without the others; with --qat-only, only its QAT rows.
+// Writes bench/results/subbyte.txt (the table) and subbyte.json (--qat-only alone: subbyte-qat.*).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileGraph } from '../src/backends/compile.ts';
@@ -34,9 +37,12 @@ import { repo, testSplit, type HarSplit } from './data.ts';
 const args = process.argv.slice(2);
 const qatOnly = args.includes('--qat-only');
 const harcOnly = args.includes('--harc-only');
+const models = ['har-cnn', 'microbi-convlstm', 'mobilenet-1d'];
+const only = args.flatMap((a, i) => (args[i - 1] === '--model' ? [a] : []));
+for (const m of only) if (!models.includes(m)) throw new Error(`--model ${m}: not one of ${models.join(', ')}`);
 
 function split(): HarSplit {
-  const dir = args.find((a) => !a.startsWith('--'));
+  const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--model');
   if (!dir || !existsSync(join(dir, 'X_test.f32'))) return testSplit();
   const data = new Float32Array(new Uint8Array(readFileSync(join(dir, 'X_test.f32'))).buffer);
   const y = new Uint8Array(readFileSync(join(dir, 'y_test.u8')));
@@ -82,12 +88,22 @@ interface Row {
   rv32Cycles?: number;
 }
 
+/** `previous` with each row of `measured` in the place of the row with its model and label,
+ * or after its model's last row, the models in bench order. */
+function mergeRows(previous: readonly Row[], measured: readonly Row[]): Row[] {
+  const key = (r: Row): string => `${r.model}\u0000${r.weights}`;
+  const fresh = new Map(measured.map((r) => [key(r), r]));
+  const merged = previous.map((r) => fresh.get(key(r)) ?? r);
+  const added = measured.filter((r) => !previous.some((p) => key(p) === key(r)));
+  return models.flatMap((m) => [...merged.filter((r) => r.model === m), ...added.filter((r) => r.model === m)]);
+}
+
 const data = split();
 const calib = readNpy(join(repo, 'zoo', 'data', 'calib_X.npy'));
 const manifest = JSON.parse(readFileSync(join(repo, 'zoo', 'manifest.json'), 'utf8')) as { models: (QatEntry | { name: string; weightBits?: undefined })[] };
 const qat = manifest.models.filter((m): m is QatEntry => !!m.weightBits && existsSync(join(repo, 'zoo', (m as QatEntry).file)));
 const rows: Row[] = [];
-for (const model of harcOnly ? ['microbi-convlstm'] : ['har-cnn', 'microbi-convlstm']) {
+for (const model of harcOnly ? ['microbi-convlstm'] : only.length ? only : models) {
   const file = join(repo, 'zoo', 'models', `${model}.onnx`);
   const float = optimize(loadForCli(file));
   const configs: [string, string, PrecisionOptions, OptLevel[]][] = harcOnly
@@ -132,6 +148,9 @@ for (const model of harcOnly ? ['microbi-convlstm'] : ['har-cnn', 'microbi-convl
     }
   }
 }
+const out = join(repo, 'bench', 'results');
+const base = harcOnly ? 'subbyte-harc' : qatOnly && !only.length ? 'subbyte-qat' : 'subbyte';
+if (only.length && !harcOnly && existsSync(join(out, `${base}.json`))) rows.splice(0, rows.length, ...mergeRows((JSON.parse(readFileSync(join(out, `${base}.json`), 'utf8')) as { rows: Row[] }).rows, rows));
 const title = `${data.name}; calibration zoo/data/calib_X.npy (256 windows)`;
 const text = table(
   ['model', 'weights', 'macro-F1', 'weight B', 'M4 flash B', 'M4 SRAM B', 'M4 cycles', 'RV32 cycles'],
@@ -139,8 +158,6 @@ const text = table(
 );
 console.log(title);
 console.log(text);
-const out = join(repo, 'bench', 'results');
 mkdirSync(out, { recursive: true });
-const base = harcOnly ? 'subbyte-harc' : qatOnly ? 'subbyte-qat' : 'subbyte';
 writeFileSync(join(out, `${base}.txt`), `${title}\n${text}\n`);
 writeFileSync(join(out, `${base}.json`), JSON.stringify({ data: data.name, calib: 'zoo/data/calib_X.npy', target: 'cortex-m4 (mps2-an386), riscv (virt)', rows }, null, 1) + '\n');

@@ -285,7 +285,7 @@ class QATWrapper(nn.Module):
     def __init__(self, model, calib_X, layer_bits=None, fold_input=False):
         super().__init__()
         from models import MobileNet1D, HarCNN, MicroBiConvLSTM
-        kinds = (HarCNN, MicroBiConvLSTM) if layer_bits else (MobileNet1D, HarCNN)
+        kinds = (HarCNN, MicroBiConvLSTM, MobileNet1D) if layer_bits else (MobileNet1D, HarCNN)
         if not isinstance(model, kinds):
             raise SystemExit(f"--qat-epochs: QAT is implemented for {', '.join(k.__name__ for k in kinds)}, "
                              f"not {type(model).__name__}")
@@ -407,6 +407,7 @@ def snapped_copy(q):
     model = q.model
     dep = copy.deepcopy(model).eval()
     orig = dict(model.named_modules())
+    snapped = set()
     for name, seq in list(dep.named_modules()):
         if not isinstance(seq, nn.Sequential):
             continue
@@ -418,12 +419,15 @@ def snapped_copy(q):
             bn = oseq[i + 1] if i + 1 < len(kids) and isinstance(oseq[i + 1], nn.BatchNorm1d) else None
             w, b = fold_bn(oseq[i], bn)
             conv.weight.copy_(q.fq_conv_weight(oseq[i], w))
+            snapped.add(f"{name}.{i}" if name else str(i))
             conv.bias = nn.Parameter(b.detach().clone() if b is not None else torch.zeros(conv.out_channels))
             if bn is not None:
                 seq[i + 1] = nn.Identity()
     for name, mod in dep.named_modules():
         src = orig[name]
-        if isinstance(mod, nn.LSTM):
+        if isinstance(mod, nn.Conv1d) and name not in snapped:  # not in a Sequential: the SE convs
+            mod.weight.copy_(q.fq_conv_weight(src, src.weight))
+        elif isinstance(mod, nn.LSTM):
             for n in mod._flat_weights_names:
                 if n.startswith("weight"):
                     getattr(mod, n).copy_(_fq_weight(getattr(src, n), q.bits(src)))
@@ -564,6 +568,10 @@ def train_one(name, args):
         model.eval()
         if args.qat_bits < 8:
             export = snapped_copy(q)
+        if len(Xva):  # --val: what QAT settings (epochs, lr) are chosen on, never the test split
+            for what, m in (("fake-quant forward", q), ("exported", export)):
+                pv = predict_logits(m, Xva).argmax(1)
+                print(f"[{name}] VAL after QAT ({what}) acc {accuracy(yva, pv):.4f} macro-F1 {macro_f1(yva, pv):.4f}", flush=True)
     out = qat_model_name(name, args)
     pt = predict_logits(export, Xte).argmax(1)
     test_acc, test_f1 = accuracy(yte, pt), macro_f1(yte, pt)

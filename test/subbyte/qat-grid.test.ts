@@ -78,3 +78,21 @@ describe('sub-byte QAT zoo models: harc keeps their weights on the trained grid'
     }, 120_000);
   }
 });
+
+// mobilenet-1d-w4: the QAT wrapper snaps the depthwise convs and the squeeze-excitation 1x1 convs
+// (which sit outside any nn.Sequential) as well; every one of its weighted layers must be 4-bit on
+// its grid, not only the ones a Conv+BN walk finds.
+describe('mobilenet-1d-w4: depthwise and squeeze-excitation weights on the trained grid', () => {
+  it('every Conv (depthwise, SE fc1/fc2) and the Gemm are 4-bit and exact', () => {
+    const entry = manifest.models.find((m) => m.name === 'mobilenet-1d-w4');
+    expect(entry?.weightBits).toEqual({ default: 4 });
+    const float = optimize(loadForCli(`zoo/${entry!.file}`));
+    const errors = subByteWeightErrors(float, applyPrecision(float, { precision: 'int8', calib: readNpy('zoo/data/calib_X.npy'), weightBits: { default: 4 } }).graph);
+    const weighted = float.nodes.filter(isWeightedNode);
+    expect(Object.keys(errors).sort()).toEqual(weighted.map((n) => `${n.name}[1]`).sort());
+    const depthwise = weighted.filter((n) => n.op === 'Conv' && Number(n.attrs['group'] ?? 1) > 1);
+    expect(depthwise.length).toBe(4);
+    expect(weighted.filter((n) => /\/fc[12]\//.test(n.name)).length).toBe(8);
+    for (const [layer, e] of Object.entries(errors)) expect(e, layer).toBeLessThan(1e-5);
+  }, 120_000);
+});

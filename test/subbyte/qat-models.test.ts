@@ -13,8 +13,9 @@ import type { WeightBitsSpec } from '../../src/passes/weight-bits.ts';
 import { firstRows, quantizeInput, referenceBytes, runC } from '../int8/helpers.ts';
 
 const manifest = JSON.parse(readFileSync('zoo/manifest.json', 'utf8')) as { models: { name: string; file: string; weightBits?: Record<string, number> }[] };
-// the 2-bit CNN and the 4-bit LSTM model (har-cnn-w4's kernels are har-cnn's, covered in models.test.ts)
-const CASES = manifest.models.filter((m) => ['har-cnn-w2', 'microbi-convlstm-w4'].includes(m.name) && existsSync(`zoo/${m.file}`));
+// the 2-bit CNN, the 4-bit LSTM model and the 4-bit depthwise / squeeze-excitation model
+// (har-cnn-w4's kernels are har-cnn's, covered in models.test.ts)
+const CASES = manifest.models.filter((m) => ['har-cnn-w2', 'microbi-convlstm-w4', 'mobilenet-1d-w4'].includes(m.name) && existsSync(`zoo/${m.file}`));
 
 const specOf = (bits: Record<string, number>): WeightBitsSpec => ({
   default: bits['default'] as 8 | 4 | 2,
