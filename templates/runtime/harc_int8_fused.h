@@ -1,6 +1,6 @@
 /*
  * harc_int8_fused.h - the `harc` kernel set's pointwise/1-D Conv with a fused table epilogue
- * (Cortex-M DSP path): harc_s8_mat2 of harc_int8_kernels.h with every output byte mapped through a
+ * (Cortex-M DSP path; the RISC-V path's below, HARC_INT8_OPT): harc_s8_mat2 of harc_int8_kernels.h with every output byte mapped through a
  * 256-entry table as it is written (an int8 HardSwish / Sigmoid / Tanh absorbed by its producer,
  * src/backends/c/lower/int8-epilogue.ts). The accumulation is harc_s8_mat2's, line for line (its
  * hand-scheduled SMLAD loop): only the output statement differs, so the bytes are the unfused
@@ -11,7 +11,7 @@
 
 #include "harc_int8_kernels.h"
 
-#if defined(HARC_INT8_DSP)
+#if HARC_INT8_FAST
 
 /* A residual Add done as the Conv writes (src/backends/c/lower/int8-residual-add.ts): TFLite's
  * AddElementwise of the Conv's int8 output v and the other input s. Each input's rescaling
@@ -39,6 +39,8 @@ static inline __attribute__((always_inline)) int8_t harc_s8_out_ep(int32_t acc, 
     }
     return v;
 }
+
+#if defined(HARC_INT8_DSP)
 
 /* harc_s8_mat2 (DSP) with the epilogue on every output (the table, the Add, or both). */
 static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
@@ -127,6 +129,148 @@ static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *
     }
 }
 
+#endif /* HARC_INT8_DSP */
+
+#if defined(HARC_INT8_OPT)
+/* The RISC-V / plain-C path (HARC_INT8_OPT): harc_s8_mat2's register-blocked loops (8, then 4
+ * channels x 2 pixels; the rest as rows) and harc_s8_dw_pixel's, line for line, each output
+ * written through harc_s8_out_ep: the table and the residual Add applied as the byte is written,
+ * so the bytes are the unfused sequence's and the intermediate tensor is never stored. */
+#define HARC_S8_OPT_EP(y, o, a) (y)[o] = harc_s8_out_ep((a), mult[o], shift[o], out_zp, act_min, act_max, fast_rq, lut, ep, (y) + (o))
+static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
+                                                         const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                                         int32_t fast_rq, int32_t *q, const int8_t *lut, const harc_s8_add_ep *ep)
+{
+    int32_t oc = 0;
+    const int32_t cout8 = cout & ~7;
+    const int32_t cout4 = cout & ~3;
+    (void)q;
+    for (; oc < cout8; oc += 8) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        int32_t a20 = bias[oc + 2], a21 = a20, a30 = bias[oc + 3], a31 = a30;
+        int32_t a40 = bias[oc + 4], a41 = a40, a50 = bias[oc + 5], a51 = a50;
+        int32_t a60 = bias[oc + 6], a61 = a60, a70 = bias[oc + 7], a71 = a70;
+        const int8_t *p0 = c0, *p1 = c1;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++, x1 = *p1++;
+            int32_t v = w[0];
+            a00 += x0 * v;
+            a01 += x1 * v;
+            v = w[1];
+            a10 += x0 * v;
+            a11 += x1 * v;
+            v = w[2];
+            a20 += x0 * v;
+            a21 += x1 * v;
+            v = w[3];
+            a30 += x0 * v;
+            a31 += x1 * v;
+            v = w[4];
+            a40 += x0 * v;
+            a41 += x1 * v;
+            v = w[5];
+            a50 += x0 * v;
+            a51 += x1 * v;
+            v = w[6];
+            a60 += x0 * v;
+            a61 += x1 * v;
+            v = w[7];
+            a70 += x0 * v;
+            a71 += x1 * v;
+            w += 8;
+        }
+        HARC_S8_OPT_EP(y0, oc, a00);
+        HARC_S8_OPT_EP(y0, oc + 1, a10);
+        HARC_S8_OPT_EP(y0, oc + 2, a20);
+        HARC_S8_OPT_EP(y0, oc + 3, a30);
+        HARC_S8_OPT_EP(y0, oc + 4, a40);
+        HARC_S8_OPT_EP(y0, oc + 5, a50);
+        HARC_S8_OPT_EP(y0, oc + 6, a60);
+        HARC_S8_OPT_EP(y0, oc + 7, a70);
+        HARC_S8_OPT_EP(y1, oc, a01);
+        HARC_S8_OPT_EP(y1, oc + 1, a11);
+        HARC_S8_OPT_EP(y1, oc + 2, a21);
+        HARC_S8_OPT_EP(y1, oc + 3, a31);
+        HARC_S8_OPT_EP(y1, oc + 4, a41);
+        HARC_S8_OPT_EP(y1, oc + 5, a51);
+        HARC_S8_OPT_EP(y1, oc + 6, a61);
+        HARC_S8_OPT_EP(y1, oc + 7, a71);
+    }
+    if (oc < cout4) {
+        int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
+        int32_t a20 = bias[oc + 2], a21 = a20, a30 = bias[oc + 3], a31 = a30;
+        const int8_t *p0 = c0, *p1 = c1;
+        const int8_t *const end = c0 + K;
+        while (p0 != end) {
+            const int32_t x0 = *p0++, x1 = *p1++;
+            int32_t v = w[0];
+            a00 += x0 * v;
+            a01 += x1 * v;
+            v = w[1];
+            a10 += x0 * v;
+            a11 += x1 * v;
+            v = w[2];
+            a20 += x0 * v;
+            a21 += x1 * v;
+            v = w[3];
+            a30 += x0 * v;
+            a31 += x1 * v;
+            w += 4;
+        }
+        HARC_S8_OPT_EP(y0, oc, a00);
+        HARC_S8_OPT_EP(y0, oc + 1, a10);
+        HARC_S8_OPT_EP(y0, oc + 2, a20);
+        HARC_S8_OPT_EP(y0, oc + 3, a30);
+        HARC_S8_OPT_EP(y1, oc, a01);
+        HARC_S8_OPT_EP(y1, oc + 1, a11);
+        HARC_S8_OPT_EP(y1, oc + 2, a21);
+        HARC_S8_OPT_EP(y1, oc + 3, a31);
+    }
+    for (oc = cout4; oc < cout; ++oc) {
+        int32_t a0 = bias[oc], a1 = a0, k;
+        for (k = 0; k < K; ++k) {
+            const int32_t v = w[k];
+            a0 += c0[k] * v;
+            a1 += c1[k] * v;
+        }
+        w += K;
+        HARC_S8_OPT_EP(y0, oc, a0);
+        HARC_S8_OPT_EP(y1, oc, a1);
+    }
+}
+
+/* harc_s8_dw_pixel (OPT) with the epilogue on every output: a HardSwish / Sigmoid / Tanh after a
+ * depthwise Conv (mobilenet-1d's blocks) applied as the depthwise layer writes. */
+static inline void harc_s8_dw_pixel_ep(const int8_t *const *src, int32_t taps, const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t C,
+                                       int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut, const harc_s8_add_ep *ep)
+{
+    const int32_t C4 = C & ~3;
+    int32_t c = 0, t;
+    for (; c < C4; c += 4) {
+        int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+        const int8_t *wp = w + c;
+        for (t = 0; t < taps; ++t, wp += C) {
+            const int8_t *xp = src[t] + c;
+            a0 += xp[0] * wp[0];
+            a1 += xp[1] * wp[1];
+            a2 += xp[2] * wp[2];
+            a3 += xp[3] * wp[3];
+        }
+        HARC_S8_OPT_EP(y, c, a0);
+        HARC_S8_OPT_EP(y, c + 1, a1);
+        HARC_S8_OPT_EP(y, c + 2, a2);
+        HARC_S8_OPT_EP(y, c + 3, a3);
+    }
+    for (c = C4; c < C; ++c) {
+        int32_t a = bias[c];
+        for (t = 0; t < taps; ++t) a += src[t][c] * w[t * C + c];
+        HARC_S8_OPT_EP(y, c, a);
+    }
+}
+#undef HARC_S8_OPT_EP
+#endif /* HARC_INT8_OPT */
+
 /* harc_s8_mat1 (one pixel: an odd last one, or a single-pixel layer), then the epilogue on its row
  * (harc_s8_out_ep's, from the requantized bytes). */
 static inline void harc_s8_mat1_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
@@ -145,6 +289,6 @@ static inline void harc_s8_mat1_ep(const int8_t *w, const int32_t *bias, const i
     }
 }
 
-#endif /* HARC_INT8_DSP */
+#endif /* HARC_INT8_FAST */
 
 #endif /* HARC_INT8_FUSED_H */

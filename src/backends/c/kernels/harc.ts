@@ -4,6 +4,7 @@ import { takesFusedTable, takesMatEpilogue, withDwRows } from '../lower/int8-dw-
 import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fuseGateMuls } from '../lower/int8-gate-mul.ts';
 import { fuseResidualAdds } from '../lower/int8-residual-add.ts';
+import { takesOptEpilogue, withOptEpilogues } from '../lower/int8-opt-epilogue.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { recurrentFastLowering } from '../lower/int8-recurrent-fast.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -25,8 +26,8 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h) and fused table epilogues (harc_int8_fused.h)
-    const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : convQ(mode), mode);
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h); both paths run fused epilogues (harc_int8_fused.h)
+    const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : withOptEpilogues(convQ(mode)), mode);
     return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
@@ -49,7 +50,12 @@ registerKernelSet({
   float: (target) => (target === 'cortex-m4' ? floatTable : {}),
   // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
   // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
-  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts)
+  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts); on RISC-V
+  // every 8-bit Conv, depthwise included, takes them (int8-opt-epilogue.ts)
   epilogues: (graph, target) =>
-    target === 'cortex-m4' ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue) : graph,
+    target === 'cortex-m4'
+      ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue)
+      : target === 'riscv'
+        ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesOptEpilogue), hasConstInt8Weights), takesOptEpilogue)
+        : graph,
 });
