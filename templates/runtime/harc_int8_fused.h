@@ -133,18 +133,33 @@ static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *
 
 #if defined(HARC_INT8_OPT)
 /* The RISC-V / plain-C path (HARC_INT8_OPT): harc_s8_mat2's register-blocked loops (8, then 4
- * channels x 2 pixels; the rest as rows) and harc_s8_dw_pixel's, line for line, each output
- * written through harc_s8_out_ep: the table and the residual Add applied as the byte is written,
- * so the bytes are the unfused sequence's and the intermediate tensor is never stored. */
-#define HARC_S8_OPT_EP(y, o, a) (y)[o] = harc_s8_out_ep((a), mult[o], shift[o], out_zp, act_min, act_max, fast_rq, lut, ep, (y) + (o))
-static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K,
-                                                         const int8_t *c0, const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max,
-                                                         int32_t fast_rq, int32_t *q, const int8_t *lut, const harc_s8_add_ep *ep)
+ * channels x 2 pixels; the rest as rows) and harc_s8_dw_pixel's, line for line, each output mapped
+ * through the fused table as it is written, so the bytes are the unfused sequence's and the
+ * intermediate tensor is never stored. (harc_s8_mat1_ep below serves both paths.) */
+/* harc_s8_mat2's attributes, and no hoisting of loop invariants: the epilogue's requantization
+ * constants held in registers across the accumulation loop made gcc spill its end pointer (one
+ * more load per k); rematerialized per output they cost one ALU instruction each */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HARC_INT8_EP_ATTR __attribute__((optimize("no-schedule-insns", "no-schedule-insns2", "no-move-loop-invariants")))
+#else
+#define HARC_INT8_EP_ATTR
+#endif
+
+/* One output of a fused table: harc_s8_out, then the table (indexed by code + 128). */
+#define HARC_S8_OPT_EP(y, o, a) (y)[o] = lut[(int32_t)harc_s8_out((a), mult[o], shift[o], out_zp, act_min, act_max, fast_rq) + 128]
+
+/* harc_s8_mat2 (OPT) with a fused table on every output. The residual Add epilogue is not taken
+ * on this path (ep must be null: the `harc` set does not fuse Adds on riscv, where the Add's
+ * requantization with run-time parameters cost more than the separate layer's with literals). */
+static inline HARC_INT8_EP_ATTR void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
+                                                     const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q,
+                                                     const int8_t *lut, const harc_s8_add_ep *ep)
 {
     int32_t oc = 0;
     const int32_t cout8 = cout & ~7;
     const int32_t cout4 = cout & ~3;
     (void)q;
+    (void)ep;
     for (; oc < cout8; oc += 8) {
         int32_t a00 = bias[oc], a01 = a00, a10 = bias[oc + 1], a11 = a10;
         int32_t a20 = bias[oc + 2], a21 = a20, a30 = bias[oc + 3], a31 = a30;
@@ -240,13 +255,14 @@ static inline HARC_INT8_KERNEL_ATTR void harc_s8_mat2_ep(const int8_t *w, const 
     }
 }
 
-/* harc_s8_dw_pixel (OPT) with the epilogue on every output: a HardSwish / Sigmoid / Tanh after a
- * depthwise Conv (mobilenet-1d's blocks) applied as the depthwise layer writes. */
+/* harc_s8_dw_pixel (OPT) with a fused table on every output: a HardSwish / Sigmoid / Tanh after a
+ * depthwise Conv (mobilenet-1d's blocks) applied as the depthwise layer writes (ep must be null). */
 static inline void harc_s8_dw_pixel_ep(const int8_t *const *src, int32_t taps, const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t C,
                                        int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut, const harc_s8_add_ep *ep)
 {
     const int32_t C4 = C & ~3;
     int32_t c = 0, t;
+    (void)ep;
     for (; c < C4; c += 4) {
         int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
         const int8_t *wp = w + c;
@@ -268,6 +284,7 @@ static inline void harc_s8_dw_pixel_ep(const int8_t *const *src, int32_t taps, c
         HARC_S8_OPT_EP(y, c, a);
     }
 }
+
 #undef HARC_S8_OPT_EP
 #endif /* HARC_INT8_OPT */
 

@@ -2,7 +2,7 @@
 // The `harc` set's fused epilogues on the RISC-V path (src/backends/c/lower/int8-opt-epilogue.ts,
 // the HARC_INT8_OPT kernels of templates/runtime/harc_int8_fused.h): a HardSwish / Sigmoid / Tanh
 // applied as the producing Conv writes (matrix path and depthwise), the SE gate's broadcast Mul
-// folded into the pointwise Conv, a residual Add in the producing Conv's epilogue. The riscv
+// folded into the pointwise Conv; residual Adds stay layers on this path (measured slower fused). The riscv
 // model.c must hold the fused layers and give the TypeScript integer reference bytes on QEMU
 // RISC-V (rv32imc) and, the same model.c, on the host with -DHARC_INT8_OPT. Odd shapes: channel
 // counts not multiples of 4 or 8 (the octet, quad and row blocks of harc_s8_mat2_ep), odd pixel
@@ -14,8 +14,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitModel, type EmittedModel } from '../../src/backends/c/emit-model.ts';
 import { writeModelDir } from '../../src/backends/compile.ts';
+import { loadForCli } from '../../src/cli/model-input.ts';
+import { readNpy } from '../../src/ir/npy.ts';
+import { numel } from '../../src/ir/shape.ts';
 import { buildFirmware, runFirmware, type TargetName } from '../../src/targets/index.ts';
-import { G, quantizeForTest, quantizeInput, randomInputs, referenceBytes } from './helpers.ts';
+import { firstRows, G, quantizeForTest, quantizeInput, randomInputs, referenceBytes } from './helpers.ts';
 
 const conv = (b: G, x: string, cin: number, cout: number, k: number, attrs: Record<string, number[] | number> = {}): string =>
   b.op('Conv', [x, b.const([cout, cin / (typeof attrs['group'] === 'number' ? attrs['group'] : 1), k]), b.const([cout])], attrs);
@@ -58,17 +61,19 @@ const CASES: Case[] = [
     fused: ['Mul', 'HardSwish'],
     build: (b) => { const x = feat(b, 7, 10); return b.op('HardSwish', [pw(b, b.op('Clip', [b.op('Mul', [x, gateOf(b, x, 7)]), b.scalar(-0.3), b.scalar(0.4)]), 7, 9)]); },
   },
-  { name: 'residual Add(skip, k3 conv), 5 channels, 8 pixels', fused: ['Add'], build: (b) => { const x = feat(b, 5, 8); return b.op('Add', [x, conv(b, x, 5, 5, 3, { pads: [1, 1] })]); } },
-  { name: 'residual Add(conv, skip) + Relu, 12 channels, 11 pixels', fused: ['Add'], build: (b) => { const x = feat(b, 12, 11); return b.op('Relu', [b.op('Add', [pw(b, x, 12, 12), x])]); } },
+  { name: 'residual Add(skip, k3 conv), 5 channels, 8 pixels (the Add stays a layer on riscv)', fused: [], kept: ['Add'], build: (b) => { const x = feat(b, 5, 8); return b.op('Add', [x, conv(b, x, 5, 5, 3, { pads: [1, 1] })]); } },
+  { name: 'residual Add(conv, skip) + Relu after a fused HardSwish, 12 channels, 11 pixels', fused: ['HardSwish'], kept: ['Add'], build: (b) => { const x = feat(b, 12, 11); return b.op('Relu', [b.op('Add', [b.op('HardSwish', [pw(b, x, 12, 12)]), x])]); } },
   {
-    name: 'SE block of mobilenet-1d: gate Mul folded into the project Conv, then the residual Add, 9 channels',
-    fused: ['Mul', 'Add'],
+    name: 'SE block of mobilenet-1d: gate Mul folded into the project Conv, then the residual Add (a layer), 9 channels',
+    fused: ['Mul'],
+    kept: ['Add'],
     build: (b) => { const x = feat(b, 9, 10); return b.op('Add', [x, pw(b, b.op('Mul', [x, gateOf(b, x, 9)]), 9, 9)]); },
   },
   {
-    name: 'residual Add on a depthwise Conv, 6 channels, 7 pixels',
-    fused: ['Add'],
-    build: (b) => { const x = feat(b, 6, 7); return b.op('Add', [conv(b, x, 6, 6, 3, { pads: [1, 1], group: 6 }), x]); },
+    name: 'Sigmoid on a depthwise Conv, then a residual Add, 6 channels, 7 pixels',
+    fused: ['Sigmoid'],
+    kept: ['Add'],
+    build: (b) => { const x = feat(b, 6, 7); return b.op('Add', [b.op('Sigmoid', [conv(b, x, 6, 6, 3, { pads: [1, 1], group: 6 })]), x]); },
   },
   {
     name: 'Conv output also read by an Add, gated tensor also a graph output (not fused)',
@@ -116,4 +121,19 @@ describe('harc fused epilogues on the RISC-V path == TS reference (QEMU rv32imc,
       else expect(m.files['model.c']).not.toMatch(/_ep\(|broadcast Mul, folded in/);
       for (const [target, defines] of BUILDS) expect(await run(m, xq, target, defines), `${target}${defines ? ' -DHARC_INT8_OPT' : ''}`).toEqual(ref);
     }, 180_000);
+});
+
+describe('zoo mobilenet-1d under --kernels harc on the RISC-V path == TS reference', () => {
+  it('real weights and calibration (32 windows), 2 test windows: tables and gate Muls fused', async () => {
+    const g = loadForCli('zoo/models/mobilenet-1d.onnx');
+    const per = numel(g.tensors[g.inputs[0]!]!.shape);
+    const { quant } = quantizeForTest(g, firstRows(readNpy('zoo/data/calib_X.npy'), 32, per));
+    const xq = quantizeInput(quant, firstRows(readNpy('zoo/data/test_X.npy'), 2, per));
+    const ref = Array.from(referenceBytes(quant, xq));
+    const m = emitModel(quant, { prefix: 'rz', memory: { kernels: 'harc', target: 'riscv', alignment: 4 } });
+    const ops = m.layers.map((l) => l.op);
+    expect(ops).not.toContain('HardSwish');
+    expect(ops).not.toContain('Mul');
+    for (const [target, defines] of BUILDS) expect(await run(m, xq, target, defines), target).toEqual(ref);
+  }, 300_000);
 });

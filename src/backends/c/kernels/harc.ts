@@ -50,12 +50,13 @@ registerKernelSet({
   float: (target) => (target === 'cortex-m4' ? floatTable : {}),
   // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
   // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
-  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts); on RISC-V
-  // every 8-bit Conv, depthwise included, takes them (int8-opt-epilogue.ts)
+  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts). On RISC-V
+  // the tables (every 8-bit Conv, depthwise included) and the gate Muls, not the Adds
+  // (int8-opt-epilogue.ts says why)
   epilogues: (graph, target) =>
     target === 'cortex-m4'
       ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue)
       : target === 'riscv'
-        ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesOptEpilogue), hasConstInt8Weights), takesOptEpilogue)
+        ? fuseGateMuls(fuseTableEpilogues(graph, takesOptEpilogue), hasConstInt8Weights)
         : graph,
 });
