@@ -149,8 +149,9 @@ static inline __attribute__((always_inline)) void harc_s8_mat2_ep(const int8_t *
 #define HARC_S8_OPT_EP(y, o, a) (y)[o] = lut[(int32_t)harc_s8_out((a), mult[o], shift[o], out_zp, act_min, act_max, fast_rq) + 128]
 
 /* harc_s8_mat2 (OPT) with a fused table on every output. The residual Add epilogue is not taken
- * on this path (ep must be null: the `harc` set does not fuse Adds on riscv, where the Add's
- * requantization with run-time parameters cost more than the separate layer's with literals). */
+ * on this path (ep must be null: the `harc` set fuses tables alone on riscv, where the Add's
+ * requantization with run-time parameters cost more than the separate layer's with literals;
+ * src/backends/c/lower/int8-opt-epilogue.ts). */
 static inline HARC_INT8_EP_ATTR void harc_s8_mat2_ep(const int8_t *w, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t cout, int32_t K, const int8_t *c0,
                                                      const int8_t *c1, int8_t *y0, int8_t *y1, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, int32_t *q,
                                                      const int8_t *lut, const harc_s8_add_ep *ep)

@@ -26,7 +26,7 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h); both paths run fused epilogues (harc_int8_fused.h)
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h); both paths run fused table epilogues (harc_int8_fused.h)
     const conv = fast(mode === 'dsp' ? withDwRows(convQ(mode)) : withOptEpilogues(convQ(mode)), mode);
     return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
@@ -51,12 +51,11 @@ registerKernelSet({
   // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
   // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
   // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts). On RISC-V
-  // the tables (every 8-bit Conv, depthwise included) and the gate Muls, not the Adds
-  // (int8-opt-epilogue.ts says why)
+  // the tables alone, on every 8-bit Conv, depthwise included (int8-opt-epilogue.ts says why)
   epilogues: (graph, target) =>
     target === 'cortex-m4'
       ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue)
       : target === 'riscv'
-        ? fuseGateMuls(fuseTableEpilogues(graph, takesOptEpilogue), hasConstInt8Weights)
+        ? fuseTableEpilogues(graph, takesOptEpilogue)
         : graph,
 });

@@ -76,19 +76,12 @@ export function fuseGateMuls(graph: Graph, canFuse: (g: Graph, conv: Node) => bo
 
 export const isGated = (n: Node): boolean => typeof n.attrs[GATE_OF] === 'string';
 
-/** Bytes before G and B in a gated Conv's scratch: the DSP path's widened patches (the RISC-V
- * path's kernels read the gated rows as they are). */
-const widenedBytes = (C: number, path: GatePath): number => (path === 'dsp' ? 4 * dspK(C) : 0);
+/** Scratch of a gated Conv: the widened patches, the per-channel G and B, the two gated rows. */
+export const gatedScratchBytes = (p: ConvQParams): number => 4 * dspK(p.channels) + 8 * p.channels + 2 * p.channels;
 
-/** Scratch of a gated Conv: the widened patches (DSP), the per-channel G and B, the two gated rows. */
-export const gatedScratchBytes = (p: ConvQParams, path: GatePath = 'dsp'): number => widenedBytes(p.channels, path) + 8 * p.channels + 2 * p.channels;
-
-/** The optimized path a gated Conv is emitted for: Cortex-M DSP or RISC-V register-blocked C. */
-export type GatePath = 'dsp' | 'opt';
-
-/** The C body of a gated pointwise Conv (harc_s8_mat2 / harc_s8_mat1 of `path` on the gated rows,
- * their epilogue variants when a table or a residual Add is fused too). */
-export function gatedConvBody(ctx: LowerCtx, path: GatePath = 'dsp'): string {
+/** The C body of a gated pointwise Conv (DSP path; harc_s8_mat2 / harc_s8_mat1 on the gated rows,
+ * their table variants when a table epilogue is fused too). */
+export function gatedConvBody(ctx: LowerCtx): string {
   const node = ctx.node;
   const p = prepareConvQ(ctx.graph, ungated(node));
   const [in1, in2, outOff, m, s, lo, hi] = node.attrs[GATE_PARAMS] as number[];
@@ -104,7 +97,7 @@ export function gatedConvBody(ctx: LowerCtx, path: GatePath = 'dsp'): string {
   const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : undefined;
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  const buf = ctx.scratch(gatedScratchBytes(p, path), 'int32_t');
+  const buf = ctx.scratch(gatedScratchBytes(p), 'int32_t');
   const x = ctx.arg(0);
   const gate = ctx.arg(3);
   const y = ctx.res(0);
@@ -116,19 +109,19 @@ export function gatedConvBody(ctx: LowerCtx, path: GatePath = 'dsp'): string {
   // one gated byte from the product: SSAT when the Mul's clamp is the int8 range (the same value)
   const full = lo === -128 && hi === 127;
   const rq = fastRequant([m!], [s!]) ? 'harc_s8_requant_fast' : 'harc_s8_requant';
-  const gated = (prod: string): string => (full && path === 'dsp' ? `(int8_t)__ssat(harc_wrap_add32(${i32(outOff!)}, ${rq}(${prod}, ${i32(m!)}, ${s})), 8)` : out(prod));
+  const gated = (prod: string): string => (full ? `(int8_t)__ssat(harc_wrap_add32(${i32(outOff!)}, ${rq}(${prod}, ${i32(m!)}, ${s})), 8)` : out(prod));
   // both pixels' rows in one pass over the channels (G and B loaded once)
   const rows = (qs: string[], bs: string[]): string =>
     `for (int c = 0; c < ${C}; ++c) { const int32_t g = gm[c], b = gb[c]; ${qs.map((q, i) => `${bs[i]}[c] = ${gated(`(int32_t)xn[(${q}) * ${C} + c] * g + b`)};`).join(' ')} }`;
   return [
-    `#if !defined(HARC_INT8_${path.toUpperCase()})`,
-    `#error "model.c was generated with --kernels harc for the ${path} path; regenerate it for this core (or with --kernels portable)"`,
+    '#if !defined(HARC_INT8_DSP)',
+    '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
     `  /* pointwise Conv on the SE gate's broadcast Mul, folded in (int8-gate-mul.ts): each pixel's gated row computed into the patch buffer${table ? `; the fused ${String(node.attrs['harc_epilogue_op'])} table applied as each output is written` : ''} */`,
     ...ep.decl,
-    `  const int8_t *const wq = ${ctx.constArray(path === 'dsp' ? 'wdsp' : 'wopt', 'int8_t', packS8Weights(w, p.cout, K, path).map(String))};`,
+    `  const int8_t *const wq = ${ctx.constArray('wdsp', 'int8_t', packS8Weights(w, p.cout, K, 'dsp').map(String))};`,
     `  const int32_t *const bq = ${ctx.constArray('biasf', 'int32_t', bias.map(i32))};`,
-    `  int32_t *const gm = ${buf} + ${widenedBytes(K, path) / 4};`,
+    `  int32_t *const gm = ${buf} + ${dspK(K)};`,
     `  int32_t *const gb = gm + ${C};`,
     `  int8_t *const b0 = (int8_t *)(gb + ${C});`,
     `  int8_t *const b1 = b0 + ${K};`,
