@@ -286,6 +286,71 @@ static inline void harc_s8_dw_pixel_ep(const int8_t *const *src, int32_t taps, c
     }
 }
 
+
+/* acc += tap t of one output when the layer has that tap (k is a constant once inlined: the taps
+ * unroll and the weights are scalars in registers) */
+#define HARC_DW_OPT_TAP(t, xv) \
+    if (k > (t)) acc += (xv) * w##t
+#define HARC_DW_OPT_TAPS(X) \
+    do { \
+        HARC_DW_OPT_TAP(0, X(0)); \
+        HARC_DW_OPT_TAP(1, X(1)); \
+        HARC_DW_OPT_TAP(2, X(2)); \
+        HARC_DW_OPT_TAP(3, X(3)); \
+        HARC_DW_OPT_TAP(4, X(4)); \
+        HARC_DW_OPT_TAP(5, X(5)); \
+        HARC_DW_OPT_TAP(6, X(6)); \
+        HARC_DW_OPT_TAP(7, X(7)); \
+    } while (0)
+/* 1-D depthwise Conv (multiplier 1, dilation 1, k <= 8) channel by channel on the OPT path, with an
+ * optional fused table (lut, else null): a channel's k weights, bias, multiplier, shift and pad
+ * value stay in registers across its row of outputs, the outputs whose taps all lie inside the
+ * input read them at constant offsets (t * C) from one pointer, the borders read the pad row's
+ * value for padded taps. x is NWC for one batch item, w the reference layout [c][t], bias the
+ * zero point folded in. Always inlined, so k, C and the stride are the layer's constants (the taps
+ * unroll) and a null lut costs nothing. The sums are the reference accumulator's. */
+static inline __attribute__((always_inline)) void harc_s8_dw_rows_opt(const int8_t *x, const int8_t *pad_row, const int8_t *w, const int32_t *bias, const int32_t *mult,
+                                                                     const int32_t *shift, int32_t C, int32_t in_w, int32_t pad_l, int32_t k, int32_t stride, int32_t out_w,
+                                                                     int8_t *y, int32_t out_zp, int32_t act_min, int32_t act_max, int32_t fast_rq, const int8_t *lut)
+{
+    /* interior outputs [o_lo, o_hi): o * stride - pad_l >= 0 and o * stride - pad_l + k - 1 < in_w */
+    const int32_t o_lo0 = (pad_l + stride - 1) / stride;
+    const int32_t last = in_w - k + pad_l; /* the largest o * stride allowed */
+    const int32_t o_hi0 = last < 0 ? 0 : last / stride + 1;
+    const int32_t o_hi = o_hi0 < out_w ? o_hi0 : out_w;
+    const int32_t o_lo = o_lo0 < o_hi ? o_lo0 : o_hi;
+    int32_t c, o;
+    for (c = 0; c < C; ++c, w += k) {
+        const int32_t w0 = w[0], w1 = k > 1 ? w[1] : 0, w2 = k > 2 ? w[2] : 0, w3 = k > 3 ? w[3] : 0;
+        const int32_t w4 = k > 4 ? w[4] : 0, w5 = k > 5 ? w[5] : 0, w6 = k > 6 ? w[6] : 0, w7 = k > 7 ? w[7] : 0;
+        const int32_t b = bias[c], m = mult[c], sh = shift[c], pv = pad_row[c];
+        int8_t *yc = y + c;
+        for (o = 0; o < out_w; ++o) {
+            int32_t acc, v;
+            if (o == o_lo && o < o_hi) {
+                const int8_t *p = x + (o * stride - pad_l) * C + c;
+                for (; o < o_hi; ++o, p += stride * C) {
+                    acc = b;
+#define HARC_DW_OPT_IN(t) p[(t) * C]
+                    HARC_DW_OPT_TAPS(HARC_DW_OPT_IN);
+#undef HARC_DW_OPT_IN
+                    v = harc_s8_out(acc, m, sh, out_zp, act_min, act_max, fast_rq);
+                    yc[o * C] = (int8_t)(lut ? lut[v + 128] : v);
+                }
+                if (o >= out_w) break;
+            }
+            acc = b;
+#define HARC_DW_OPT_BORDER(t) ((o * stride - pad_l + (t)) >= 0 && (o * stride - pad_l + (t)) < in_w ? x[(o * stride - pad_l + (t)) * C + c] : pv)
+            HARC_DW_OPT_TAPS(HARC_DW_OPT_BORDER);
+#undef HARC_DW_OPT_BORDER
+            v = harc_s8_out(acc, m, sh, out_zp, act_min, act_max, fast_rq);
+            yc[o * C] = (int8_t)(lut ? lut[v + 128] : v);
+        }
+    }
+}
+#undef HARC_DW_OPT_TAPS
+#undef HARC_DW_OPT_TAP
+
 #undef HARC_S8_OPT_EP
 #endif /* HARC_INT8_OPT */
 

@@ -1,7 +1,8 @@
 // @module-tag qemu
 // The `harc` set's fused epilogues on the RISC-V path (src/backends/c/lower/int8-opt-epilogue.ts,
 // the HARC_INT8_OPT kernels of templates/runtime/harc_int8_fused.h): a HardSwish / Sigmoid / Tanh
-// applied as the producing Conv writes (matrix path and depthwise); the SE gate's broadcast Mul and
+// applied as the producing Conv writes (matrix path, harc_s8_dw_rows_opt for 1-D depthwise layers,
+// harc_s8_dw_pixel_ep for the other depthwise ones); the SE gate's broadcast Mul and
 // residual Adds stay layers on this path (measured slower fused), next to fused tables. The riscv
 // model.c must hold the fused layers and give the TypeScript integer reference bytes on QEMU
 // RISC-V (rv32imc) and, the same model.c, on the host with -DHARC_INT8_OPT. Odd shapes: channel
@@ -35,6 +36,8 @@ interface Case {
   fused: string[];
   /** the ops that must stay layers of their own */
   kept?: string[];
+  /** a kernel call the riscv model.c must hold */
+  calls?: RegExp;
 }
 
 const CASES: Case[] = [
@@ -49,11 +52,24 @@ const CASES: Case[] = [
   { name: 'grouped k3, 6 -> 10 in 2 groups + HardSwish', fused: ['HardSwish'], build: (b) => b.op('HardSwish', [conv(b, b.input([1, 6, 11]), 6, 10, 3, { pads: [1, 1], group: 2 })]) },
   {
     name: 'pointwise -> HardSwish -> depthwise k5 stride 2 (15 channels) -> HardSwish, both fused',
-    fused: ['HardSwish'],
+    fused: ['HardSwish', 'HardSwish'],
+    calls: /harc_s8_dw_rows_opt\(/,
     build: (b) => {
       const e = b.op('HardSwish', [pw(b, b.input([1, 5, 12]), 5, 15)]);
       return b.op('HardSwish', [conv(b, e, 15, 15, 5, { pads: [2, 2], strides: [2], group: 15 })]);
     },
+  },
+  {
+    name: 'depthwise k3 dilation 2 (harc_s8_dw_pixel_ep), 10 channels, + Tanh',
+    fused: ['Tanh'],
+    calls: /harc_s8_dw_pixel_ep\(/,
+    build: (b) => b.op('Tanh', [conv(b, pw(b, b.input([1, 3, 14]), 3, 10), 10, 10, 3, { pads: [2, 2], dilations: [2], group: 10 })]),
+  },
+  {
+    name: 'depthwise k7 stride 3, asymmetric padding (harc_s8_dw_rows_opt), 9 channels, + HardSwish',
+    fused: ['HardSwish'],
+    calls: /harc_s8_dw_rows_opt\(/,
+    build: (b) => b.op('HardSwish', [conv(b, pw(b, b.input([1, 3, 17]), 3, 9), 9, 9, 7, { pads: [3, 1], strides: [3], group: 9 })]),
   },
   { name: 'SE gate Mul (a layer) before the 1x1 Conv 11 -> 7, gate first, 9 pixels', fused: [], kept: ['Mul'], build: (b) => { const x = feat(b, 11, 9); return pw(b, b.op('Mul', [gateOf(b, x, 11), x]), 11, 7); } },
   {
@@ -118,8 +134,10 @@ describe('harc fused epilogues on the RISC-V path == TS reference (QEMU rv32imc,
       const ops = m.layers.map((l) => l.op);
       for (const op of c.fused) expect(ops, `${op} fused`).not.toContain(op);
       for (const op of c.kept ?? []) expect(ops, `${op} kept`).toContain(op);
-      if (c.fused.length > 0) expect(m.files['model.c']).toMatch(/harc_s8_(mat[12]|dw_pixel)_ep\(/);
-      else expect(m.files['model.c']).not.toMatch(/_ep\(/);
+      const tables = [...m.files['model.c']!.matchAll(/the fused (\w+) table applied/g)].map((x) => x[1]);
+      expect(tables.sort()).toEqual(c.fused.filter((op) => op !== 'Mul' && op !== 'Add').sort());
+      if (c.calls) expect(m.files['model.c']).toMatch(c.calls);
+      if (c.fused.length === 0) expect(m.files['model.c']).not.toMatch(/_ep\(|dw_rows_opt\(/);
       for (const [target, defines] of BUILDS) expect(await run(m, xq, target, defines), `${target}${defines ? ' -DHARC_INT8_OPT' : ''}`).toEqual(ref);
     }, 180_000);
 });

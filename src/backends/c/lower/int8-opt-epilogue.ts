@@ -1,5 +1,7 @@
 import type { Graph, Node } from '../../../ir/types.ts';
 import { withScratch, type Lowering } from './context.ts';
+import { prepareConvQ } from '../../../ir/int8/prepare.ts';
+import { optDwRowsBody, takesOptDwRows } from './int8-dw-rows-opt.ts';
 import { unfused } from './int8-epilogue.ts';
 import { isGated } from './int8-gate-mul.ts';
 import { addEpilogue, fusedMatEpilogue } from './int8-residual-add.ts';
@@ -22,13 +24,15 @@ import { hasConstInt8Weights } from './int8.ts';
 /** Whether the RISC-V path runs this Conv through a kernel with a table epilogue. */
 export const takesOptEpilogue = (g: Graph, n: Node): boolean => n.op === 'Conv' && hasConstInt8Weights(g, n);
 
-/** `conv` (the set's RISC-V Conv lowering) with fused table epilogues. */
+/** `conv` (the set's RISC-V Conv lowering) with fused table epilogues, and 1-D depthwise layers
+ * going to harc_s8_dw_rows_opt (int8-dw-rows-opt.ts). */
 export function withOptEpilogues(conv: Lowering): Lowering {
   return withScratch(
     (ctx) => {
       if (isGated(ctx.node) || addEpilogue(ctx).decl.length > 0) throw new Error(`node '${ctx.node.name}': a gate Mul or residual Add fused on the RISC-V path, whose kernels take tables only`);
+      if (takesOptDwRows(ctx.graph, ctx.node)) return optDwRowsBody(ctx, prepareConvQ(ctx.graph, unfused(ctx.node)));
       return fusedMatEpilogue(conv, ctx, true);
     },
-    (g, n) => conv.scratchBytes?.(g, unfused(n)) ?? 0,
+    (g, n) => (takesOptDwRows(g, n) ? 0 : (conv.scratchBytes?.(g, unfused(n)) ?? 0)),
   );
 }
