@@ -2,8 +2,8 @@
 // Fused table epilogues of the `harc` set (src/backends/c/lower/int8-epilogue.ts) on the
 // harc_s8_mat2 / harc_s8_mat1 Conv path (templates/runtime/harc_int8_fused.h): an int8 HardSwish /
 // Sigmoid / Tanh after a Conv is applied as the Conv writes each output; the bytes must be the
-// unfused sequence's (the TypeScript integer reference) on cortex-m4, where it is fused, and on
-// riscv and the host, where the set does not fuse. Odd shapes: channels odd and not a multiple of 4,
+// unfused sequence's (the TypeScript integer reference) on cortex-m4 and riscv, where it is fused
+// (riscv: test/int8/harc-rv-fused.test.ts checks its model.c), and on the host, where it is not. Odd shapes: channels odd and not a multiple of 4,
 // an odd pixel count (the last pixel through harc_s8_mat1), K not a multiple of 4, padding (patches
 // gathered), stride 2, a single-pixel 1x1 Conv, a grouped Conv, a clamp before the table.
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ const CASES: { name: string; build: (b: G) => string | string[]; fused: string[]
   },
 ];
 
-describe('harc fused table epilogues on the Conv matrix path == TS reference (cortex-m4 fused; riscv, host unfused)', () => {
+describe('harc fused table epilogues on the Conv matrix path == TS reference (cortex-m4, riscv fused; host unfused)', () => {
   for (const [i, c] of CASES.entries())
     it(c.name, () =>
       expectHarcBytes(500 + i, c.build, (m4) => {

@@ -5,6 +5,7 @@ import { takesFusedTable, takesMatEpilogue, withDwRows } from '../lower/int8-dw-
 import { fuseTableEpilogues } from '../lower/int8-epilogue.ts';
 import { fuseGateMuls } from '../lower/int8-gate-mul.ts';
 import { fuseResidualAdds } from '../lower/int8-residual-add.ts';
+import { takesOptEpilogue, withOptEpilogues } from '../lower/int8-opt-epilogue.ts';
 import { fastAddMulLowering } from '../lower/int8-fast-elementwise.ts';
 import { recurrentFastLowering } from '../lower/int8-recurrent-fast.ts';
 import { int8UnaryTableLowering } from '../lower/int8-unary-table.ts';
@@ -26,9 +27,9 @@ const tables = Object.fromEntries(
   Object.entries(PATH).map(([target, mode]) => {
     const gemm = fast(gemmQ(mode), mode);
     const addMul = fastAddMulLowering(mode);
-    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h), fused table epilogues (harc_int8_fused.h)
-    // and 1-D Convs with kernel > 1 on the once-widened input (harc_int8_conv1d.h)
-    const conv = fast(mode === 'dsp' ? withConv1d(withDwRows(convQ(mode))) : convQ(mode), mode);
+    // the DSP path runs 1-D depthwise layers channel by channel (harc_int8_dw.h) and 1-D Convs with
+    // kernel > 1 on the once-widened input (harc_int8_conv1d.h); both paths run fused table epilogues (harc_int8_fused.h)
+    const conv = fast(mode === 'dsp' ? withConv1d(withDwRows(convQ(mode))) : withOptEpilogues(convQ(mode)), mode);
     return [target, { Conv: conv, Gemm: gemm, MatMul: gemm, ...unaryTables, ...recurrents, Add: addMul, Mul: addMul }];
   }),
 );
@@ -51,7 +52,12 @@ registerKernelSet({
   float: (target) => (target === 'cortex-m4' ? floatTable : {}),
   // a HardSwish / Sigmoid / Tanh after a Conv: its table applied as the layer writes each output
   // (int8-epilogue.ts); the SE gate's broadcast Mul folded into the pointwise Conv reading it (int8-gate-mul.ts);
-  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts)
+  // a residual Add done by the Conv producing one of its inputs (int8-residual-add.ts). On RISC-V
+  // the tables alone, on every 8-bit Conv, depthwise included (int8-opt-epilogue.ts says why)
   epilogues: (graph, target) =>
-    target === 'cortex-m4' ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue) : graph,
+    target === 'cortex-m4'
+      ? fuseResidualAdds(fuseGateMuls(fuseTableEpilogues(graph, takesFusedTable), hasConstInt8Weights), takesMatEpilogue)
+      : target === 'riscv'
+        ? fuseTableEpilogues(graph, takesOptEpilogue)
+        : graph,
 });

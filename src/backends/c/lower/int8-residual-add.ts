@@ -78,20 +78,22 @@ export function addEpilogue(ctx: LowerCtx): { decl: string[]; arg: string } {
 }
 
 /** A fused Conv (a table, a residual Add, or both) whose optimized body calls harc_s8_mat2 /
- * harc_s8_mat1 (int8-fast.ts): the same body with its own int8 output's parameters, each call made
- * to the epilogue variant (harc_int8_fused.h). Throws rather than emit a layer that would skip it. */
-export function fusedMatEpilogue(conv: Lowering, ctx: LowerCtx): string {
+ * harc_s8_mat1 (int8-fast.ts), or on the RISC-V path (`dwPixel`) also harc_s8_dw_pixel: the same
+ * body with its own int8 output's parameters, each call made to the epilogue variant
+ * (harc_int8_fused.h). Throws rather than emit a layer that would skip it. */
+export function fusedMatEpilogue(conv: Lowering, ctx: LowerCtx, dwPixel = false): string {
   const table = epilogueTable(ctx.node);
   const ep = addEpilogue(ctx);
   if (!table && ep.decl.length === 0) return conv(ctx);
   const body = conv({ ...ctx, node: unfused(ctx.node) });
   const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : '(const int8_t *)0';
   let calls = 0;
-  const fused = body.replace(/harc_s8_mat([12])\(([^;]*)\);/g, (_m, k: string, args: string) => {
+  const kernel = dwPixel ? /harc_s8_(mat[12]|dw_pixel)\(([^;]*)\);/g : /harc_s8_(mat[12])\(([^;]*)\);/g;
+  const fused = body.replace(kernel, (_m, k: string, args: string) => {
     calls++;
-    return `harc_s8_mat${k}_ep(${args}, ${lut}, ${ep.arg});`;
+    return `harc_s8_${k}_ep(${args}, ${lut}, ${ep.arg});`;
   });
   const what = [table ? `the fused ${String(ctx.node.attrs[EPILOGUE_OP])} table` : '', ep.decl.length ? 'the residual Add' : ''].filter(Boolean).join(' and ');
-  if (calls === 0 || /harc_s8_(dw_pixel|s4_|s2_)/.test(fused)) throw new Error(`node '${ctx.node.name}': ${what} fused on a Conv path without an epilogue variant`);
+  if (calls === 0 || /harc_s8_(dw_pixel|s4_|s2_)\(/.test(fused)) throw new Error(`node '${ctx.node.name}': ${what} fused on a Conv path without an epilogue variant`);
   return [...ep.decl, fused.replace('(harc_int8_kernels.h)', `(harc_int8_kernels.h; ${what} applied as each output is written, harc_int8_fused.h)`)].join('\n');
 }
