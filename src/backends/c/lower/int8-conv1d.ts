@@ -89,7 +89,8 @@ const hasFusion = (n: Node): boolean => Object.keys(n.attrs).some((k) => k.start
 
 /** Whether harc_s8_conv1d runs this node: isConv1d, and twice every accumulator fits int32. */
 export function takesConv1d(g: Graph, n: Node): boolean {
-  if (n.op !== 'Conv' || hasFusion(n) || !hasConstInt8Weights(g, n)) return false;
+  // a channels-first graph input read in place (absorb-input-transpose) is not the rows it widens
+  if (n.op !== 'Conv' || hasFusion(n) || !hasConstInt8Weights(g, n) || n.attrs['x_layout'] === 'NCHW') return false;
   const p = prepareConvQ(g, n);
   if (!isConv1d(p)) return false;
   const wdata = g.tensors[n.inputs[1]!]!.data as ArrayLike<number>;
