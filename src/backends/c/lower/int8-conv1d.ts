@@ -11,8 +11,10 @@ import { hasConstInt8Weights } from './int8.ts';
 //    to even channels (zero in the extra one), padded rows holding the pad row, so the patch of
 //    output position t is the contiguous, word-aligned run of kW·cinp int16 starting at row t·stride:
 //    no per-patch copy, no border case;
-//  * weights are int16 pairs (w[k], w[k+1]) laid out at compile time in the order the inner loop
-//    reads them, so one LDR gives an SMLAD operand (no SXTB16);
+//  * weights stay int8 in flash (packConv1dBytes); per chunk of quads they are unpacked (SXTB16,
+//    doubled with SADD16) into arena scratch as int16 pairs (w[k], w[k+1]) in the order the inner
+//    loop reads them, so in the loop one LDR gives an SMLAD operand; the unpack is paid once per
+//    chunk per inference, over all position pairs;
 //  * 4 output channels × 2 positions accumulate in 8 registers; each step of 2 k is 6 single loads
 //    (chained, 1 cycle each after the first) and 8 SMLAD. The loop is unrolled `unroll` steps and
 //    generated per layer with its offsets as immediates (the second position's patch is at a fixed
@@ -104,10 +106,11 @@ export function takesConv1d(g: Graph, n: Node): boolean {
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
 
-/** Scratch: an odd last pair's output, then the widened rows and tail. */
+/** Scratch: an odd last pair's output, the unpacked weight stream of one chunk of quads, then the
+ * widened rows and tail. */
 export function conv1dScratchBytes(p: ConvQParams): number {
   const plan = conv1dPlan(p);
-  return 4 * (oddWords(p) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
+  return 4 * (oddWords(p) + conv1dChunk(plan) * quadWords(plan) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
 }
 
 /** int16 pair (lo, hi) as a signed 32-bit word. */
@@ -198,10 +201,68 @@ export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax
   return lines;
 }
 
+/** Words of one quad's unpacked stream (packConv1dQuads): 4 biases, 4 pairs per padded step, the
+ * sentinel, 3 requantization words per channel. */
+export const quadWords = (plan: Conv1dPlan): number => 4 + 4 * plan.paddedWords + 1 + 12;
+
+/** Bytes of unpacked weight stream the kernel keeps in scratch at once. */
+const CHUNK_SCRATCH_BYTES = 2048;
+
+/** Quads unpacked per chunk: the most (at most 4) whose stream fits CHUNK_SCRATCH_BYTES (at least 1),
+ * then evened out over the same number of chunks. More quads per chunk means fewer passes over the
+ * positions (each position pair's asm call costs ~50 cycles of register save and arguments); fewer
+ * means less scratch. */
+export function conv1dChunk(plan: Conv1dPlan): number {
+  if (plan.quads === 0) return 0;
+  const most = Math.max(1, Math.min(4, plan.quads, Math.floor(CHUNK_SCRATCH_BYTES / (4 * quadWords(plan)))));
+  return Math.ceil(plan.quads / Math.ceil(plan.quads / most));
+}
+
+/** The quads' weights as they stay in flash, int8 in the byte order harc_s8_conv1d_unpack reads:
+ * per quad, per step s of 2 k (words, no padding), 8 bytes [a.lo, b.lo, a.hi, b.hi, c.lo, d.lo,
+ * c.hi, d.hi] for channels a..d's pairs (lo, hi) = (w[2s], w[2s+1]), so SXTB16 of the first word
+ * is a's pair and SXTB16 ROR #8 b's. */
+export function packConv1dBytes(we: (oc: number, e: number) => number, quads: number, words: number): number[] {
+  const out: number[] = [];
+  for (let q = 0; q < quads; q++)
+    for (let s = 0; s < words; s++)
+      for (const [a, b] of [[4 * q, 4 * q + 1], [4 * q + 2, 4 * q + 3]] as const)
+        out.push(we(a, 2 * s), we(b, 2 * s), we(a, 2 * s + 1), we(b, 2 * s + 1));
+  return out;
+}
+
+/** Per quad the 16 words that are no weights: the 4 folded biases, then the 4 channels' requantWords. */
+export function packConv1dConsts(bias: number[], rq: (oc: number) => number[], quads: number): number[] {
+  const out: number[] = [];
+  for (let q = 0; q < quads; q++) {
+    for (let j = 0; j < 4; j++) out.push(bias[4 * q + j]!);
+    for (let j = 0; j < 4; j++) out.push(...rq(4 * q + j));
+  }
+  return out;
+}
+
+/** What harc_s8_conv1d_unpack writes for quads [first, first + n): packConv1dQuads' stream of those
+ * quads with every weight doubled (the loop sums 2·acc). The TypeScript statement of the C unpack. */
+export function unpackConv1d(bytes: ArrayLike<number>, consts: ArrayLike<number>, first: number, n: number, words: number, paddedWords: number): number[] {
+  const out: number[] = [];
+  for (let q = first; q < first + n; q++) {
+    const k = 16 * q;
+    for (let j = 0; j < 4; j++) out.push(Number(consts[k + j]));
+    for (let s = 0; s < paddedWords; s++) {
+      const b = (i: number): number => (s < words ? 2 * Number(bytes[8 * (q * words + s) + i]) : 0);
+      out.push(pair(b(0), b(2)), pair(b(1), b(3)), pair(b(4), b(6)), pair(b(5), b(7)));
+    }
+    out.push(CONV1D_SENTINEL);
+    for (let i = 4; i < 16; i++) out.push(Number(consts[k + i]));
+  }
+  return out;
+}
+
 /** The C body of a harc_s8_conv1d layer. */
 export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   const plan = conv1dPlan(p);
   const { cinp, words, paddedWords, quads } = plan;
+  const chunk = conv1dChunk(plan);
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -212,23 +273,59 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
   const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
-  // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
-  const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
   const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
   const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
   const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
   const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
+  // the quads accumulate twice the sum (requantWords): the unpack doubles the weights, the bias is doubled here
   const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
   const inSize = p.inW * cin;
   const outSize = p.outW * p.cout;
   const asm = conv1dAsm(plan, p.cout, p.actMin, p.actMax).map((l) => `      "${l}\\n\\t"`);
   const odd = p.outW % 2 === 1;
+  const tmpWords = oddWords(p);
+  const wqWords = chunk * quadWords(plan);
+  const quadLoop =
+    quads > 0
+      ? [
+          `    for (int c = 0; c < ${quads}; c += ${chunk}) {`,
+          `      const int32_t nq = ${quads} - c < ${chunk} ? ${quads} - c : ${chunk};`,
+          `      harc_s8_conv1d_unpack(wb + c * ${8 * words}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
+          `      for (int t = 0; t < ${p.outW}; t += 2) {`,
+          `        const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
+          `        int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + 4 * c;`,
+          // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
+          ...(odd ? [`        const int last = t + 1 == ${p.outW};`] : []),
+          `        const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(last ? tmp : out0)' : 'out0'}, (uintptr_t)nq };`,
+          `        __asm__ volatile(`,
+          ...asm.map((l) => `  ${l}`),
+          `        : : [args] "r"(args) : "cc", "memory");`,
+          ...(odd ? [`        if (last) memcpy(out0, tmp, 4 * nq);`] : []),
+          `      }`,
+          `    }`,
+        ]
+      : [];
+  const restLoop =
+    rest.length > 0
+      ? [
+          `    for (int t = 0; t < ${p.outW}; t += 2) {`,
+          `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
+          `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + ${4 * quads};`,
+          `      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0, t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0, ${restRq});`,
+          `    }`,
+        ]
+      : [];
   return [
     '#if !defined(HARC_INT8_DSP)',
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
-    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
-    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair2, bias.map((b) => 2 * b), rqw, quads, words, paddedWords).map(i32))};`,
+    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): int8 weights unpacked to doubled int16 pairs ${chunk} quads at a time, input zero point folded into the bias, padded rows hold the pad row */`,
+    ...(quads > 0
+      ? [
+          `  const int8_t *const wb = ${ctx.constArray('wc1d', 'int8_t', packConv1dBytes(we, quads, words).map(String))};`,
+          `  const int32_t *const wk = ${ctx.constArray('kc1d', 'int32_t', packConv1dConsts(bias.map((b) => 2 * b), rqw, quads).map(i32))};`,
+        ]
+      : []),
     ...(rest.length > 0
       ? [
           `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
@@ -238,25 +335,13 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
         ]
       : []),
     `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
-    // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
-    ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
-    `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
+    ...(odd && quads > 0 ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
+    ...(quads > 0 ? [`  int32_t *const wq = ${scratch} + ${tmpWords};`] : []),
+    `  int32_t *const q = ${scratch} + ${tmpWords + wqWords};`,
     `  for (int n = 0; n < ${p.batch}; ++n) {`,
     `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
-    `    for (int t = 0; t < ${p.outW}; t += 2) {`,
-    `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
-    `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
-    // out1: position 1's output, none for an odd last position (then the quads write to tmp)
-    ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
-    `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(out1 ? out0 : tmp)' : 'out0'}, ${quads} };`,
-    `      __asm__ volatile(`,
-    ...asm,
-    `      : : [args] "r"(args) : "cc", "memory");`,
-    ...(odd ? [`      if (!out1) memcpy(out0, tmp, ${4 * quads});`] : []),
-    ...(rest.length > 0
-      ? [`      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${restRq});`]
-      : []),
-    `    }`,
+    ...quadLoop,
+    ...restLoop,
     `  }`,
     '',
   ].join('\n');
