@@ -3,7 +3,7 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
-import { hasConstInt8Weights } from './int8.ts';
+import { hasConstWeights } from './int8.ts';
 
 // The `harc` set's 1-D Conv (kernel > 1, one group) on the Cortex-M DSP path
 // (templates/runtime/harc_int8_conv1d.h, docs/int8-kernels.md):
@@ -91,7 +91,7 @@ const hasFusion = (n: Node): boolean => Object.keys(n.attrs).some((k) => k.start
 
 /** Whether harc_s8_conv1d runs this node: isConv1d, and twice every accumulator fits int32. */
 export function takesConv1d(g: Graph, n: Node): boolean {
-  if (n.op !== 'Conv' || hasFusion(n) || !hasConstInt8Weights(g, n)) return false;
+  if (n.op !== 'Conv' || hasFusion(n) || !hasConstWeights(g, n) || !isConv1dWeightBits(weightBitsOf(g.tensors[n.inputs[1]!]!))) return false;
   const p = prepareConvQ(g, n);
   if (!isConv1d(p)) return false;
   const wdata = g.tensors[n.inputs[1]!]!.data as ArrayLike<number>;
@@ -102,6 +102,12 @@ export function takesConv1d(g: Graph, n: Node): boolean {
   const bias = foldedBias(bdata, p.cout, K, w, (_, k) => zpc(k % p.channels));
   return bias.every((b, oc) => 2 * accumulatorBound((k) => w(oc, k), K, b) < 2 ** 31);
 }
+
+/** The weight widths the kernel unpacks: int8 bytes, or 4/2-bit fields (packConv1dSub). */
+const isConv1dWeightBits = (bits: number): bits is 8 | 4 | 2 => bits === 8 || bits === 4 || bits === 2;
+
+/** A constant weight tensor's width: its quantization's bits (4 or 2 for sub-byte), else 8. */
+const weightBitsOf = (t: { quant?: { bits: number } }): number => t.quant?.bits ?? 8;
 
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
@@ -231,6 +237,52 @@ export function packConv1dBytes(we: (oc: number, e: number) => number, quads: nu
   return out;
 }
 
+/** Sub-byte (4 or 2 bits) quads' weights as they stay in flash: per quad, its pairs in stream order
+ * (per step of 2 k the 4 channels' (w[2s], w[2s+1])), 16/bits pairs per word, pair p's low value in
+ * bits [bits·p, bits·p + bits) and its high value 16 bits above, both offset by 2^(bits-1) (so
+ * unsigned); each quad starts a word, pairs past its stream are (0, 0). harc_s8_conv1d_unpack4/2 get
+ * pair p doubled as ((v >> (bits·p - 1)) & mask) - 2^bits in each half (SSUB16), no sign extension. */
+export function packConv1dSub(we: (oc: number, e: number) => number, quads: number, words: number, bits: 4 | 2): number[] {
+  const per = 16 / bits;
+  const off = 2 ** (bits - 1);
+  const out: number[] = [];
+  for (let q = 0; q < quads; q++) {
+    const pairs: [number, number][] = [];
+    for (let s = 0; s < words; s++) for (let j = 0; j < 4; j++) pairs.push([we(4 * q + j, 2 * s), we(4 * q + j, 2 * s + 1)]);
+    for (let i = 0; i < pairs.length; i += per) {
+      let v = 0;
+      for (let p = 0; p < per; p++) {
+        const [lo, hi] = pairs[i + p] ?? [0, 0];
+        v += (lo + off) * 2 ** (bits * p) + (hi + off) * 2 ** (16 + bits * p);
+      }
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** Words of packConv1dSub per quad. */
+export const subWordsPerQuad = (words: number, bits: 4 | 2): number => Math.ceil((4 * words * 2 * bits) / 32);
+
+/** What harc_s8_conv1d_unpack4/2 write for quads [first, first + n): as unpackConv1d, from packConv1dSub's words. */
+export function unpackConv1dSub(packed: ArrayLike<number>, consts: ArrayLike<number>, first: number, n: number, words: number, paddedWords: number, bits: 4 | 2): number[] {
+  const per = 16 / bits;
+  const lane = (v: number, p: number): number => 2 * (Math.floor(v / 2 ** (bits * p)) % 2 ** bits) - 2 ** bits;
+  const out: number[] = [];
+  for (let q = first; q < first + n; q++) {
+    const base = q * subWordsPerQuad(words, bits);
+    for (let j = 0; j < 4; j++) out.push(Number(consts[16 * q + j]));
+    for (let i = 0; i < 4 * paddedWords; i++) {
+      const v = Number(packed[base + Math.floor(i / per)]);
+      const p = i % per;
+      out.push(i < 4 * words ? pair(lane(v, p), lane(Math.floor(v / 2 ** 16), p)) : 0);
+    }
+    out.push(CONV1D_SENTINEL);
+    for (let i = 4; i < 16; i++) out.push(Number(consts[16 * q + i]));
+  }
+  return out;
+}
+
 /** Per quad the 16 words that are no weights: the 4 folded biases, then the 4 channels' requantWords. */
 export function packConv1dConsts(bias: number[], rq: (oc: number) => number[], quads: number): number[] {
   const out: number[] = [];
@@ -263,6 +315,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   const plan = conv1dPlan(p);
   const { cinp, words, paddedWords, quads } = plan;
   const chunk = conv1dChunk(plan);
+  const bits = weightBitsOf(ctx.input(1));
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -290,7 +343,9 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
       ? [
           `    for (int c = 0; c < ${quads}; c += ${chunk}) {`,
           `      const int32_t nq = ${quads} - c < ${chunk} ? ${quads} - c : ${chunk};`,
-          `      harc_s8_conv1d_unpack(wb + c * ${8 * words}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
+          bits === 8
+            ? `      harc_s8_conv1d_unpack(wb + c * ${8 * words}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`
+            : `      harc_s8_conv1d_unpack${bits}(wb + c * ${subWordsPerQuad(words, bits as 4 | 2)}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
           `      for (int t = 0; t < ${p.outW}; t += 2) {`,
           `        const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
           `        int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + 4 * c;`,
@@ -319,10 +374,12 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     '#if !defined(HARC_INT8_DSP)',
     '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
     '#endif',
-    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): int8 weights unpacked to doubled int16 pairs ${chunk} quads at a time, input zero point folded into the bias, padded rows hold the pad row */`,
+    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): ${bits}-bit weights unpacked to doubled int16 pairs ${chunk} quads at a time, input zero point folded into the bias, padded rows hold the pad row */`,
     ...(quads > 0
       ? [
-          `  const int8_t *const wb = ${ctx.constArray('wc1d', 'int8_t', packConv1dBytes(we, quads, words).map(String))};`,
+          bits === 8
+            ? `  const int8_t *const wb = ${ctx.constArray('wc1d', 'int8_t', packConv1dBytes(we, quads, words).map(String))};`
+            : `  const uint32_t *const wb = ${ctx.constArray(`wc1d${bits}`, 'uint32_t', packConv1dSub(we, quads, words, bits as 4 | 2).map((v) => `0x${v.toString(16).padStart(8, '0')}u`))};`,
           `  const int32_t *const wk = ${ctx.constArray('kc1d', 'int32_t', packConv1dConsts(bias.map((b) => 2 * b), rqw, quads).map(i32))};`,
         ]
       : []),
