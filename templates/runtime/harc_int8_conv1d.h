@@ -11,10 +11,11 @@
  *      input, 0 in the extra channel; then `tail` zero words, read (against zero weights) by the
  *      reduction padded to the unroll. The patch of position t is the word-aligned run of
  *      k * cinp int16 at row t * stride;
- *   2. per chunk of quads (4 output channels each), harc_s8_conv1d_unpack writes the quads' doubled
- *      int16 weight pairs from their int8 bytes in flash into scratch, then for every position pair
- *      the layer's loop (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts)
- *      runs 4 output channels x 2 positions per pass on those int16 weight pairs, 6 single loads + 8 SMLAD
+ *   2. with 4/2-bit weights, per chunk of quads (4 output channels each), harc_s8_conv1d_unpack4/2
+ *      writes the quads' doubled int16 weight pairs from their packed fields in flash into scratch
+ *      (8-bit weights are those pairs in flash); then for every position pair the layer's loop
+ *      (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts) runs 4 output
+ *      channels x 2 positions per pass on those int16 weight pairs, 6 single loads + 8 SMLAD
  *      per 16 MACs, then requantizes the 8 sums in registers (harc_s8_requant_fast's arithmetic,
  *      the output zero point folded into its rounding constant) and stores them;
  *   3. harc_s8_conv1d_rest runs the last cout % 4 channels in C.
@@ -74,39 +75,12 @@ static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, 
     for (r = 0; r < tail; ++r) *q++ = 0;
 }
 
-/* The weight stream of n quads (packConv1dQuads' layout in int8-conv1d.ts) at wq, from the quads' int8
- * weights w (packConv1dBytes: per step of 2 k, 8 bytes [a.lo, b.lo, a.hi, b.hi, c.lo, d.lo, c.hi,
- * d.hi]) and their 16 constant words k (4 doubled biases, then 3 requantization words per channel):
- * per quad the biases, per step the 4 channels' pairs doubled (SXTB16 / SXTB16 ROR #8, then SADD16
- * with itself: 2·int8 fits int16), zero pairs up to `padded` steps, the sentinel, the requantization
- * words. */
-static inline void harc_s8_conv1d_unpack(const int8_t *w, const int32_t *k, int32_t n, int32_t words, int32_t padded, int32_t *wq)
-{
-    int32_t s, i;
-    for (; n > 0; --n, k += 16) {
-        for (i = 0; i < 4; ++i) *wq++ = k[i];
-        for (s = 0; s < words; ++s, w += 8, wq += 4) {
-            int32_t v0, v1, a, b, c, d;
-            memcpy(&v0, w, 4);
-            memcpy(&v1, w + 4, 4);
-            a = __sxtb16(v0);
-            b = harc_sxtb16_ror8(v0);
-            c = __sxtb16(v1);
-            d = harc_sxtb16_ror8(v1);
-            wq[0] = __sadd16(a, a);
-            wq[1] = __sadd16(b, b);
-            wq[2] = __sadd16(c, c);
-            wq[3] = __sadd16(d, d);
-        }
-        for (; s < padded; ++s, wq += 4) wq[0] = wq[1] = wq[2] = wq[3] = 0;
-        *wq++ = (int32_t)0x7F007F00; /* CONV1D_SENTINEL */
-        for (i = 4; i < 16; ++i) *wq++ = k[i];
-    }
-}
-
-/* As harc_s8_conv1d_unpack, from 4-bit weights (packConv1dSub: one word per step, pair p's values
- * offset by 8 in bits [4p, 4p + 4) and [16 + 4p, 20 + 4p)): pair p doubled is
- * ((v >> (4p - 1)) & 0x001E001E) - 16 in each half. */
+/* The weight stream of n quads (packConv1dQuads' layout in int8-conv1d.ts: per quad the 4 doubled
+ * biases, per step the 4 channels' doubled int16 pairs, zero pairs up to `padded` steps, the
+ * sentinel, 3 requantization words per channel) at wq, from 4-bit weights w (packConv1dSub: one
+ * word per step, pair p's values offset by 8 in bits [4p, 4p + 4) and [16 + 4p, 20 + 4p)) and the
+ * quads' 16 constant words k (packConv1dConsts). Pair p doubled is ((v >> (4p - 1)) & 0x001E001E)
+ * - 16 in each half: an AND of a shifted operand and one SSUB16, no sign extension. */
 #define HARC_C1D_SUB(v, lsh, rsh, mask, off) __ssub16((int32_t)((lsh) ? ((v) << 1) & (mask) : ((v) >> (rsh)) & (mask)), (int32_t)(off))
 static inline void harc_s8_conv1d_unpack4(const uint32_t *w, const int32_t *k, int32_t n, int32_t words, int32_t padded, int32_t *wq)
 {

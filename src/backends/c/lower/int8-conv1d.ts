@@ -11,10 +11,12 @@ import { hasConstWeights } from './int8.ts';
 //    to even channels (zero in the extra one), padded rows holding the pad row, so the patch of
 //    output position t is the contiguous, word-aligned run of kW·cinp int16 starting at row t·stride:
 //    no per-patch copy, no border case;
-//  * weights stay int8 in flash (packConv1dBytes); per chunk of quads they are unpacked (SXTB16,
-//    doubled with SADD16) into arena scratch as int16 pairs (w[k], w[k+1]) in the order the inner
-//    loop reads them, so in the loop one LDR gives an SMLAD operand; the unpack is paid once per
-//    chunk per inference, over all position pairs;
+//  * weights are int16 pairs (w[k], w[k+1]) in the order the inner loop reads them, so one LDR gives
+//    an SMLAD operand (no SXTB16): for 8-bit weights laid out at compile time in flash (twice the
+//    int8 bytes: an int8-in-flash variant unpacked per chunk cost har-cnn 9% more cycles, see
+//    docs/int8-kernels.md); 4/2-bit weights stay packed in flash (packConv1dSub) and are unpacked
+//    per chunk of quads into arena scratch (harc_s8_conv1d_unpack4/2), the unpack paid once per
+//    chunk per inference over all position pairs;
 //  * 4 output channels × 2 positions accumulate in 8 registers; each step of 2 k is 6 single loads
 //    (chained, 1 cycle each after the first) and 8 SMLAD. The loop is unrolled `unroll` steps and
 //    generated per layer with its offsets as immediates (the second position's patch is at a fixed
@@ -112,11 +114,12 @@ const weightBitsOf = (t: { quant?: { bits: number } }): number => t.quant?.bits 
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
 
-/** Scratch: an odd last pair's output, the unpacked weight stream of one chunk of quads, then the
- * widened rows and tail. */
-export function conv1dScratchBytes(p: ConvQParams): number {
+/** Scratch: an odd last pair's output, with sub-byte weights the unpacked weight stream of one chunk
+ * of quads, then the widened rows and tail. */
+export function conv1dScratchBytes(p: ConvQParams, weightBits = 8): number {
   const plan = conv1dPlan(p);
-  return 4 * (oddWords(p) + conv1dChunk(plan) * quadWords(plan) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
+  const unpacked = weightBits === 8 ? 0 : conv1dChunk(plan) * quadWords(plan);
+  return 4 * (oddWords(p) + unpacked + (plan.rows * plan.cinp) / 2 + plan.tailWords);
 }
 
 /** int16 pair (lo, hi) as a signed 32-bit word. */
@@ -224,19 +227,6 @@ export function conv1dChunk(plan: Conv1dPlan): number {
   return Math.ceil(plan.quads / Math.ceil(plan.quads / most));
 }
 
-/** The quads' weights as they stay in flash, int8 in the byte order harc_s8_conv1d_unpack reads:
- * per quad, per step s of 2 k (words, no padding), 8 bytes [a.lo, b.lo, a.hi, b.hi, c.lo, d.lo,
- * c.hi, d.hi] for channels a..d's pairs (lo, hi) = (w[2s], w[2s+1]), so SXTB16 of the first word
- * is a's pair and SXTB16 ROR #8 b's. */
-export function packConv1dBytes(we: (oc: number, e: number) => number, quads: number, words: number): number[] {
-  const out: number[] = [];
-  for (let q = 0; q < quads; q++)
-    for (let s = 0; s < words; s++)
-      for (const [a, b] of [[4 * q, 4 * q + 1], [4 * q + 2, 4 * q + 3]] as const)
-        out.push(we(a, 2 * s), we(b, 2 * s), we(a, 2 * s + 1), we(b, 2 * s + 1));
-  return out;
-}
-
 /** Sub-byte (4 or 2 bits) quads' weights as they stay in flash: per quad, its pairs in stream order
  * (per step of 2 k the 4 channels' (w[2s], w[2s+1])), 16/bits pairs per word, pair p's low value in
  * bits [bits·p, bits·p + bits) and its high value 16 bits above, both offset by 2^(bits-1) (so
@@ -264,7 +254,9 @@ export function packConv1dSub(we: (oc: number, e: number) => number, quads: numb
 /** Words of packConv1dSub per quad. */
 export const subWordsPerQuad = (words: number, bits: 4 | 2): number => Math.ceil((4 * words * 2 * bits) / 32);
 
-/** What harc_s8_conv1d_unpack4/2 write for quads [first, first + n): as unpackConv1d, from packConv1dSub's words. */
+/** What harc_s8_conv1d_unpack4/2 write for quads [first, first + n): packConv1dQuads' stream of those
+ * quads with every weight doubled (the loop sums 2·acc), from packConv1dSub's words and
+ * packConv1dConsts. The TypeScript statement of the C unpack. */
 export function unpackConv1dSub(packed: ArrayLike<number>, consts: ArrayLike<number>, first: number, n: number, words: number, paddedWords: number, bits: 4 | 2): number[] {
   const per = 16 / bits;
   const lane = (v: number, p: number): number => 2 * (Math.floor(v / 2 ** (bits * p)) % 2 ** bits) - 2 ** bits;
@@ -293,29 +285,83 @@ export function packConv1dConsts(bias: number[], rq: (oc: number) => number[], q
   return out;
 }
 
-/** What harc_s8_conv1d_unpack writes for quads [first, first + n): packConv1dQuads' stream of those
- * quads with every weight doubled (the loop sums 2·acc). The TypeScript statement of the C unpack. */
-export function unpackConv1d(bytes: ArrayLike<number>, consts: ArrayLike<number>, first: number, n: number, words: number, paddedWords: number): number[] {
-  const out: number[] = [];
-  for (let q = first; q < first + n; q++) {
-    const k = 16 * q;
-    for (let j = 0; j < 4; j++) out.push(Number(consts[k + j]));
-    for (let s = 0; s < paddedWords; s++) {
-      const b = (i: number): number => (s < words ? 2 * Number(bytes[8 * (q * words + s) + i]) : 0);
-      out.push(pair(b(0), b(2)), pair(b(1), b(3)), pair(b(4), b(6)), pair(b(5), b(7)));
-    }
-    out.push(CONV1D_SENTINEL);
-    for (let i = 4; i < 16; i++) out.push(Number(consts[k + i]));
-  }
-  return out;
+/** The C body of a harc_s8_conv1d layer with 8-bit weights: the quads' stream (packConv1dQuads, doubled
+ * int16 pairs) is a flash constant. */
+function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
+  const plan = conv1dPlan(p);
+  const { cinp, words, paddedWords, quads } = plan;
+  const wdata = intData(ctx, 1)!;
+  const cin = p.channels;
+  const K = p.kW * cin;
+  const zpc = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
+  // weight (oc, k) with k = tap·cin + ic: the reference layout [oc][1][kw][ic]
+  const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
+  const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (_, k) => zpc(k % cin));
+  // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
+  const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
+  const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
+  // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
+  const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
+  const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
+  const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
+  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
+  const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
+  const inSize = p.inW * cin;
+  const outSize = p.outW * p.cout;
+  const asm = conv1dAsm(plan, p.cout, p.actMin, p.actMax).map((l) => `      "${l}\\n\\t"`);
+  const odd = p.outW % 2 === 1;
+  return [
+    '#if !defined(HARC_INT8_DSP)',
+    '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
+    '#endif',
+    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
+    `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair2, bias.map((b) => 2 * b), rqw, quads, words, paddedWords).map(i32))};`,
+    ...(rest.length > 0
+      ? [
+          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
+          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
+        ]
+      : []),
+    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+    // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
+    ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
+    `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
+    `  for (int n = 0; n < ${p.batch}; ++n) {`,
+    `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
+    `    for (int t = 0; t < ${p.outW}; t += 2) {`,
+    `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
+    `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
+    // out1: position 1's output, none for an odd last position (then the quads write to tmp)
+    ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
+    `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(out1 ? out0 : tmp)' : 'out0'}, ${quads} };`,
+    `      __asm__ volatile(`,
+    ...asm,
+    `      : : [args] "r"(args) : "cc", "memory");`,
+    ...(odd ? [`      if (!out1) memcpy(out0, tmp, ${4 * quads});`] : []),
+    ...(rest.length > 0
+      ? [`      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${restRq});`]
+      : []),
+    `    }`,
+    `  }`,
+    '',
+  ].join('\n');
 }
 
-/** The C body of a harc_s8_conv1d layer. */
+/** The C body of a harc_s8_conv1d layer: int16 pairs in flash for 8-bit weights, else the sub-byte
+ * fields unpacked per chunk of quads into scratch. */
 export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
+  const bits = weightBitsOf(ctx.input(1));
+  return bits === 8 ? conv1dBodyInt16(ctx, p) : conv1dBodySub(ctx, p, bits as 4 | 2);
+}
+
+/** The C body for 4/2-bit weights: packConv1dSub words in flash, unpacked a chunk of quads at a time. */
+function conv1dBodySub(ctx: LowerCtx, p: ConvQParams, bits: 4 | 2): string {
   const plan = conv1dPlan(p);
   const { cinp, words, paddedWords, quads } = plan;
   const chunk = conv1dChunk(plan);
-  const bits = weightBitsOf(ctx.input(1));
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -327,7 +373,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
   const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
-  const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
+  const scratch = ctx.scratch(conv1dScratchBytes(p, bits), 'int32_t');
   const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
   const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
   // the quads accumulate twice the sum (requantWords): the unpack doubles the weights, the bias is doubled here
@@ -343,9 +389,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
       ? [
           `    for (int c = 0; c < ${quads}; c += ${chunk}) {`,
           `      const int32_t nq = ${quads} - c < ${chunk} ? ${quads} - c : ${chunk};`,
-          bits === 8
-            ? `      harc_s8_conv1d_unpack(wb + c * ${8 * words}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`
-            : `      harc_s8_conv1d_unpack${bits}(wb + c * ${subWordsPerQuad(words, bits as 4 | 2)}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
+          `      harc_s8_conv1d_unpack${bits}(wb + c * ${subWordsPerQuad(words, bits)}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
           `      for (int t = 0; t < ${p.outW}; t += 2) {`,
           `        const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
           `        int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + 4 * c;`,
@@ -377,9 +421,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): ${bits}-bit weights unpacked to doubled int16 pairs ${chunk} quads at a time, input zero point folded into the bias, padded rows hold the pad row */`,
     ...(quads > 0
       ? [
-          bits === 8
-            ? `  const int8_t *const wb = ${ctx.constArray('wc1d', 'int8_t', packConv1dBytes(we, quads, words).map(String))};`
-            : `  const uint32_t *const wb = ${ctx.constArray(`wc1d${bits}`, 'uint32_t', packConv1dSub(we, quads, words, bits as 4 | 2).map((v) => `0x${v.toString(16).padStart(8, '0')}u`))};`,
+          `  const uint32_t *const wb = ${ctx.constArray(`wc1d${bits}`, 'uint32_t', packConv1dSub(we, quads, words, bits).map((v) => `0x${v.toString(16).padStart(8, '0')}u`))};`,
           `  const int32_t *const wk = ${ctx.constArray('kc1d', 'int32_t', packConv1dConsts(bias.map((b) => 2 * b), rqw, quads).map(i32))};`,
         ]
       : []),
@@ -408,6 +450,6 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
 export function withConv1d(conv: Lowering): Lowering {
   return withScratch(
     (ctx) => (takesConv1d(ctx.graph, ctx.node) ? conv1dBody(ctx, prepareConvQ(ctx.graph, ctx.node)) : conv(ctx)),
-    (g, n) => (takesConv1d(g, n) ? conv1dScratchBytes(prepareConvQ(g, n)) : (conv.scratchBytes?.(g, n) ?? 0)),
+    (g, n) => (takesConv1d(g, n) ? conv1dScratchBytes(prepareConvQ(g, n), weightBitsOf(g.tensors[n.inputs[1]!]!)) : (conv.scratchBytes?.(g, n) ?? 0)),
   );
 }
