@@ -50,7 +50,7 @@ describe('harc 1-D Conv (harc_s8_conv1d) == TS reference on cortex-m4; riscv and
 
   // sub-byte weights: nibble / crumb fields unpacked to the same doubled int16 pairs (harc_s8_conv1d_unpack4/2)
   const SUB: { name: string; bits: 4 | 2; build: (b: G) => string }[] = [
-    { name: '4-bit weights, k5 pad 2, 9 -> 24 channels, 20 long (odd cin, 6 quads in chunks of 3)', bits: 4, build: (b) => conv(b, 9, 24, 20, 5, { pads: [2, 2] }) },
+    { name: '4-bit weights, k5 pad 2, 9 -> 24 channels, 20 long (odd cin, 6 quads in chunks of 2)', bits: 4, build: (b) => conv(b, 9, 24, 20, 5, { pads: [2, 2] }) },
     { name: '4-bit weights, k3 pad 1, 4 -> 22 channels, 11 long + Relu (chunks of 3 and 2, 2 rest channels, odd positions)', bits: 4, build: (b) => b.op('Relu', [conv(b, 4, 22, 11, 3, { pads: [1, 1] })]) },
     { name: '4-bit weights, k5 pad 2, 48 -> 20 channels, 8 long (chunks of 1)', bits: 4, build: (b) => conv(b, 48, 20, 8, 5, { pads: [2, 2] }) },
     { name: '2-bit weights, k3 stride 2 pad 1, 5 -> 7 channels, 16 long (odd words: a half-used last word)', bits: 2, build: (b) => conv(b, 5, 7, 16, 3, { pads: [1, 1], strides: [2] }) },
@@ -110,7 +110,7 @@ describe('harc 1-D Conv (harc_s8_conv1d) == TS reference on cortex-m4; riscv and
       }
     });
 
-  it('chunks: at most 4 quads and 2 KB of unpacked stream, evened over the chunks', () => {
+  it('chunks: at most 4 quads and 1 KB of unpacked stream, evened over the chunks', () => {
     const plan = (quads: number, paddedWords: number) => ({ quads, paddedWords }) as Parameters<typeof conv1dChunk>[0];
     expect(conv1dChunk(plan(5, 6))).toBe(3);
     expect(conv1dChunk(plan(16, 6))).toBe(4);

@@ -215,7 +215,7 @@ export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax
 export const quadWords = (plan: Conv1dPlan): number => 4 + 4 * plan.paddedWords + 1 + 12;
 
 /** Bytes of unpacked weight stream the kernel keeps in scratch at once. */
-const CHUNK_SCRATCH_BYTES = 2048;
+const CHUNK_SCRATCH_BYTES = 1024;
 
 /** Quads unpacked per chunk: the most (at most 4) whose stream fits CHUNK_SCRATCH_BYTES (at least 1),
  * then evened out over the same number of chunks. More quads per chunk means fewer passes over the
