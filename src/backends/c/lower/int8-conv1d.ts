@@ -285,11 +285,9 @@ export function packConv1dConsts(bias: number[], rq: (oc: number) => number[], q
   return out;
 }
 
-/** The C body of a harc_s8_conv1d layer with 8-bit weights: the quads' stream (packConv1dQuads, doubled
- * int16 pairs) is a flash constant. */
-function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
-  const plan = conv1dPlan(p);
-  const { cinp, words, paddedWords, quads } = plan;
+/** The folded biases and weight e of the widened patch (tap e / cinp, channel e % cinp; 0 in the
+ * extra channel) of a layer's constant weights, 8 or sub-byte (the data holds their values). */
+function conv1dWeights(ctx: LowerCtx, p: ConvQParams, cinp: number): { bias: number[]; we: (oc: number, e: number) => number } {
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -297,14 +295,40 @@ function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
   // weight (oc, k) with k = tap·cin + ic: the reference layout [oc][1][kw][ic]
   const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
   const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (_, k) => zpc(k % cin));
-  // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
-  const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
+  return { bias, we: (oc, e) => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0) };
+}
+
+/** The constants of the last cout % 4 channels (their undoubled int16 pair rows, biases, multipliers,
+ * shifts) when there are any, then the pad row (per-channel input zero points, or the pad value). */
+function conv1dRestAndPadRow(ctx: LowerCtx, p: ConvQParams, plan: Conv1dPlan, bias: number[], we: (oc: number, e: number) => number): string[] {
+  const { quads, words } = plan;
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
+  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const padRow = Array.from({ length: p.channels }, (_, c) => (p.padQ ? p.padQ[c]! : p.inZps ? p.inZps[c]! : p.inZp));
+  return [
+    ...(rest.length > 0
+      ? [
+          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
+          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
+        ]
+      : []),
+    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+  ];
+}
+
+/** The C body of a harc_s8_conv1d layer with 8-bit weights: the quads' stream (packConv1dQuads, doubled
+ * int16 pairs) is a flash constant. */
+function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
+  const plan = conv1dPlan(p);
+  const { cinp, words, paddedWords, quads } = plan;
+  const cin = p.channels;
+  const { bias, we } = conv1dWeights(ctx, p, cinp);
   // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
   const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
-  const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
   const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
-  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const rest = p.cout - 4 * quads;
   const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
   const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
   const inSize = p.inW * cin;
@@ -317,15 +341,7 @@ function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
     '#endif',
     `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
     `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair2, bias.map((b) => 2 * b), rqw, quads, words, paddedWords).map(i32))};`,
-    ...(rest.length > 0
-      ? [
-          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
-          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
-        ]
-      : []),
-    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+    ...conv1dRestAndPadRow(ctx, p, plan, bias, we),
     // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
     ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
     `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
@@ -335,13 +351,13 @@ function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
     `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
     `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
     // out1: position 1's output, none for an odd last position (then the quads write to tmp)
-    ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
+    ...(odd || rest > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
     `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(out1 ? out0 : tmp)' : 'out0'}, ${quads} };`,
     `      __asm__ volatile(`,
     ...asm,
     `      : : [args] "r"(args) : "cc", "memory");`,
     ...(odd ? [`      if (!out1) memcpy(out0, tmp, ${4 * quads});`] : []),
-    ...(rest.length > 0
+    ...(rest > 0
       ? [`      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${restRq});`]
       : []),
     `    }`,
@@ -362,19 +378,10 @@ function conv1dBodySub(ctx: LowerCtx, p: ConvQParams, bits: 4 | 2): string {
   const plan = conv1dPlan(p);
   const { cinp, words, paddedWords, quads } = plan;
   const chunk = conv1dChunk(plan);
-  const wdata = intData(ctx, 1)!;
   const cin = p.channels;
-  const K = p.kW * cin;
-  const zpc = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
-  // weight (oc, k) with k = tap·cin + ic: the reference layout [oc][1][kw][ic]
-  const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
-  const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (_, k) => zpc(k % cin));
-  // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
-  const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
-  const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
-  const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
+  const { bias, we } = conv1dWeights(ctx, p, cinp);
   const scratch = ctx.scratch(conv1dScratchBytes(p, bits), 'int32_t');
-  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const rest = p.cout - 4 * quads;
   const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
   // the quads accumulate twice the sum (requantWords): the unpack doubles the weights, the bias is doubled here
   const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
@@ -405,7 +412,7 @@ function conv1dBodySub(ctx: LowerCtx, p: ConvQParams, bits: 4 | 2): string {
         ]
       : [];
   const restLoop =
-    rest.length > 0
+    rest > 0
       ? [
           `    for (int t = 0; t < ${p.outW}; t += 2) {`,
           `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
@@ -425,15 +432,7 @@ function conv1dBodySub(ctx: LowerCtx, p: ConvQParams, bits: 4 | 2): string {
           `  const int32_t *const wk = ${ctx.constArray('kc1d', 'int32_t', packConv1dConsts(bias.map((b) => 2 * b), rqw, quads).map(i32))};`,
         ]
       : []),
-    ...(rest.length > 0
-      ? [
-          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
-          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
-        ]
-      : []),
-    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+    ...conv1dRestAndPadRow(ctx, p, plan, bias, we),
     ...(odd && quads > 0 ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
     ...(quads > 0 ? [`  int32_t *const wq = ${scratch} + ${tmpWords};`] : []),
     `  int32_t *const q = ${scratch} + ${tmpWords + wqWords};`,
