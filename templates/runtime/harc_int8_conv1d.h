@@ -11,8 +11,11 @@
  *      input, 0 in the extra channel; then `tail` zero words, read (against zero weights) by the
  *      reduction padded to the unroll. The patch of position t is the word-aligned run of
  *      k * cinp int16 at row t * stride;
- *   2. the layer's loop (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts)
- *      runs 4 output channels x 2 positions per pass on int16 weight pairs, 6 single loads + 8 SMLAD
+ *   2. with 4/2-bit weights, per chunk of quads (4 output channels each), harc_s8_conv1d_unpack4/2
+ *      writes the quads' doubled int16 weight pairs from their packed fields in flash into scratch
+ *      (8-bit weights are those pairs in flash); then for every position pair the layer's loop
+ *      (GNU asm generated per layer in model.c, src/backends/c/lower/int8-conv1d.ts) runs 4 output
+ *      channels x 2 positions per pass on those int16 weight pairs, 6 single loads + 8 SMLAD
  *      per 16 MACs, then requantizes the 8 sums in registers (harc_s8_requant_fast's arithmetic,
  *      the output zero point folded into its rounding constant) and stores them;
  *   3. harc_s8_conv1d_rest runs the last cout % 4 channels in C.
@@ -70,6 +73,64 @@ static inline void harc_s8_conv1d_widen(const int8_t *x, const int8_t *pad_row, 
         if (cin & 1) *q++ = (int32_t)((uint32_t)(int32_t)s[cin - 1] & 0xFFFFu);
     }
     for (r = 0; r < tail; ++r) *q++ = 0;
+}
+
+/* The weight stream of n quads (packConv1dQuads' layout in int8-conv1d.ts: per quad the 4 doubled
+ * biases, per step the 4 channels' doubled int16 pairs, zero pairs up to `padded` steps, the
+ * sentinel, 3 requantization words per channel) at wq, from 4-bit weights w (packConv1dSub: one
+ * word per step, pair p's values offset by 8 in bits [4p, 4p + 4) and [16 + 4p, 20 + 4p)) and the
+ * quads' 16 constant words k (packConv1dConsts). Pair p doubled is ((v >> (4p - 1)) & 0x001E001E)
+ * - 16 in each half: an AND of a shifted operand and one SSUB16, no sign extension. */
+#define HARC_C1D_SUB(v, lsh, rsh, mask, off) __ssub16((int32_t)((lsh) ? ((v) << 1) & (mask) : ((v) >> (rsh)) & (mask)), (int32_t)(off))
+static inline void harc_s8_conv1d_unpack4(const uint32_t *w, const int32_t *k, int32_t n, int32_t words, int32_t padded, int32_t *wq)
+{
+    int32_t s, i;
+    for (; n > 0; --n, k += 16) {
+        for (i = 0; i < 4; ++i) *wq++ = k[i];
+        for (s = 0; s < words; ++s, wq += 4) {
+            const uint32_t v = *w++;
+            wq[0] = HARC_C1D_SUB(v, 1, 0, 0x001E001Eu, 0x00100010);
+            wq[1] = HARC_C1D_SUB(v, 0, 3, 0x001E001Eu, 0x00100010);
+            wq[2] = HARC_C1D_SUB(v, 0, 7, 0x001E001Eu, 0x00100010);
+            wq[3] = HARC_C1D_SUB(v, 0, 11, 0x001E001Eu, 0x00100010);
+        }
+        for (; s < padded; ++s, wq += 4) wq[0] = wq[1] = wq[2] = wq[3] = 0;
+        *wq++ = (int32_t)0x7F007F00; /* CONV1D_SENTINEL */
+        for (i = 4; i < 16; ++i) *wq++ = k[i];
+    }
+}
+
+/* As harc_s8_conv1d_unpack4, from 2-bit weights: one word per 2 steps (8 pairs, offset by 2 in bits
+ * [2p, 2p + 2) and [16 + 2p, 18 + 2p)), each quad starting a word. */
+static inline void harc_s8_conv1d_unpack2(const uint32_t *w, const int32_t *k, int32_t n, int32_t words, int32_t padded, int32_t *wq)
+{
+    int32_t s, i;
+    for (; n > 0; --n, k += 16) {
+        for (i = 0; i < 4; ++i) *wq++ = k[i];
+        for (s = 0; s + 1 < words; s += 2, wq += 8) {
+            const uint32_t v = *w++;
+            wq[0] = HARC_C1D_SUB(v, 1, 0, 0x00060006u, 0x00040004);
+            wq[1] = HARC_C1D_SUB(v, 0, 1, 0x00060006u, 0x00040004);
+            wq[2] = HARC_C1D_SUB(v, 0, 3, 0x00060006u, 0x00040004);
+            wq[3] = HARC_C1D_SUB(v, 0, 5, 0x00060006u, 0x00040004);
+            wq[4] = HARC_C1D_SUB(v, 0, 7, 0x00060006u, 0x00040004);
+            wq[5] = HARC_C1D_SUB(v, 0, 9, 0x00060006u, 0x00040004);
+            wq[6] = HARC_C1D_SUB(v, 0, 11, 0x00060006u, 0x00040004);
+            wq[7] = HARC_C1D_SUB(v, 0, 13, 0x00060006u, 0x00040004);
+        }
+        if (s < words) {
+            const uint32_t v = *w++;
+            wq[0] = HARC_C1D_SUB(v, 1, 0, 0x00060006u, 0x00040004);
+            wq[1] = HARC_C1D_SUB(v, 0, 1, 0x00060006u, 0x00040004);
+            wq[2] = HARC_C1D_SUB(v, 0, 3, 0x00060006u, 0x00040004);
+            wq[3] = HARC_C1D_SUB(v, 0, 5, 0x00060006u, 0x00040004);
+            ++s;
+            wq += 4;
+        }
+        for (; s < padded; ++s, wq += 4) wq[0] = wq[1] = wq[2] = wq[3] = 0;
+        *wq++ = (int32_t)0x7F007F00; /* CONV1D_SENTINEL */
+        for (i = 4; i < 16; ++i) *wq++ = k[i];
+    }
 }
 
 /* The last n < 4 channels: rows of `words` int16 weight pairs (w), folded biases b; position 1's patch

@@ -106,3 +106,20 @@ export function pngDistinctColours(png: Buffer): number {
   }
   return colours.size;
 }
+
+/** A PNG of the page once it has painted. Headless chromium under load can answer
+ * Page.captureScreenshot with "Unable to capture screenshot" when no frame is ready yet (seen on a
+ * blank page while the machine was busy): wait for two animation frames first, and retry that one
+ * protocol error a few times after more frames. Any other error, or a page that never paints, fails. */
+export async function screenshotPainted(page: Page, opts: { fullPage?: boolean } = {}): Promise<Buffer> {
+  // the page's own requestAnimationFrame (this file is typed without the DOM library)
+  const frames = () => page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())))');
+  for (let attempt = 1; ; attempt++) {
+    await frames();
+    try {
+      return await page.screenshot(opts);
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes('Unable to capture screenshot')) throw e;
+    }
+  }
+}

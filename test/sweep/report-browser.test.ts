@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSweepReport } from '../../src/sweep/report.ts';
 import type { SweepResult } from '../../src/sweep/types.ts';
-import { launchChromium, pngDistinctColours, watchPage, type HeadlessBrowser } from '../helpers/browser.ts';
+import { launchChromium, pngDistinctColours, screenshotPainted, watchPage, type HeadlessBrowser } from '../helpers/browser.ts';
 import { syntheticSweep } from '../helpers/sweep-records.ts';
 
 // report.html in Debian's chromium: it loads without errors or requests, draws every candidate,
@@ -104,10 +104,10 @@ describe('sweep report in a headless browser', () => {
   });
 
   it('renders a page that is not blank, and the same marks without JavaScript', async () => {
-    const png = await page.screenshot({ fullPage: true });
+    const png = await screenshotPainted(page, { fullPage: true });
     const blank = await hb.browser.newPage({ viewport: { width: 1200, height: 900 } });
     await blank.setContent('<html><body></body></html>');
-    const blankColours = pngDistinctColours(await blank.screenshot());
+    const blankColours = pngDistinctColours(await screenshotPainted(blank));
     await blank.close();
     expect(blankColours).toBeLessThanOrEqual(2);
     expect(pngDistinctColours(png)).toBeGreaterThan(200);

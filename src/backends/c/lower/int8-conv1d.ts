@@ -3,7 +3,7 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import { withScratch, type Lowering, type LowerCtx } from './context.ts';
 import { fastRequant, foldedBias, intData } from './int8-fast.ts';
-import { hasConstInt8Weights } from './int8.ts';
+import { hasConstWeights } from './int8.ts';
 
 // The `harc` set's 1-D Conv (kernel > 1, one group) on the Cortex-M DSP path
 // (templates/runtime/harc_int8_conv1d.h, docs/int8-kernels.md):
@@ -11,8 +11,12 @@ import { hasConstInt8Weights } from './int8.ts';
 //    to even channels (zero in the extra one), padded rows holding the pad row, so the patch of
 //    output position t is the contiguous, word-aligned run of kW·cinp int16 starting at row t·stride:
 //    no per-patch copy, no border case;
-//  * weights are int16 pairs (w[k], w[k+1]) laid out at compile time in the order the inner loop
-//    reads them, so one LDR gives an SMLAD operand (no SXTB16);
+//  * weights are int16 pairs (w[k], w[k+1]) in the order the inner loop reads them, so one LDR gives
+//    an SMLAD operand (no SXTB16): for 8-bit weights laid out at compile time in flash (twice the
+//    int8 bytes: an int8-in-flash variant unpacked per chunk cost har-cnn 9% more cycles, see
+//    docs/int8-kernels.md); 4/2-bit weights stay packed in flash (packConv1dSub) and are unpacked
+//    per chunk of quads into arena scratch (harc_s8_conv1d_unpack4/2), the unpack paid once per
+//    chunk per inference over all position pairs;
 //  * 4 output channels × 2 positions accumulate in 8 registers; each step of 2 k is 6 single loads
 //    (chained, 1 cycle each after the first) and 8 SMLAD. The loop is unrolled `unroll` steps and
 //    generated per layer with its offsets as immediates (the second position's patch is at a fixed
@@ -90,7 +94,7 @@ const hasFusion = (n: Node): boolean => Object.keys(n.attrs).some((k) => k.start
 /** Whether harc_s8_conv1d runs this node: isConv1d, and twice every accumulator fits int32. */
 export function takesConv1d(g: Graph, n: Node): boolean {
   // a channels-first graph input read in place (absorb-input-transpose) is not the rows it widens
-  if (n.op !== 'Conv' || hasFusion(n) || !hasConstInt8Weights(g, n) || n.attrs['x_layout'] === 'NCHW') return false;
+  if (n.op !== 'Conv' || hasFusion(n) || !hasConstWeights(g, n) || !isConv1dWeightBits(weightBitsOf(g.tensors[n.inputs[1]!]!)) || n.attrs['x_layout'] === 'NCHW') return false;
   const p = prepareConvQ(g, n);
   if (!isConv1d(p)) return false;
   const wdata = g.tensors[n.inputs[1]!]!.data as ArrayLike<number>;
@@ -102,13 +106,21 @@ export function takesConv1d(g: Graph, n: Node): boolean {
   return bias.every((b, oc) => 2 * accumulatorBound((k) => w(oc, k), K, b) < 2 ** 31);
 }
 
+/** The weight widths the kernel unpacks: int8 bytes, or 4/2-bit fields (packConv1dSub). */
+const isConv1dWeightBits = (bits: number): bits is 8 | 4 | 2 => bits === 8 || bits === 4 || bits === 2;
+
+/** A constant weight tensor's width: its quantization's bits (4 or 2 for sub-byte), else 8. */
+const weightBitsOf = (t: { quant?: { bits: number } }): number => t.quant?.bits ?? 8;
+
 /** Words of scratch for an odd last position's pair output (2·cout bytes), else none. */
 const oddWords = (p: ConvQParams): number => (p.outW % 2 === 1 ? Math.ceil((2 * p.cout) / 4) : 0);
 
-/** Scratch: an odd last pair's output, then the widened rows and tail. */
-export function conv1dScratchBytes(p: ConvQParams): number {
+/** Scratch: an odd last pair's output, with sub-byte weights the unpacked weight stream of one chunk
+ * of quads, then the widened rows and tail. */
+export function conv1dScratchBytes(p: ConvQParams, weightBits = 8): number {
   const plan = conv1dPlan(p);
-  return 4 * (oddWords(p) + (plan.rows * plan.cinp) / 2 + plan.tailWords);
+  const unpacked = weightBits === 8 ? 0 : conv1dChunk(plan) * quadWords(plan);
+  return 4 * (oddWords(p) + unpacked + (plan.rows * plan.cinp) / 2 + plan.tailWords);
 }
 
 /** int16 pair (lo, hi) as a signed 32-bit word. */
@@ -199,10 +211,84 @@ export function conv1dAsm(plan: Conv1dPlan, cout: number, actMin: number, actMax
   return lines;
 }
 
-/** The C body of a harc_s8_conv1d layer. */
-export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
-  const plan = conv1dPlan(p);
-  const { cinp, words, paddedWords, quads } = plan;
+/** Words of one quad's unpacked stream (packConv1dQuads): 4 biases, 4 pairs per padded step, the
+ * sentinel, 3 requantization words per channel. */
+export const quadWords = (plan: Conv1dPlan): number => 4 + 4 * plan.paddedWords + 1 + 12;
+
+/** Bytes of unpacked weight stream the kernel keeps in scratch at once. */
+const CHUNK_SCRATCH_BYTES = 1024;
+
+/** Quads unpacked per chunk: the most (at most 4) whose stream fits CHUNK_SCRATCH_BYTES (at least 1),
+ * then evened out over the same number of chunks. More quads per chunk means fewer passes over the
+ * positions (each position pair's asm call costs ~50 cycles of register save and arguments); fewer
+ * means less scratch. */
+export function conv1dChunk(plan: Conv1dPlan): number {
+  if (plan.quads === 0) return 0;
+  const most = Math.max(1, Math.min(4, plan.quads, Math.floor(CHUNK_SCRATCH_BYTES / (4 * quadWords(plan)))));
+  return Math.ceil(plan.quads / Math.ceil(plan.quads / most));
+}
+
+/** Sub-byte (4 or 2 bits) quads' weights as they stay in flash: per quad, its pairs in stream order
+ * (per step of 2 k the 4 channels' (w[2s], w[2s+1])), 16/bits pairs per word, pair p's low value in
+ * bits [bits·p, bits·p + bits) and its high value 16 bits above, both offset by 2^(bits-1) (so
+ * unsigned); each quad starts a word, pairs past its stream are (0, 0). harc_s8_conv1d_unpack4/2 get
+ * pair p doubled as ((v >> (bits·p - 1)) & mask) - 2^bits in each half (SSUB16), no sign extension. */
+export function packConv1dSub(we: (oc: number, e: number) => number, quads: number, words: number, bits: 4 | 2): number[] {
+  const per = 16 / bits;
+  const off = 2 ** (bits - 1);
+  const out: number[] = [];
+  for (let q = 0; q < quads; q++) {
+    const pairs: [number, number][] = [];
+    for (let s = 0; s < words; s++) for (let j = 0; j < 4; j++) pairs.push([we(4 * q + j, 2 * s), we(4 * q + j, 2 * s + 1)]);
+    for (let i = 0; i < pairs.length; i += per) {
+      let v = 0;
+      for (let p = 0; p < per; p++) {
+        const [lo, hi] = pairs[i + p] ?? [0, 0];
+        v += (lo + off) * 2 ** (bits * p) + (hi + off) * 2 ** (16 + bits * p);
+      }
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** Words of packConv1dSub per quad. */
+export const subWordsPerQuad = (words: number, bits: 4 | 2): number => Math.ceil((4 * words * 2 * bits) / 32);
+
+/** What harc_s8_conv1d_unpack4/2 write for quads [first, first + n): packConv1dQuads' stream of those
+ * quads with every weight doubled (the loop sums 2·acc), from packConv1dSub's words and
+ * packConv1dConsts. The TypeScript statement of the C unpack. */
+export function unpackConv1dSub(packed: ArrayLike<number>, consts: ArrayLike<number>, first: number, n: number, words: number, paddedWords: number, bits: 4 | 2): number[] {
+  const per = 16 / bits;
+  const lane = (v: number, p: number): number => 2 * (Math.floor(v / 2 ** (bits * p)) % 2 ** bits) - 2 ** bits;
+  const out: number[] = [];
+  for (let q = first; q < first + n; q++) {
+    const base = q * subWordsPerQuad(words, bits);
+    for (let j = 0; j < 4; j++) out.push(Number(consts[16 * q + j]));
+    for (let i = 0; i < 4 * paddedWords; i++) {
+      const v = Number(packed[base + Math.floor(i / per)]);
+      const p = i % per;
+      out.push(i < 4 * words ? pair(lane(v, p), lane(Math.floor(v / 2 ** 16), p)) : 0);
+    }
+    out.push(CONV1D_SENTINEL);
+    for (let i = 4; i < 16; i++) out.push(Number(consts[16 * q + i]));
+  }
+  return out;
+}
+
+/** Per quad the 16 words that are no weights: the 4 folded biases, then the 4 channels' requantWords. */
+export function packConv1dConsts(bias: number[], rq: (oc: number) => number[], quads: number): number[] {
+  const out: number[] = [];
+  for (let q = 0; q < quads; q++) {
+    for (let j = 0; j < 4; j++) out.push(bias[4 * q + j]!);
+    for (let j = 0; j < 4; j++) out.push(...rq(4 * q + j));
+  }
+  return out;
+}
+
+/** The folded biases and weight e of the widened patch (tap e / cinp, channel e % cinp; 0 in the
+ * extra channel) of a layer's constant weights, 8 or sub-byte (the data holds their values). */
+function conv1dWeights(ctx: LowerCtx, p: ConvQParams, cinp: number): { bias: number[]; we: (oc: number, e: number) => number } {
   const wdata = intData(ctx, 1)!;
   const cin = p.channels;
   const K = p.kW * cin;
@@ -210,14 +296,40 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
   // weight (oc, k) with k = tap·cin + ic: the reference layout [oc][1][kw][ic]
   const w = (oc: number, k: number): number => Number(wdata[oc * K + k]);
   const bias = foldedBias(intData(ctx, 2), p.cout, K, w, (_, k) => zpc(k % cin));
-  // element e of the widened patch (tap e / cinp, channel e % cinp): 0 in the extra channel
-  const we = (oc: number, e: number): number => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0);
+  return { bias, we: (oc, e) => (e % cinp < cin ? w(oc, Math.floor(e / cinp) * cin + (e % cinp)) : 0) };
+}
+
+/** The constants of the last cout % 4 channels (their undoubled int16 pair rows, biases, multipliers,
+ * shifts) when there are any, then the pad row (per-channel input zero points, or the pad value). */
+function conv1dRestAndPadRow(ctx: LowerCtx, p: ConvQParams, plan: Conv1dPlan, bias: number[], we: (oc: number, e: number) => number): string[] {
+  const { quads, words } = plan;
   const wpair = (oc: number, s: number): number => pair(we(oc, 2 * s), we(oc, 2 * s + 1));
+  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const padRow = Array.from({ length: p.channels }, (_, c) => (p.padQ ? p.padQ[c]! : p.inZps ? p.inZps[c]! : p.inZp));
+  return [
+    ...(rest.length > 0
+      ? [
+          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
+          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
+          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
+        ]
+      : []),
+    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+  ];
+}
+
+/** The C body of a harc_s8_conv1d layer with 8-bit weights: the quads' stream (packConv1dQuads, doubled
+ * int16 pairs) is a flash constant. */
+function conv1dBodyInt16(ctx: LowerCtx, p: ConvQParams): string {
+  const plan = conv1dPlan(p);
+  const { cinp, words, paddedWords, quads } = plan;
+  const cin = p.channels;
+  const { bias, we } = conv1dWeights(ctx, p, cinp);
   // the quads accumulate twice the sum (requantWords): doubled weights (int16 still) and biases
   const wpair2 = (oc: number, s: number): number => pair(2 * we(oc, 2 * s), 2 * we(oc, 2 * s + 1));
-  const padRow = Array.from({ length: cin }, (_, c) => (p.padQ ? p.padQ[c]! : zpc(c)));
   const scratch = ctx.scratch(conv1dScratchBytes(p), 'int32_t');
-  const rest = Array.from({ length: p.cout - 4 * quads }, (_, r) => Array.from({ length: words }, (_, s) => wpair(4 * quads + r, s))).flat();
+  const rest = p.cout - 4 * quads;
   const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
   const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
   const inSize = p.inW * cin;
@@ -230,15 +342,7 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     '#endif',
     `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): input zero point folded into the bias, padded rows hold the pad row */`,
     `  const int32_t *const wq = ${ctx.constArray('wc1d', 'int32_t', packConv1dQuads(wpair2, bias.map((b) => 2 * b), rqw, quads, words, paddedWords).map(i32))};`,
-    ...(rest.length > 0
-      ? [
-          `  const int32_t *const wr = ${ctx.constArray('wc1dr', 'int32_t', rest.map(i32))};`,
-          `  const int32_t *const br = ${ctx.constArray('biasr', 'int32_t', bias.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const mr = ${ctx.constArray('multr', 'int32_t', p.mult.slice(4 * quads).map(i32))};`,
-          `  const int32_t *const sr = ${ctx.constArray('shiftr', 'int32_t', p.shift.slice(4 * quads).map(String))};`,
-        ]
-      : []),
-    `  const int8_t *const pad_row = ${ctx.constArray('padrow', 'int8_t', padRow.map(String))};`,
+    ...conv1dRestAndPadRow(ctx, p, plan, bias, we),
     // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
     ...(odd ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
     `  int32_t *const q = ${scratch} + ${oddWords(p)};`,
@@ -248,16 +352,95 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
     `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
     `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout};`,
     // out1: position 1's output, none for an odd last position (then the quads write to tmp)
-    ...(odd || rest.length > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
+    ...(odd || rest > 0 ? [`      int8_t *const out1 = t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0;`] : []),
     `      const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(out1 ? out0 : tmp)' : 'out0'}, ${quads} };`,
     `      __asm__ volatile(`,
     ...asm,
     `      : : [args] "r"(args) : "cc", "memory");`,
     ...(odd ? [`      if (!out1) memcpy(out0, tmp, ${4 * quads});`] : []),
-    ...(rest.length > 0
+    ...(rest > 0
       ? [`      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0 + ${4 * quads}, out1 ? out1 + ${4 * quads} : (int8_t *)0, ${restRq});`]
       : []),
     `    }`,
+    `  }`,
+    '',
+  ].join('\n');
+}
+
+/** The C body of a harc_s8_conv1d layer: int16 pairs in flash for 8-bit weights, else the sub-byte
+ * fields unpacked per chunk of quads into scratch. */
+export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
+  const bits = weightBitsOf(ctx.input(1));
+  return bits === 8 ? conv1dBodyInt16(ctx, p) : conv1dBodySub(ctx, p, bits as 4 | 2);
+}
+
+/** The C body for 4/2-bit weights: packConv1dSub words in flash, unpacked a chunk of quads at a time. */
+function conv1dBodySub(ctx: LowerCtx, p: ConvQParams, bits: 4 | 2): string {
+  const plan = conv1dPlan(p);
+  const { cinp, words, paddedWords, quads } = plan;
+  const chunk = conv1dChunk(plan);
+  const cin = p.channels;
+  const { bias, we } = conv1dWeights(ctx, p, cinp);
+  const scratch = ctx.scratch(conv1dScratchBytes(p, bits), 'int32_t');
+  const rest = p.cout - 4 * quads;
+  const restRq = `${i32(p.outZp)}, ${i32(p.actMin)}, ${i32(p.actMax)}, 1`;
+  // the quads accumulate twice the sum (requantWords): the unpack doubles the weights, the bias is doubled here
+  const rqw = (oc: number): number[] => requantWords(p.mult[oc]!, p.shift[oc]!, p.outZp);
+  const inSize = p.inW * cin;
+  const outSize = p.outW * p.cout;
+  const asm = conv1dAsm(plan, p.cout, p.actMin, p.actMax).map((l) => `      "${l}\\n\\t"`);
+  const odd = p.outW % 2 === 1;
+  const tmpWords = oddWords(p);
+  const wqWords = chunk * quadWords(plan);
+  const quadLoop =
+    quads > 0
+      ? [
+          `    for (int c = 0; c < ${quads}; c += ${chunk}) {`,
+          `      const int32_t nq = ${quads} - c < ${chunk} ? ${quads} - c : ${chunk};`,
+          `      harc_s8_conv1d_unpack${bits}(wb + c * ${subWordsPerQuad(words, bits)}, wk + c * 16, nq, ${words}, ${paddedWords}, wq);`,
+          `      for (int t = 0; t < ${p.outW}; t += 2) {`,
+          `        const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
+          `        int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + 4 * c;`,
+          // an odd last position's quads go to tmp (position 1 of the pair would be past the output)
+          ...(odd ? [`        const int last = t + 1 == ${p.outW};`] : []),
+          `        const uintptr_t args[4] = { (uintptr_t)wq, (uintptr_t)patch - ${4 * plan.unroll}, (uintptr_t)${odd ? '(last ? tmp : out0)' : 'out0'}, (uintptr_t)nq };`,
+          `        __asm__ volatile(`,
+          ...asm.map((l) => `  ${l}`),
+          `        : : [args] "r"(args) : "cc", "memory");`,
+          ...(odd ? [`        if (last) memcpy(out0, tmp, 4 * nq);`] : []),
+          `      }`,
+          `    }`,
+        ]
+      : [];
+  const restLoop =
+    rest > 0
+      ? [
+          `    for (int t = 0; t < ${p.outW}; t += 2) {`,
+          `      const int32_t *const patch = q + t * ${(p.strideW * cinp) / 2};`,
+          `      int8_t *const out0 = ${ctx.res(0)} + n * ${outSize} + t * ${p.cout} + ${4 * quads};`,
+          `      harc_s8_conv1d_rest(wr, br, mr, sr, ${p.cout - 4 * quads}, ${words}, patch, ${plan.pairOffset / 4}, out0, t + 1 < ${p.outW} ? out0 + ${p.cout} : (int8_t *)0, ${restRq});`,
+          `    }`,
+        ]
+      : [];
+  return [
+    '#if !defined(HARC_INT8_DSP)',
+    '#error "model.c was generated with --kernels harc for the dsp path; regenerate it for this core (or with --kernels portable)"',
+    '#endif',
+    `  /* 1-D Conv, 4 channels x 2 positions per pass on the int16-widened input (harc_int8_conv1d.h): ${bits}-bit weights unpacked to doubled int16 pairs ${chunk} quads at a time, input zero point folded into the bias, padded rows hold the pad row */`,
+    ...(quads > 0
+      ? [
+          `  const uint32_t *const wb = ${ctx.constArray(`wc1d${bits}`, 'uint32_t', packConv1dSub(we, quads, words, bits).map((v) => `0x${v.toString(16).padStart(8, '0')}u`))};`,
+          `  const int32_t *const wk = ${ctx.constArray('kc1d', 'int32_t', packConv1dConsts(bias.map((b) => 2 * b), rqw, quads).map(i32))};`,
+        ]
+      : []),
+    ...conv1dRestAndPadRow(ctx, p, plan, bias, we),
+    ...(odd && quads > 0 ? [`  int8_t *const tmp = (int8_t *)${scratch};`] : []),
+    ...(quads > 0 ? [`  int32_t *const wq = ${scratch} + ${tmpWords};`] : []),
+    `  int32_t *const q = ${scratch} + ${tmpWords + wqWords};`,
+    `  for (int n = 0; n < ${p.batch}; ++n) {`,
+    `    harc_s8_conv1d_widen(${ctx.arg(0)} + n * ${inSize}, pad_row, ${p.inW}, ${cin}, ${cinp}, ${p.padLeft}, ${plan.rows}, ${plan.tailWords}, q);`,
+    ...quadLoop,
+    ...restLoop,
     `  }`,
     '',
   ].join('\n');
@@ -267,6 +450,6 @@ export function conv1dBody(ctx: LowerCtx, p: ConvQParams): string {
 export function withConv1d(conv: Lowering): Lowering {
   return withScratch(
     (ctx) => (takesConv1d(ctx.graph, ctx.node) ? conv1dBody(ctx, prepareConvQ(ctx.graph, ctx.node)) : conv(ctx)),
-    (g, n) => (takesConv1d(g, n) ? conv1dScratchBytes(prepareConvQ(g, n)) : (conv.scratchBytes?.(g, n) ?? 0)),
+    (g, n) => (takesConv1d(g, n) ? conv1dScratchBytes(prepareConvQ(g, n), weightBitsOf(g.tensors[n.inputs[1]!]!)) : (conv.scratchBytes?.(g, n) ?? 0)),
   );
 }
