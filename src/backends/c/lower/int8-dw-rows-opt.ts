@@ -3,8 +3,8 @@ import type { Graph, Node } from '../../../ir/types.ts';
 import { cLiteral } from '../c-literals.ts';
 import type { LowerCtx } from './context.ts';
 import { epilogueTable, EPILOGUE_OP, unfused } from './int8-epilogue.ts';
-import { fastRequant, foldedBias, intData } from './int8-fast.ts';
-import { isDwRows } from './int8-dw-rows.ts';
+import { fastRequant } from './int8-fast.ts';
+import { dwFolding, isDwRows } from './int8-dw-rows.ts';
 import { hasConstInt8Weights } from './int8.ts';
 
 // The `harc` set's 1-D depthwise Conv on the RISC-V path (harc_s8_dw_rows_opt in
@@ -25,14 +25,8 @@ export function optDwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
   const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : '(const int8_t *)0';
   const mult = ctx.constArray('mult', 'int32_t', p.mult.map(i32));
   const shift = ctx.constArray('shift', 'int32_t', p.shift.map(String));
-  const wdata = intData(ctx, 1)!;
-  const C = p.channels;
-  const k = p.kW;
-  const zp = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
-  // weight (c, t): the reference layout [c][1][1][t], read as it is
-  const w = (c: number, t: number): number => Number(wdata[c * k + t]);
-  const bias = foldedBias(intData(ctx, 2), C, k, w, (c) => zp(c));
-  const padRow = Array.from({ length: C }, (_, c) => (p.padQ ? p.padQ[c]! : zp(c)));
+  // weights read as they are, in the reference layout
+  const { wdata, C, k, bias, padRow } = dwFolding(ctx, p);
   const weights = Array.from({ length: C * k }, (_, i) => String(Number(wdata[i])));
   return [
     '#if !defined(HARC_INT8_OPT)',

@@ -99,18 +99,25 @@ export function dwqParams(p: ConvQParams, bias: number[], w: (c: number, t: numb
   return out;
 }
 
-/** The C body of a dw-rows layer, with its fused table epilogue if it has one (int8-epilogue.ts). */
-export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
-  const table = epilogueTable(ctx.node);
-  const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : undefined;
+/** What every 1-D depthwise row kernel (DSP and rv32) derives from the layer: its weights in the
+ * reference layout [c][1][1][t] as w(c, t), the bias with the input zero point folded in, and the
+ * per-channel pad row. */
+export function dwFolding(ctx: LowerCtx, p: ConvQParams) {
   const wdata = intData(ctx, 1)!;
   const C = p.channels;
   const k = p.kW;
   const zp = (c: number): number => (p.inZps ? p.inZps[c]! : p.inZp);
-  // weight (c, t): the reference layout [c][1][1][t]
   const w = (c: number, t: number): number => Number(wdata[c * k + t]);
   const bias = foldedBias(intData(ctx, 2), C, k, w, (c) => zp(c));
   const padRow = Array.from({ length: C }, (_, c) => (p.padQ ? p.padQ[c]! : zp(c)));
+  return { wdata, C, k, w, bias, padRow };
+}
+
+/** The C body of a dw-rows layer, with its fused table epilogue if it has one (int8-epilogue.ts). */
+export function dwRowsBody(ctx: LowerCtx, p: ConvQParams): string {
+  const table = epilogueTable(ctx.node);
+  const lut = table ? ctx.constArray('lut', 'int8_t', table.map(String)) : undefined;
+  const { wdata, C, k, w, bias, padRow } = dwFolding(ctx, p);
   const scratch = ctx.scratch(dwRowsScratchBytes(p), 'int32_t');
   const inSize = p.inW * C;
   const outSize = p.outW * C;
